@@ -1,0 +1,190 @@
+import { ZustandSqliteError } from './errors'
+import type { ColumnDef } from './schema'
+
+/** A value SQLite can bind and return. */
+export type SqlValue = string | number | bigint | Uint8Array | null
+
+/** Builds the human-readable path of a value only when an error needs it. */
+export type Where = () => string
+
+/** Returned by {@link encodeColumn} for an absent lazy field: leave the stored value alone. */
+export const OMIT: unique symbol = Symbol('zustand-sqlite.omit')
+
+/** Returned by {@link decodeColumn} for a NULL that stands for an absent field. */
+export const ABSENT: unique symbol = Symbol('zustand-sqlite.absent')
+
+/** Values JSON.stringify leaves out of objects: such a field counts as absent. */
+export function isDropped(value: unknown): boolean {
+  return value === undefined || typeof value === 'function' || typeof value === 'symbol'
+}
+
+const IDENTIFIER_LIKE = /^[A-Za-z_$][A-Za-z0-9_$]*$/
+
+/** `a.b[3]["odd key"]` from a base path and the segments below it. */
+export function joinPath(base: string, segments: readonly (string | number)[]): string {
+  let path = base
+  for (const s of segments) {
+    if (typeof s === 'number') path += `[${s}]`
+    else if (IDENTIFIER_LIKE.test(s)) path += path === '' ? s : `.${s}`
+    else path += `[${JSON.stringify(s)}]`
+  }
+  return path
+}
+
+function unstorable(where: Where, segments: readonly (string | number)[], problem: string): never {
+  const path = joinPath(where(), segments)
+  throw new ZustandSqliteError('UNSTORABLE_VALUE', `${path || '(state)'}: ${problem}`, { path })
+}
+
+function describe(value: object): string {
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name
+  return typeof name === 'string' && name !== '' ? `an instance of ${name}` : 'an object with a custom prototype'
+}
+
+function checkJson(value: unknown, where: Where, segments: (string | number)[], ancestors: Set<object>): void {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return
+    case 'number':
+      if (!Number.isFinite(value))
+        unstorable(where, segments, `${String(value)} is not a finite number (JSON would turn it into null)`)
+      return
+    case 'bigint':
+      unstorable(where, segments, 'a BigInt cannot be stored as JSON; convert it to a string or a number')
+      return
+    case 'object': {
+      if (value === null) return
+      if (ancestors.has(value)) unstorable(where, segments, 'the value contains a cycle')
+      ancestors.add(value)
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          segments.push(i)
+          checkJson(value[i], where, segments, ancestors)
+          segments.pop()
+        }
+      } else {
+        const proto: unknown = Object.getPrototypeOf(value)
+        if (proto !== Object.prototype && proto !== null) {
+          unstorable(
+            where,
+            segments,
+            `${describe(value)} is not a plain object (convert Dates to numbers or ISO strings, Maps and Sets to objects or arrays)`,
+          )
+        }
+        for (const key of Object.keys(value)) {
+          segments.push(key)
+          checkJson((value as Record<string, unknown>)[key], where, segments, ancestors)
+          segments.pop()
+        }
+      }
+      ancestors.delete(value)
+      return
+    }
+  }
+}
+
+/**
+ * JSON text of a value, or UNSTORABLE_VALUE naming the path of the first value JSON cannot hold
+ * faithfully: a cycle, a BigInt, a non-finite number, a class instance. Functions, symbols and
+ * `undefined` are left out of objects (and become null in arrays) as JSON.stringify does.
+ */
+export function encodeJson(value: unknown, where: Where): string {
+  checkJson(value, where, [], new Set())
+  return JSON.stringify(value)
+}
+
+/** Parses JSON read from the database; CORRUPT_DATABASE when it is not JSON. */
+export function decodeJson(text: unknown, where: Where): unknown {
+  if (typeof text !== 'string') {
+    throw new ZustandSqliteError('CORRUPT_DATABASE', `${where()}: expected JSON text, found ${typeof text}`, {
+      path: where(),
+    })
+  }
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    throw new ZustandSqliteError('CORRUPT_DATABASE', `${where()}: stored JSON cannot be parsed`, {
+      path: where(),
+      cause: error,
+    })
+  }
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'object') return describe(value)
+  return typeof value === 'string'
+    ? `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`
+    : `${typeof value} ${String(value)}`
+}
+
+/**
+ * The SQL value of one field, checked against its column: a wrong type, a missing required field or
+ * an unstorable JSON value throws UNSTORABLE_VALUE naming the path. Returns {@link OMIT} for an
+ * absent lazy field.
+ */
+export function encodeColumn(def: ColumnDef, value: unknown, where: Where): SqlValue | typeof OMIT {
+  if (isDropped(value)) {
+    if (def.lazy === true) return OMIT
+    if (def.optional === true) return null
+    return unstorable(
+      where,
+      [],
+      `is required by its ${def.type} column but is ${value === undefined ? 'missing' : typeof value}`,
+    )
+  }
+  if (value === null) {
+    if (def.nullable === true) return null
+    return unstorable(where, [], `is null, but its ${def.type} column is not nullable`)
+  }
+  switch (def.type) {
+    case 'text':
+      if (typeof value === 'string') return value
+      break
+    case 'integer':
+      if (Number.isSafeInteger(value)) return value as number
+      break
+    case 'real':
+      if (typeof value === 'number' && Number.isFinite(value)) return value
+      break
+    case 'boolean':
+      if (typeof value === 'boolean') return value ? 1 : 0
+      break
+    case 'json':
+      return encodeJson(value, where)
+    case 'blob':
+      if (value instanceof Uint8Array) return value
+      break
+  }
+  return unstorable(
+    where,
+    [],
+    `expected ${def.type === 'integer' ? 'a safe integer' : def.type === 'real' ? 'a finite number' : `a ${def.type === 'blob' ? 'Uint8Array' : def.type}`}, got ${typeName(value)}`,
+  )
+}
+
+/** The field value of a column read back; {@link ABSENT} when NULL stands for an absent field. */
+export function decodeColumn(def: ColumnDef, value: SqlValue, where: Where): unknown {
+  if (value === null) return def.nullable === true ? null : ABSENT
+  switch (def.type) {
+    case 'boolean':
+      return value !== 0
+    case 'json':
+      return decodeJson(value, where)
+    case 'blob':
+      // better-sqlite3 returns Buffers; hand back plain Uint8Arrays over the same memory.
+      return value instanceof Uint8Array && value.constructor !== Uint8Array
+        ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+        : value
+    case 'integer':
+    case 'real':
+      return typeof value === 'bigint' ? Number(value) : value
+    default:
+      return value
+  }
+}

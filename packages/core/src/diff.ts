@@ -1,0 +1,540 @@
+import type { ChangeSetBuilder } from './changeSet'
+import { encodeColumn, encodeJson, isDropped, joinPath, OMIT } from './codec'
+import type { SqlValue, Where } from './codec'
+import { ZustandSqliteError } from './errors'
+import { MAX_ORDER_KEY_LENGTH, orderKeysBetween } from './orderKey'
+import type { CollectionNode, FieldMapping, SingletonNode, StoreSchema } from './schema'
+
+/**
+ * Order keys of every persisted array, by array identity. Zustand state is immutable, so an array
+ * object always holds the same items in the same order; its keys are recorded once, when it is
+ * written or loaded. An entry, once made, is never changed: an array that appears in two places is
+ * written with the same keys in both.
+ */
+export type OrderKeyMemo = WeakMap<readonly unknown[], readonly string[]>
+
+type Item = Record<string, unknown>
+type Path = Where
+
+const EMPTY: readonly unknown[] = Object.freeze([])
+const hasOwn = Object.prototype.hasOwnProperty
+
+function unstorable(where: Path, problem: string): never {
+  const path = where()
+  throw new ZustandSqliteError('UNSTORABLE_VALUE', `${path}: ${problem}`, { path })
+}
+
+function isPlainObject(value: unknown): value is Item {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const proto: unknown = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+function child(where: Path, segment: string | number): Path {
+  return () => joinPath(where(), [segment])
+}
+
+function keyed(where: Path, node: CollectionNode, key: unknown): Path {
+  return () => `${where()}[${node.keyField === undefined ? '' : `${node.keyField}=`}${JSON.stringify(key)}]`
+}
+
+/** Longest increasing subsequence of `values` (indices into it); -1 entries are skipped. */
+function longestIncreasing(values: readonly number[]): Set<number> {
+  const tails: number[] = []
+  const previous = new Array<number>(values.length).fill(-1)
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number
+    if (v < 0) continue
+    let lo = 0
+    let hi = tails.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if ((values[tails[mid] as number] as number) < v) lo = mid + 1
+      else hi = mid
+    }
+    if (lo > 0) previous[i] = tails[lo - 1] as number
+    tails[lo] = i
+  }
+  const kept = new Set<number>()
+  let i = tails.length > 0 ? (tails[tails.length - 1] as number) : -1
+  while (i >= 0) {
+    kept.add(i)
+    i = previous[i] as number
+  }
+  return kept
+}
+
+/** @internal Writes into `builder` the rows that turn the stored `prev` into `next`. */
+export interface Differ {
+  /** `prev === null`: nothing is stored, write everything. */
+  diff(prev: Item | null, next: Item): void
+}
+
+/** @internal */
+export function createDiffer(schema: StoreSchema, builder: ChangeSetBuilder, memo: OrderKeyMemo): Differ {
+  const keyOf = (node: CollectionNode, item: unknown, where: Path): unknown => {
+    if (node.itemKind === 'value') return item
+    if (!isPlainObject(item))
+      unstorable(
+        where,
+        `expected an object, got ${item === null ? 'null' : Array.isArray(item) ? 'an array' : typeof item}`,
+      )
+    return item[node.keyField as string]
+  }
+
+  const encodeKey = (node: CollectionNode, key: unknown, where: Path): SqlValue => {
+    if (node.keyType === 'text' ? typeof key === 'string' : Number.isSafeInteger(key)) return key as SqlValue
+    return unstorable(
+      where,
+      `the key ${node.keyField ?? node.keyColumn} must be ${node.keyType === 'text' ? 'a string' : 'a safe integer'}, got ${JSON.stringify(key) ?? typeof key}`,
+    )
+  }
+
+  const restOf = (
+    item: Item,
+    mapped: ReadonlySet<string>,
+    exclude: ReadonlySet<string> | undefined,
+  ): Item | undefined => {
+    let rest: Item | undefined
+    for (const k in item) {
+      if (!hasOwn.call(item, k) || mapped.has(k) || exclude?.has(k)) continue
+      const v = item[k]
+      if (isDropped(v)) continue
+      ;(rest ??= {})[k] = v
+    }
+    return rest
+  }
+
+  /** Appends mapped field values to `row`; returns the omitted (absent lazy) columns, if any. */
+  const pushFields = (
+    fields: readonly FieldMapping[],
+    item: Item,
+    row: SqlValue[],
+    where: Path,
+  ): string[] | undefined => {
+    let omitted: string[] | undefined
+    for (const f of fields) {
+      const value = encodeColumn(f.def, item[f.field], child(where, f.field))
+      if (value === OMIT) (omitted ??= []).push(f.column)
+      else row.push(value)
+    }
+    return omitted
+  }
+
+  const without = (columns: readonly string[], omitted: readonly string[] | undefined): readonly string[] =>
+    omitted === undefined ? columns : columns.filter((c) => !omitted.includes(c))
+
+  const upsertItem = (
+    node: CollectionNode,
+    item: unknown,
+    parentKey: readonly SqlValue[],
+    key: SqlValue,
+    orderKey: string | undefined,
+    where: Path,
+  ): void => {
+    const row: SqlValue[] = [...parentKey, key]
+    let omitted: string[] | undefined
+    if (node.itemKind === 'value') {
+      if (node.shape === 'record') {
+        const value = encodeColumn(node.valueDef as NonNullable<CollectionNode['valueDef']>, item, where)
+        if (value === OMIT) return unstorable(where, 'a value collection cannot hold lazy values')
+        row.push(value)
+      }
+    } else {
+      const object = item as Item
+      omitted = pushFields(node.fields, object, row, where)
+    }
+    if (node.orderColumn !== undefined) row.push(orderKey as string)
+    if (node.itemKind === 'object') {
+      const rest = restOf(item as Item, node.mapped, undefined)
+      if (node.restColumn !== undefined) row.push(rest === undefined ? null : encodeJson(rest, where))
+      else if (rest !== undefined)
+        unstorable(
+          child(where, Object.keys(rest)[0] as string),
+          'this field has no column and the collection keeps no rest column',
+        )
+    }
+    builder.upsert(node.table, without(node.writeColumns, omitted), row)
+  }
+
+  const fieldsDiffer = (node: CollectionNode, p: Item, q: Item): boolean => {
+    for (const f of node.fields) if (p[f.field] !== q[f.field]) return true
+    const mapped = node.mapped
+    for (const k in q) if (!mapped.has(k) && p[k] !== q[k]) return true
+    for (const k in p) if (!mapped.has(k) && !(k in q) && !isDropped(p[k])) return true
+    return false
+  }
+
+  /** An item that is new to the store: its row and all its nested rows. */
+  const writeItem = (
+    node: CollectionNode,
+    item: unknown,
+    parentKey: readonly SqlValue[],
+    key: SqlValue,
+    orderKey: string | undefined,
+    where: Path,
+  ): void => {
+    upsertItem(node, item, parentKey, key, orderKey, where)
+    if (node.children.length === 0) return
+    const itemKey = [...parentKey, key]
+    for (const c of node.children) diffCollection(c, undefined, (item as Item)[c.field], itemKey, child(where, c.field))
+  }
+
+  /** An item stored before: its row if its own fields changed, and its nested collections. */
+  const updateItem = (
+    node: CollectionNode,
+    p: unknown,
+    q: unknown,
+    parentKey: readonly SqlValue[],
+    key: SqlValue,
+    orderKey: string | undefined,
+    where: Path,
+  ): void => {
+    if (node.itemKind === 'value') {
+      if (p !== q) upsertItem(node, q, parentKey, key, orderKey, where)
+      return
+    }
+    if (!isPlainObject(q)) unstorable(where, 'expected an object')
+    const prev = p as Item
+    if (fieldsDiffer(node, prev, q)) upsertItem(node, q, parentKey, key, orderKey, where)
+    if (node.children.length === 0) return
+    let itemKey: SqlValue[] | undefined
+    for (const c of node.children) {
+      const before = prev[c.field]
+      const after = q[c.field]
+      if (before === after) continue
+      diffCollection(c, before, after, (itemKey ??= [...parentKey, key]), child(where, c.field))
+    }
+  }
+
+  /** Moved items: the row again with its new order key, then whatever else changed below it. */
+  const moveItem = (
+    node: CollectionNode,
+    p: unknown,
+    q: unknown,
+    parentKey: readonly SqlValue[],
+    key: SqlValue,
+    orderKey: string,
+    where: Path,
+  ): void => {
+    upsertItem(node, q, parentKey, key, orderKey, where)
+    if (node.itemKind === 'value' || p === q) return
+    const prev = p as Item
+    const next = q as Item
+    const itemKey = [...parentKey, key]
+    for (const c of node.children) {
+      if (prev[c.field] !== next[c.field])
+        diffCollection(c, prev[c.field], next[c.field], itemKey, child(where, c.field))
+    }
+  }
+
+  const diffCollection = (
+    node: CollectionNode,
+    prev: unknown,
+    next: unknown,
+    parentKey: readonly SqlValue[],
+    where: Path,
+  ): void => {
+    if (node.shape === 'record') diffRecord(node, prev, next, parentKey, where)
+    else diffArray(node, prev, next, parentKey, where)
+  }
+
+  const diffRecord = (
+    node: CollectionNode,
+    prevValue: unknown,
+    nextValue: unknown,
+    parentKey: readonly SqlValue[],
+    where: Path,
+  ): void => {
+    const next = isDropped(nextValue) ? {} : nextValue
+    if (!isPlainObject(next)) return unstorable(where, 'expected a record (a plain object)')
+    const prev = (prevValue ?? {}) as Item
+    for (const k in next) {
+      if (!hasOwn.call(next, k)) continue
+      const q = next[k]
+      if (isDropped(q)) continue
+      const p = hasOwn.call(prev, k) ? prev[k] : undefined
+      if (p === q) continue
+      const itemWhere = () => `${where()}[${JSON.stringify(k)}]`
+      if (isDropped(p)) writeItem(node, q, parentKey, k, undefined, itemWhere)
+      else updateItem(node, p, q, parentKey, k, undefined, itemWhere)
+    }
+    for (const k in prev) {
+      if (!hasOwn.call(prev, k) || isDropped(prev[k])) continue
+      if (!hasOwn.call(next, k) || isDropped(next[k])) builder.delete(node.table, [...parentKey, k])
+    }
+  }
+
+  /**
+   * Brings the stored rows of `prev` to `next` when every item's target order key is known up front
+   * (a renumbering, an array whose keys were recorded elsewhere, or a first write).
+   */
+  const reconcile = (
+    node: CollectionNode,
+    prev: readonly unknown[],
+    prevKeys: readonly string[] | undefined,
+    next: readonly unknown[],
+    targets: readonly string[],
+    parentKey: readonly SqlValue[],
+    where: Path,
+  ): void => {
+    const prevIndex = new Map<unknown, number>()
+    for (let i = 0; i < prev.length; i++) prevIndex.set(keyOf(node, prev[i], where), i)
+    const seen = new Set<unknown>()
+    for (let t = 0; t < next.length; t++) {
+      const q = next[t]
+      const itemWhere = child(where, t)
+      const key = keyOf(node, q, itemWhere)
+      if (seen.has(key)) duplicate(node, key, where)
+      seen.add(key)
+      const target = targets[t] as string
+      const pi = prevIndex.get(key)
+      const sqlKey = encodeKey(node, key, itemWhere)
+      if (pi === undefined) writeItem(node, q, parentKey, sqlKey, target, keyed(where, node, key))
+      else if (prevKeys?.[pi] !== target && node.orderColumn !== undefined)
+        moveItem(node, prev[pi], q, parentKey, sqlKey, target, keyed(where, node, key))
+      else if (prev[pi] !== q) updateItem(node, prev[pi], q, parentKey, sqlKey, target, keyed(where, node, key))
+    }
+    for (const [key] of prevIndex) if (!seen.has(key)) builder.delete(node.table, [...parentKey, key as SqlValue])
+  }
+
+  const duplicate = (node: CollectionNode, key: unknown, where: Path): never => {
+    const path = where()
+    throw new ZustandSqliteError(
+      'DUPLICATE_KEY',
+      `${path}: two items have the key ${node.keyField ?? node.keyColumn}=${JSON.stringify(key)}`,
+      { path },
+    )
+  }
+
+  const freshKeys = (count: number): readonly string[] => orderKeysBetween(null, null, count)
+
+  const diffArray = (
+    node: CollectionNode,
+    prevValue: unknown,
+    nextValue: unknown,
+    parentKey: readonly SqlValue[],
+    where: Path,
+  ): void => {
+    const next = isDropped(nextValue) ? EMPTY : nextValue
+    if (!Array.isArray(next)) return unstorable(where, 'expected an array')
+    const prev = (prevValue ?? EMPTY) as readonly unknown[]
+    const ordered = node.orderColumn !== undefined
+    const recorded = memo.get(next)
+    const prevKeys = prev.length === 0 ? EMPTY_KEYS : memo.get(prev)
+    if (!ordered) {
+      reconcile(node, prev, undefined, next, EMPTY_KEYS, parentKey, where)
+      return
+    }
+    if (prevKeys === undefined || (recorded !== undefined && recorded !== prevKeys)) {
+      // Keys already chosen for this array object win; unknown stored keys force a rewrite of the order.
+      const targets = recorded ?? freshKeys(next.length)
+      if (recorded === undefined) memo.set(next, targets)
+      reconcile(node, prev, prevKeys, next, targets, parentKey, where)
+      return
+    }
+
+    const n = next.length
+    const m = prev.length
+    // Unchanged head: same key at the same position.
+    let head = 0
+    const limit = Math.min(n, m)
+    for (; head < limit; head++) {
+      const p = prev[head]
+      const q = next[head]
+      if (p === q) continue
+      const key = keyOf(node, q, child(where, head))
+      if (keyOf(node, p, where) !== key) break
+      updateItem(
+        node,
+        p,
+        q,
+        parentKey,
+        encodeKey(node, key, child(where, head)),
+        prevKeys[head],
+        keyed(where, node, key),
+      )
+    }
+    if (head === n && head === m) {
+      if (recorded === undefined) memo.set(next, prevKeys)
+      return
+    }
+    // Unchanged tail.
+    let tail = 0
+    while (tail < n - head && tail < m - head) {
+      const p = prev[m - 1 - tail]
+      const q = next[n - 1 - tail]
+      if (p !== q) {
+        const key = keyOf(node, q, child(where, n - 1 - tail))
+        if (keyOf(node, p, where) !== key) break
+        updateItem(
+          node,
+          p,
+          q,
+          parentKey,
+          encodeKey(node, key, child(where, n - 1 - tail)),
+          prevKeys[m - 1 - tail],
+          keyed(where, node, key),
+        )
+      }
+      tail++
+    }
+
+    // The middle changed: find the items that can keep their keys (a longest run in stored order).
+    const prevIndex = new Map<unknown, number>()
+    for (let i = 0; i < m; i++) prevIndex.set(keyOf(node, prev[i], where), i)
+    const middleEnd = n - tail
+    const positions: number[] = []
+    const seen = new Set<unknown>()
+    for (let i = 0; i < n; i++) {
+      const key = keyOf(node, next[i], child(where, i))
+      if (seen.has(key)) duplicate(node, key, where)
+      seen.add(key)
+      if (i >= head && i < middleEnd) {
+        const pi = prevIndex.get(key)
+        positions.push(pi === undefined ? -1 : pi)
+      }
+    }
+    const kept = longestIncreasing(positions)
+    const targets: string[] = prevKeys.slice(0, head) as string[]
+    let overlong = false
+    for (let t = 0; t < positions.length;) {
+      if (kept.has(t)) {
+        targets.push(prevKeys[positions[t] as number] as string)
+        t++
+        continue
+      }
+      let end = t
+      while (end < positions.length && !kept.has(end)) end++
+      const low = targets.length > 0 ? (targets[targets.length - 1] as string) : null
+      const high =
+        end < positions.length
+          ? (prevKeys[positions[end] as number] as string)
+          : tail > 0
+            ? (prevKeys[m - tail] as string)
+            : null
+      let fresh: string[]
+      try {
+        fresh = orderKeysBetween(low, high, end - t)
+      } catch {
+        // Stored keys that are malformed or out of order (edited outside this library): renumber.
+        overlong = true
+        break
+      }
+      for (const k of fresh) {
+        if (k.length > MAX_ORDER_KEY_LENGTH) overlong = true
+        targets.push(k)
+      }
+      t = end
+    }
+    if (overlong) {
+      const renumbered = freshKeys(n)
+      memo.set(next, renumbered)
+      reconcile(node, prev, prevKeys, next, renumbered, parentKey, where)
+      return
+    }
+    for (let i = m - tail; i < m; i++) targets.push(prevKeys[i] as string)
+    memo.set(next, targets)
+
+    for (let t = 0; t < positions.length; t++) {
+      const i = head + t
+      const q = next[i]
+      const key = keyOf(node, q, child(where, i))
+      const sqlKey = encodeKey(node, key, child(where, i))
+      const pi = positions[t] as number
+      const target = targets[i] as string
+      if (pi < 0) writeItem(node, q, parentKey, sqlKey, target, keyed(where, node, key))
+      else if (!kept.has(t)) moveItem(node, prev[pi], q, parentKey, sqlKey, target, keyed(where, node, key))
+      else if (prev[pi] !== q) updateItem(node, prev[pi], q, parentKey, sqlKey, target, keyed(where, node, key))
+    }
+    for (let i = head; i < m - tail; i++) {
+      const key = keyOf(node, prev[i], where)
+      if (!seen.has(key)) builder.delete(node.table, [...parentKey, key as SqlValue])
+    }
+  }
+
+  const singletonRow = (
+    node: SingletonNode,
+    object: Item,
+    exclude: ReadonlySet<string> | undefined,
+    where: Path,
+  ): void => {
+    const row: SqlValue[] = [1]
+    const omitted = pushFields(node.fields, object, row, where)
+    if (node.restColumn !== undefined) {
+      const rest = node.restMode === 'all' ? restOf(object, EMPTY_SET, exclude) : restOf(object, node.mapped, exclude)
+      row.push(rest === undefined ? null : encodeJson(rest, where))
+    } else {
+      const rest = restOf(object, node.mapped, exclude)
+      if (rest !== undefined)
+        unstorable(
+          child(where, Object.keys(rest)[0] as string),
+          'this field has no column and the singleton keeps no rest column',
+        )
+    }
+    const columns = node.table.columns.map((c) => c.name)
+    builder.upsert(node.table, without(columns, omitted), row)
+  }
+
+  const singletonChanged = (
+    node: SingletonNode,
+    p: Item,
+    q: Item,
+    exclude: ReadonlySet<string> | undefined,
+  ): boolean => {
+    for (const f of node.fields) if (p[f.field] !== q[f.field]) return true
+    for (const k in q) if (!exclude?.has(k) && !node.mapped.has(k) && p[k] !== q[k]) return true
+    for (const k in p) if (!exclude?.has(k) && !node.mapped.has(k) && !(k in q) && !isDropped(p[k])) return true
+    return false
+  }
+
+  const diffSingleton = (node: SingletonNode, p: unknown, q: unknown, where: Path): void => {
+    if (isDropped(q)) {
+      if (!isDropped(p)) builder.delete(node.table, [1])
+      return
+    }
+    if (!isPlainObject(q)) return unstorable(where, 'expected a plain object')
+    if (isDropped(p) || singletonChanged(node, p as Item, q, undefined)) singletonRow(node, q, undefined, where)
+  }
+
+  const rootWhere: Path = () => '(state)'
+
+  return {
+    diff(prev, next) {
+      for (const node of schema.nodes) {
+        const field = node.field as string
+        const p = prev === null ? undefined : prev[field]
+        const q = next[field]
+        if (prev !== null && p === q) continue
+        const where: Path = () => field
+        if (node.kind === 'collection') diffCollection(node, p, q, EMPTY_SQL, where)
+        else diffSingleton(node, p, q, where)
+      }
+      const mapped = schema.mappedKeys
+      if (schema.root !== undefined) {
+        if (prev === null || singletonChanged(schema.root, prev, next, mapped))
+          singletonRow(schema.root, next, mapped, rootWhere)
+        return
+      }
+      for (const k in next) {
+        if (!hasOwn.call(next, k) || mapped.has(k)) continue
+        const q = next[k]
+        if (isDropped(q)) continue
+        if (prev !== null && prev[k] === q) continue
+        builder.kvSet(
+          k,
+          encodeJson(q, () => k),
+        )
+      }
+      if (prev === null) return
+      for (const k in prev) {
+        if (!hasOwn.call(prev, k) || mapped.has(k) || isDropped(prev[k])) continue
+        if (!hasOwn.call(next, k) || isDropped(next[k])) builder.kvDelete(k)
+      }
+    },
+  }
+}
+
+const EMPTY_KEYS: readonly string[] = Object.freeze([])
+const EMPTY_SQL: readonly SqlValue[] = Object.freeze([])
+const EMPTY_SET: ReadonlySet<string> = new Set()

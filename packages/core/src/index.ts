@@ -1,0 +1,33 @@
+export { persistSQLite } from './persistSQLite'
+export type { BackendOption, CommitInfo, PersistSQLiteApi, PersistSQLiteOptions } from './persistSQLite'
+export { collection, column, defineSchema, singleton, table } from './schema'
+export type {
+  CollectionDef,
+  CollectionOptions,
+  ColumnDef,
+  ColumnOptions,
+  ColumnSpec,
+  ColumnType,
+  ForeignKeyAction,
+  IndexDef,
+  IndexSpec,
+  MigrationSpec,
+  SchemaOptions,
+  SchemaSpec,
+  SingletonDef,
+  SingletonOptions,
+  SqlType,
+  StoreSchema,
+  TableDef,
+  TableOptions,
+  TableSpec,
+} from './schema'
+export type { Backend, LoadedTable, LoadResult, MaybePromise, QueryRow } from './backend'
+export type { ChangeSet, KeyValueChange, RowBatch, TableChange } from './changeSet'
+export type { SqlValue } from './codec'
+export { APPLICATION_ID, createSqlBackend, FORMAT_VERSION, isCorruptionError } from './sqlBackend'
+export type { SqlBackend, SqlBackendOptions, SqlDriver, SqlStatement } from './sqlBackend'
+export { isZustandSqliteError, ZustandSqliteError } from './errors'
+export type { ZustandSqliteErrorCode, ZustandSqliteErrorOptions } from './errors'
+export { orderKeyBetween, orderKeysBetween } from './orderKey'
+export { readLazyColumn } from './lazy'

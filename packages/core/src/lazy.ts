@@ -1,0 +1,90 @@
+import { chain } from './backend'
+import type { Backend, MaybePromise } from './backend'
+import { ABSENT, decodeColumn } from './codec'
+import type { SqlValue } from './codec'
+import { ZustandSqliteError } from './errors'
+import { quote } from './identifiers'
+import type { CollectionNode, FieldMapping, StoreSchema, TableSpec } from './schema'
+
+function findField(
+  schema: StoreSchema,
+  tableName: string,
+  field: string,
+): { table: TableSpec; mapping: FieldMapping } | undefined {
+  const visit = (nodes: readonly CollectionNode[]): { table: TableSpec; mapping: FieldMapping } | undefined => {
+    for (const node of nodes) {
+      if (node.table.name === tableName) {
+        const mapping = node.fields.find((f) => f.field === field)
+        return mapping === undefined ? undefined : { table: node.table, mapping }
+      }
+      const found = visit(node.children)
+      if (found !== undefined) return found
+    }
+    return undefined
+  }
+  for (const node of [...schema.nodes, ...(schema.root === undefined ? [] : [schema.root])]) {
+    if (node.kind === 'singleton' && node.table.name === tableName) {
+      const mapping = node.fields.find((f) => f.field === field)
+      return mapping === undefined ? undefined : { table: node.table, mapping }
+    }
+  }
+  const append = schema.appendTables.get(tableName)
+  if (append !== undefined) {
+    const mapping = append.fields.find((f) => f.field === field)
+    return mapping === undefined ? undefined : { table: append.table, mapping }
+  }
+  return visit(schema.nodes.filter((n): n is CollectionNode => n.kind === 'collection'))
+}
+
+/** Options of {@link readLazyColumn}. */
+export interface ReadLazyColumnOptions {
+  /** The table of the item. */
+  readonly table: string
+  /**
+   * The item's full primary key: for a nested collection the parent's key first (e.g.
+   * `[conversationId, messageId]`); a single value for a top-level collection; `1` for a singleton.
+   */
+  readonly key: SqlValue | readonly SqlValue[]
+  /** The field (not the SQL column) to read. */
+  readonly field: string
+}
+
+/**
+ * Reads one column of one row that hydration left out (a `lazy` column, such as file content), decoded
+ * like any field. Returns undefined when the row does not exist or the value is absent. Synchronous
+ * with a synchronous backend.
+ *
+ * @example
+ * ```ts
+ * const content = readLazyColumn(backend, workspaceSchema, { table: 'files', key: fileId, field: 'content' })
+ * ```
+ */
+export function readLazyColumn(
+  backend: Backend,
+  schema: StoreSchema,
+  options: ReadLazyColumnOptions,
+): MaybePromise<unknown> {
+  const found = findField(schema, options.table, options.field)
+  if (found === undefined) {
+    throw new ZustandSqliteError(
+      'INVALID_OPTIONS',
+      `the schema has no field ${JSON.stringify(options.field)} in table ${JSON.stringify(options.table)}`,
+    )
+  }
+  const key = Array.isArray(options.key) ? (options.key as readonly SqlValue[]) : [options.key as SqlValue]
+  const primaryKey = found.table.primaryKey
+  if (key.length !== primaryKey.length) {
+    throw new ZustandSqliteError(
+      'INVALID_OPTIONS',
+      `table ${options.table} has a key of ${primaryKey.length} column(s), ${key.length} value(s) were given`,
+    )
+  }
+  const where = primaryKey.map((c) => `${quote(c)} = ?`).join(' AND ')
+  const sql = `SELECT ${quote(found.mapping.column)} AS value FROM ${quote(found.table.name)} WHERE ${where}`
+  return chain(backend.query(sql, key), (rows) => {
+    const row = rows[0]
+    if (row === undefined) return undefined
+    const value = decodeColumn(found.mapping.def, row['value'] ?? null, () => `${options.table}.${options.field}`)
+    return value === ABSENT ? undefined : value
+  })
+}

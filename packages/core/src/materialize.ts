@@ -1,0 +1,161 @@
+import type { LoadedTable, LoadResult } from './backend'
+import { ABSENT, decodeColumn, decodeJson } from './codec'
+import type { SqlValue, Where } from './codec'
+import type { OrderKeyMemo } from './diff'
+import { ZustandSqliteError } from './errors'
+import type { CollectionNode, FieldMapping, SingletonNode, StoreSchema } from './schema'
+
+type Item = Record<string, unknown>
+
+/** Identity of a key tuple as a Map key: type-tagged parts, so 1 and '1' stay apart. */
+function tag(value: SqlValue): string {
+  return typeof value === 'string' ? `s${value}` : `n${String(value)}`
+}
+
+function columnIndex(table: LoadedTable | undefined, name: string, tableName: string): number {
+  const index = table === undefined ? -1 : table.columns.indexOf(name)
+  if (index < 0) throw new ZustandSqliteError('CORRUPT_DATABASE', `table ${tableName}: column ${name} was not loaded`)
+  return index
+}
+
+function decodeRest(value: SqlValue, where: Where): Item {
+  if (value === null) return {}
+  const parsed = decodeJson(value, where)
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ZustandSqliteError('CORRUPT_DATABASE', `${where()}: the rest column does not hold a JSON object`, {
+      path: where(),
+    })
+  }
+  return parsed as Item
+}
+
+function assignFields(
+  item: Item,
+  fields: readonly { f: FieldMapping; index: number }[],
+  row: readonly SqlValue[],
+  where: Where,
+): void {
+  for (const { f, index } of fields) {
+    const value = decodeColumn(f.def, row[index] as SqlValue, where)
+    if (value !== ABSENT) item[f.field] = value
+  }
+}
+
+/**
+ * Builds the persisted state from loaded rows, and records the order keys of every array it makes
+ * in `memo` (so that the next diff knows what is stored).
+ */
+export function materialize(schema: StoreSchema, loaded: LoadResult, memo: OrderKeyMemo): Item {
+  const state: Item = {}
+  for (const [key, json] of loaded.kv) state[key] = decodeJson(json, () => key)
+  if (schema.root !== undefined) {
+    const object = loadSingleton(schema.root, loaded)
+    if (object !== undefined) Object.assign(state, object)
+  }
+  for (const node of schema.nodes) {
+    if (node.kind === 'singleton') {
+      const object = loadSingleton(node, loaded)
+      if (object !== undefined) state[node.field as string] = object
+      continue
+    }
+    const groups = loadCollection(node, loaded, memo)
+    state[node.field] = groups.get('') ?? emptyOf(node, memo)
+  }
+  return state
+}
+
+function emptyOf(node: CollectionNode, memo: OrderKeyMemo): unknown {
+  if (node.shape === 'record') return {}
+  const empty: unknown[] = []
+  memo.set(empty, [])
+  return empty
+}
+
+function loadSingleton(node: SingletonNode, loaded: LoadResult): Item | undefined {
+  const name = node.table.name
+  const table = loaded.tables[name]
+  const row = table?.rows[0]
+  if (table === undefined || row === undefined) return undefined
+  const where: Where = () => name
+  const restIndex = node.restColumn === undefined ? -1 : columnIndex(table, node.restColumn, name)
+  const object = restIndex < 0 ? {} : decodeRest(row[restIndex] as SqlValue, where)
+  const fields = node.fields
+    .filter((f) => f.def.lazy !== true)
+    .map((f) => ({ f, index: columnIndex(table, f.column, name) }))
+  assignFields(object, fields, row, () => `${name}.${where()}`)
+  return object
+}
+
+/** Items of one collection table grouped by parent key (`''` for a top-level collection). */
+function loadCollection(node: CollectionNode, loaded: LoadResult, memo: OrderKeyMemo): Map<string, unknown> {
+  const name = node.table.name
+  const table = loaded.tables[name]
+  const groups = new Map<string, unknown>()
+  if (table === undefined || table.rows.length === 0) return groups
+  const childGroups = node.children.map((c) => ({ node: c, groups: loadCollection(c, loaded, memo) }))
+
+  const parentIndexes = node.parentColumns.map((c) => columnIndex(table, c, name))
+  const keyIndex = columnIndex(table, node.keyColumn, name)
+  const orderIndex = node.orderColumn === undefined ? -1 : columnIndex(table, node.orderColumn, name)
+  const restIndex = node.restColumn === undefined ? -1 : columnIndex(table, node.restColumn, name)
+  const valueIndex = node.valueColumn === undefined ? -1 : columnIndex(table, node.valueColumn, name)
+  const fields = node.fields
+    .filter((f) => f.def.lazy !== true)
+    .map((f) => ({ f, index: columnIndex(table, f.column, name) }))
+  const keyDef = node.itemKind === 'object' && node.keyField !== undefined ? undefined : node.valueDef
+
+  let current: readonly SqlValue[] = []
+  const where: Where = () => `${name}[${current.map((v) => JSON.stringify(v)).join(', ')}]`
+  const ordered: Map<string, { key: string; item: unknown }[]> = new Map()
+
+  for (const row of table.rows) {
+    current = row
+    let parent = ''
+    for (let i = 0; i < parentIndexes.length; i++)
+      parent += (i === 0 ? '' : '\u0000') + tag(row[parentIndexes[i] as number] as SqlValue)
+    const key = row[keyIndex] as SqlValue
+    let item: unknown
+    if (node.itemKind === 'value') {
+      if (node.shape === 'array') item = keyDef === undefined ? key : decodeColumn(keyDef, key, where)
+      else {
+        const value = decodeColumn(
+          node.valueDef as NonNullable<CollectionNode['valueDef']>,
+          row[valueIndex] as SqlValue,
+          where,
+        )
+        if (value === ABSENT) continue
+        item = value
+      }
+    } else {
+      const object = restIndex < 0 ? {} : decodeRest(row[restIndex] as SqlValue, where)
+      if (node.keyField !== undefined) object[node.keyField] = key
+      assignFields(object, fields, row, where)
+      if (childGroups.length > 0) {
+        const own = (parent === '' ? '' : parent + '\u0000') + tag(key)
+        for (const c of childGroups) object[c.node.field] = c.groups.get(own) ?? emptyOf(c.node, memo)
+      }
+      item = object
+    }
+    if (node.shape === 'record') {
+      let record = groups.get(parent) as Item | undefined
+      if (record === undefined) groups.set(parent, (record = {}))
+      record[String(key)] = item
+    } else {
+      let list = ordered.get(parent)
+      if (list === undefined) ordered.set(parent, (list = []))
+      list.push({ key: orderIndex < 0 ? '' : String(row[orderIndex]), item })
+    }
+  }
+
+  for (const [parent, list] of ordered) {
+    if (orderIndex >= 0) list.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    const items = list.map((e) => e.item)
+    if (orderIndex >= 0)
+      memo.set(
+        items,
+        list.map((e) => e.key),
+      )
+    groups.set(parent, items)
+  }
+  return groups
+}

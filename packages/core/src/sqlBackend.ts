@@ -1,0 +1,619 @@
+import type { Backend, LoadedTable, LoadResult, QueryRow } from './backend'
+import type { ChangeSet, RowBatch } from './changeSet'
+import type { SqlValue } from './codec'
+import { isZustandSqliteError, ZustandSqliteError } from './errors'
+import type { ZustandSqliteErrorCode } from './errors'
+import { assertIdentifier, quote } from './identifiers'
+import type { ColumnSpec, SchemaSpec, TableSpec } from './schema'
+
+/** A prepared statement of a synchronous SQLite driver. */
+export interface SqlStatement {
+  /** Executes with bound parameters, discarding any rows. */
+  run(params: readonly SqlValue[]): void
+  /** Executes and returns every row as an array of values. */
+  all(params: readonly SqlValue[]): SqlValue[][]
+  /** Names of the result columns. */
+  columns(): string[]
+  /** Releases the statement (engines that need it, such as sql.js). */
+  finalize?(): void
+}
+
+/**
+ * The slice of a synchronous SQLite driver the SQL tier uses. An adapter for a new engine implements
+ * these four calls; see `@zustand-sqlite/backend-better-sqlite3` for one.
+ */
+export interface SqlDriver {
+  /** A short name for telemetry and messages. */
+  readonly name: string
+  /** Executes one or more statements without parameters (DDL, pragmas, BEGIN/COMMIT). */
+  exec(sql: string): void
+  prepare(sql: string): SqlStatement
+  close(): void
+}
+
+/** Options of {@link createSqlBackend}. */
+export interface SqlBackendOptions {
+  /** Called after every committed write (apply, clear, prepare). */
+  onWrite?: () => void
+  /** Largest number of rows in one multi-row statement. @default 256 */
+  maxRowsPerStatement?: number
+  /** Prepared statements kept. @default 256 */
+  statementCacheSize?: number
+  /** Name reported by the backend. @default the driver's name */
+  name?: string
+}
+
+/** A Backend over a {@link SqlDriver}, with access to the driver for the engine's own adapters. */
+export interface SqlBackend extends Backend {
+  readonly driver: SqlDriver
+  /** Forgets every cached statement (an engine that invalidated them, e.g. sql.js after `export()`). */
+  resetStatements(): void
+}
+
+/** `application_id` written into a database created by zustand-sqlite ("zsql"). */
+export const APPLICATION_ID = 0x7a73716c
+/** Layout version of zustand-sqlite's own tables. */
+export const FORMAT_VERSION = 1
+
+const META_DDL = [
+  `CREATE TABLE IF NOT EXISTS zs_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS zs_stores (store TEXT PRIMARY KEY, schema_version INTEGER NOT NULL, state_version INTEGER, updated_at INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS zs_tables (table_name TEXT PRIMARY KEY, store TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS zs_kv (store TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (store, key))`,
+]
+
+/** True for SQLite's corruption and not-a-database errors, from any driver. */
+export function isCorruptionError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
+  const code = (error as { code?: unknown }).code
+  if (typeof code === 'string' && /^SQLITE_(CORRUPT|NOTADB)/.test(code)) return true
+  const message = (error as { message?: unknown }).message
+  return (
+    typeof message === 'string' &&
+    /file is not a database|database disk image is malformed|file is encrypted/i.test(message)
+  )
+}
+
+function fail(error: unknown, code: ZustandSqliteErrorCode, message: string, store?: string): ZustandSqliteError {
+  if (isZustandSqliteError(error)) return error
+  const detail = error instanceof Error ? error.message : String(error)
+  const finalCode = isCorruptionError(error) ? 'CORRUPT_DATABASE' : code
+  return new ZustandSqliteError(finalCode, `${message}: ${detail}`, {
+    cause: error,
+    ...(store === undefined ? {} : { store }),
+  })
+}
+
+function columnDdl(column: ColumnSpec): string {
+  let ddl = `${quote(column.name)} ${column.type}`
+  if (column.notNull) ddl += ' NOT NULL'
+  if (column.boolean) ddl += ` CHECK (${quote(column.name)} IN (0, 1))`
+  return ddl
+}
+
+function tableDdl(table: TableSpec): string[] {
+  const parts = table.columns.map(columnDdl)
+  if (table.primaryKey.length > 0) parts.push(`PRIMARY KEY (${table.primaryKey.map(quote).join(', ')})`)
+  if (table.parent !== undefined) {
+    // No column list: the reference is to the parent's primary key.
+    parts.push(
+      `FOREIGN KEY (${table.parent.columns.map(quote).join(', ')}) REFERENCES ${quote(table.parent.table)} ON DELETE CASCADE`,
+    )
+  }
+  for (const c of table.columns) {
+    if (c.references === undefined) continue
+    parts.push(
+      `FOREIGN KEY (${quote(c.name)}) REFERENCES ${quote(c.references.table)} (${c.references.columns.map(quote).join(', ')}) ON DELETE ${c.references.onDelete.toUpperCase()}`,
+    )
+  }
+  const options = table.withoutRowid ? 'STRICT, WITHOUT ROWID' : 'STRICT'
+  const statements = [`CREATE TABLE IF NOT EXISTS ${quote(table.name)} (\n  ${parts.join(',\n  ')}\n) ${options}`]
+  for (const index of table.indexes) {
+    statements.push(
+      `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${quote(index.name)} ON ${quote(table.name)} (${index.columns.map(quote).join(', ')})`,
+    )
+  }
+  return statements
+}
+
+/** Checks a schema spec received as data (it may come from a client): every name must be safe. */
+function assertSpec(schema: SchemaSpec): void {
+  if (!Number.isInteger(schema.version) || schema.version < 1) {
+    throw new ZustandSqliteError('INVALID_SCHEMA', `schema version must be an integer >= 1`)
+  }
+  const types = new Set(['TEXT', 'INTEGER', 'REAL', 'BLOB'])
+  for (const t of schema.tables) {
+    assertIdentifier(t.name, 'table name')
+    for (const c of t.columns) {
+      assertIdentifier(c.name, `column of ${t.name}`)
+      if (!types.has(c.type))
+        throw new ZustandSqliteError('INVALID_SCHEMA', `${t.name}.${c.name}: unknown type ${String(c.type)}`)
+      if (c.references !== undefined) {
+        assertIdentifier(c.references.table, 'referenced table')
+        c.references.columns.forEach((r) => assertIdentifier(r, 'referenced column'))
+        if (!['cascade', 'set null', 'restrict', 'no action'].includes(c.references.onDelete)) {
+          throw new ZustandSqliteError('INVALID_SCHEMA', `${t.name}.${c.name}: unknown ON DELETE action`)
+        }
+      }
+    }
+    const names = new Set(t.columns.map((c) => c.name))
+    for (const k of t.primaryKey)
+      if (!names.has(k)) throw new ZustandSqliteError('INVALID_SCHEMA', `${t.name}: key column ${k} is not a column`)
+    for (const index of t.indexes) {
+      assertIdentifier(index.name, 'index name')
+      for (const c of index.columns)
+        if (!names.has(c))
+          throw new ZustandSqliteError('INVALID_SCHEMA', `${t.name}: index column ${c} is not a column`)
+    }
+    if (t.parent !== undefined) {
+      assertIdentifier(t.parent.table, 'parent table')
+      t.parent.columns.forEach((c) => assertIdentifier(c, 'parent column'))
+    }
+  }
+}
+
+interface RegisteredStore {
+  readonly spec: SchemaSpec
+  readonly byName: ReadonlyMap<string, TableSpec>
+  /** Per table, the tables whose rows go when one of its rows goes: deepest first, with the key prefix length. */
+  readonly descendants: ReadonlyMap<string, readonly { table: TableSpec; prefix: readonly string[] }[]>
+  readonly columnSets: ReadonlyMap<string, ReadonlySet<string>>
+}
+
+function register(spec: SchemaSpec): RegisteredStore {
+  const byName = new Map(spec.tables.map((t) => [t.name, t]))
+  const descendants = new Map<string, { table: TableSpec; prefix: readonly string[] }[]>()
+  for (const t of spec.tables) {
+    const list: { table: TableSpec; prefix: readonly string[]; depth: number }[] = []
+    for (const other of spec.tables) {
+      let depth = 0
+      let cursor = other.parent === undefined ? undefined : byName.get(other.parent.table)
+      while (cursor !== undefined) {
+        depth++
+        if (cursor.name === t.name) {
+          list.push({ table: other, prefix: other.primaryKey.slice(0, t.primaryKey.length), depth })
+          break
+        }
+        cursor = cursor.parent === undefined ? undefined : byName.get(cursor.parent.table)
+      }
+    }
+    list.sort((a, b) => b.depth - a.depth)
+    descendants.set(t.name, list)
+  }
+  const columnSets = new Map(spec.tables.map((t) => [t.name, new Set(t.columns.map((c) => c.name))]))
+  return { spec, byName, descendants, columnSets }
+}
+
+/**
+ * The SQL tier: a {@link Backend} over any synchronous SQLite driver. It creates tables from the
+ * schema, caches prepared statements, writes each ChangeSet in one transaction with multi-row
+ * statements chunked under SQLite's bound-variable limit, binds every value, and validates every
+ * identifier it puts into SQL.
+ *
+ * @example
+ * ```ts
+ * const backend = createSqlBackend({
+ *   name: 'my-driver',
+ *   exec: (sql) => db.exec(sql),
+ *   prepare: (sql) => { const s = db.prepare(sql); return { run: (p) => s.run(...p), all: (p) => s.raw().all(...p), columns: () => s.columns().map((c) => c.name) } },
+ *   close: () => db.close(),
+ * })
+ * ```
+ */
+export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions = {}): SqlBackend {
+  const settings = { maxRowsPerStatement: 256, statementCacheSize: 256, ...options }
+  const stores = new Map<string, RegisteredStore>()
+  const cache = new Map<string, SqlStatement>()
+  let closed = false
+  let metaReady = false
+  let maxVariables: number | undefined
+
+  const assertOpen = (): void => {
+    if (closed) throw new ZustandSqliteError('BACKEND_CLOSED', `the ${driver.name} backend is closed`)
+  }
+
+  const statement = (sql: string): SqlStatement => {
+    let stmt = cache.get(sql)
+    if (stmt !== undefined) {
+      cache.delete(sql)
+      cache.set(sql, stmt)
+      return stmt
+    }
+    stmt = driver.prepare(sql)
+    cache.set(sql, stmt)
+    if (cache.size > settings.statementCacheSize) {
+      const [oldestSql, oldest] = cache.entries().next().value as [string, SqlStatement]
+      cache.delete(oldestSql)
+      oldest.finalize?.()
+    }
+    return stmt
+  }
+
+  const resetStatements = (): void => {
+    for (const stmt of cache.values()) stmt.finalize?.()
+    cache.clear()
+  }
+
+  const variableLimit = (): number => {
+    if (maxVariables !== undefined) return maxVariables
+    let limit: number | undefined
+    for (const [option] of statement('PRAGMA compile_options').all([])) {
+      const match = /^MAX_VARIABLE_NUMBER=(\d+)$/.exec(String(option))
+      if (match !== null) limit = Number(match[1])
+    }
+    if (limit === undefined) {
+      const version = String(statement('SELECT sqlite_version()').all([])[0]?.[0] ?? '0')
+      const [major = 0, minor = 0] = version.split('.').map(Number)
+      limit = major > 3 || (major === 3 && minor >= 32) ? 32766 : 999
+    }
+    maxVariables = limit
+    return limit
+  }
+
+  const transaction = <T>(mode: 'read' | 'write', fn: () => T): T => {
+    driver.exec(mode === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN')
+    let result: T
+    try {
+      result = fn()
+    } catch (error) {
+      try {
+        driver.exec('ROLLBACK')
+      } catch {
+        // SQLite may already have rolled back (e.g. after SQLITE_FULL); the original error matters.
+      }
+      throw error
+    }
+    driver.exec('COMMIT')
+    return result
+  }
+
+  const ensureMeta = (): void => {
+    if (metaReady) return
+    const [[appId] = [0]] = statement('PRAGMA application_id').all([])
+    if (appId !== 0 && appId !== APPLICATION_ID) {
+      throw new ZustandSqliteError(
+        'FOREIGN_DATABASE',
+        `the database belongs to another application (application_id ${String(appId)}); it was left untouched`,
+      )
+    }
+    const [[tableCount] = [0]] = statement(`SELECT count(*) FROM sqlite_schema WHERE type = 'table'`).all([])
+    if (appId === 0 && tableCount === 0) driver.exec(`PRAGMA application_id = ${APPLICATION_ID}`)
+    for (const ddl of META_DDL) driver.exec(ddl)
+    const [[format] = [null]] = statement(`SELECT value FROM zs_info WHERE key = 'format'`).all([])
+    if (format === null)
+      statement(`INSERT INTO zs_info (key, value) VALUES ('format', ?)`).run([String(FORMAT_VERSION)])
+    else if (Number(format) > FORMAT_VERSION) {
+      throw new ZustandSqliteError(
+        'SCHEMA_TOO_NEW',
+        `the database was written by a newer zustand-sqlite (format ${String(format)}, this one knows ${FORMAT_VERSION}); it was left untouched`,
+      )
+    }
+    metaReady = true
+  }
+
+  const registered = (store: string): RegisteredStore => {
+    const found = stores.get(store)
+    if (found === undefined)
+      throw new ZustandSqliteError(
+        'INVALID_CHANGESET',
+        `store ${JSON.stringify(store)} was not prepared on this backend`,
+        { store },
+      )
+    return found
+  }
+
+  const checkColumns = (reg: RegisteredStore, table: string): void => {
+    const spec = reg.byName.get(table) as TableSpec
+    const info = statement(`SELECT name FROM pragma_table_info(?)`).all([table])
+    const present = new Set(info.map((r) => r[0]))
+    const missing = spec.columns.filter((c) => !present.has(c.name)).map((c) => c.name)
+    if (missing.length > 0) {
+      throw new ZustandSqliteError(
+        'SCHEMA_MISMATCH',
+        `table ${table} lacks column(s) ${missing.join(', ')} of schema version ${reg.spec.version}; add a migration that creates them`,
+      )
+    }
+  }
+
+  const prepareStore = (store: string, spec: SchemaSpec): void => {
+    assertSpec(spec)
+    const reg = register(spec)
+    transaction('write', () => {
+      ensureMeta()
+      const [row] = statement(`SELECT schema_version FROM zs_stores WHERE store = ?`).all([store])
+      const owners = new Map(
+        statement(`SELECT table_name, store FROM zs_tables`)
+          .all([])
+          .map((r) => [r[0] as string, r[1] as string]),
+      )
+      const existing = new Set(
+        statement(`SELECT name FROM sqlite_schema WHERE type = 'table'`)
+          .all([])
+          .map((r) => r[0] as string),
+      )
+      for (const t of spec.tables) {
+        const owner = owners.get(t.name)
+        if (owner !== undefined && owner !== store) {
+          throw new ZustandSqliteError('TABLE_CONFLICT', `table ${t.name} belongs to store ${JSON.stringify(owner)}`, {
+            store,
+          })
+        }
+        if (owner === undefined && existing.has(t.name) && row === undefined) {
+          throw new ZustandSqliteError(
+            'TABLE_CONFLICT',
+            `a table named ${t.name} already exists and is not zustand-sqlite's`,
+            { store },
+          )
+        }
+      }
+      if (row !== undefined) {
+        const stored = Number(row[0])
+        if (stored > spec.version) {
+          throw new ZustandSqliteError(
+            'SCHEMA_TOO_NEW',
+            `store ${JSON.stringify(store)} has schema version ${stored}, newer than this code's ${spec.version}; nothing was changed`,
+            { store },
+          )
+        }
+        for (let v = stored + 1; v <= spec.version; v++) {
+          const migration = spec.migrations.find((m) => m.version === v)
+          if (migration === undefined) {
+            throw new ZustandSqliteError(
+              'SCHEMA_MISMATCH',
+              `store ${JSON.stringify(store)}: no DDL migration from schema version ${v - 1} to ${v}`,
+              { store },
+            )
+          }
+          for (const sql of migration.statements) driver.exec(sql)
+        }
+      } else {
+        statement(
+          `INSERT INTO zs_stores (store, schema_version, state_version, updated_at) VALUES (?, ?, NULL, ?)`,
+        ).run([store, spec.version, Date.now()])
+      }
+      for (const t of spec.tables) {
+        for (const ddl of tableDdl(t)) driver.exec(ddl)
+        statement(`INSERT OR IGNORE INTO zs_tables (table_name, store) VALUES (?, ?)`).run([t.name, store])
+        checkColumns(reg, t.name)
+      }
+      statement(`UPDATE zs_stores SET schema_version = ? WHERE store = ?`).run([spec.version, store])
+    })
+    // DDL changes the schema: statements prepared before may be stale.
+    resetStatements()
+    stores.set(store, reg)
+  }
+
+  const selectAll = (table: TableSpec): LoadedTable => {
+    const columns = table.columns.filter((c) => !c.lazy).map((c) => c.name)
+    const rows = statement(`SELECT ${columns.map(quote).join(', ')} FROM ${quote(table.name)}`).all([])
+    return { columns, rows }
+  }
+
+  const loadStore = (store: string): LoadResult => {
+    const reg = registered(store)
+    return transaction('read', () => {
+      const [row] = statement(`SELECT state_version FROM zs_stores WHERE store = ?`).all([store])
+      const stateVersion = row === undefined || row[0] === null ? null : Number(row[0])
+      if (stateVersion === null) return { stateVersion, tables: {}, kv: [] }
+      const tables: Record<string, LoadedTable> = {}
+      for (const t of reg.spec.tables) if (t.role !== 'table') tables[t.name] = selectAll(t)
+      const kv = statement(`SELECT key, value FROM zs_kv WHERE store = ?`)
+        .all([store])
+        .map((r) => [r[0] as string, r[1] as string] as const)
+      return { stateVersion, tables, kv }
+    })
+  }
+
+  /** Runs `sqlFor(n)` over `rows` in chunks of powers of two, so few distinct statements are cached. */
+  const chunked = (rows: readonly (readonly SqlValue[])[], width: number, sqlFor: (count: number) => string): void => {
+    const byVariables = Math.max(1, Math.floor(variableLimit() / Math.max(1, width)))
+    let chunk = 1
+    while (chunk * 2 <= Math.min(settings.maxRowsPerStatement, byVariables)) chunk *= 2
+    let offset = 0
+    while (offset < rows.length) {
+      while (chunk > 1 && rows.length - offset < chunk) chunk /= 2
+      const stmt = statement(sqlFor(chunk))
+      if (chunk === 1) stmt.run(rows[offset] as readonly SqlValue[])
+      else {
+        const params: SqlValue[] = []
+        for (let i = offset; i < offset + chunk; i++) for (const v of rows[i] as readonly SqlValue[]) params.push(v)
+        stmt.run(params)
+      }
+      offset += chunk
+    }
+  }
+
+  const tuples = (count: number, width: number): string => {
+    const one = width === 1 ? '?' : `(${new Array(width).fill('?').join(', ')})`
+    return new Array(count).fill(one).join(', ')
+  }
+
+  const keyMatch = (columns: readonly string[], count: number): string =>
+    columns.length === 1
+      ? `${quote(columns[0] as string)} IN (${tuples(count, 1)})`
+      : `(${columns.map(quote).join(', ')}) IN (VALUES ${tuples(count, columns.length)})`
+
+  const checkBatch = (reg: RegisteredStore, table: TableSpec, batch: RowBatch): void => {
+    const known = reg.columnSets.get(table.name) as ReadonlySet<string>
+    for (const c of batch.columns) {
+      if (!known.has(c))
+        throw new ZustandSqliteError('INVALID_CHANGESET', `table ${table.name} has no column ${JSON.stringify(c)}`)
+    }
+    for (const row of batch.rows) {
+      if (row.length !== batch.columns.length)
+        throw new ZustandSqliteError(
+          'INVALID_CHANGESET',
+          `table ${table.name}: a row has ${row.length} values for ${batch.columns.length} columns`,
+        )
+    }
+  }
+
+  const writeRows = (table: TableSpec, batch: RowBatch, mode: 'upsert' | 'insert'): void => {
+    const columns = batch.columns
+    const head = `INSERT INTO ${quote(table.name)} (${columns.map(quote).join(', ')}) VALUES `
+    let tailSql = ''
+    if (mode === 'upsert' && table.primaryKey.length > 0) {
+      const updates = columns
+        .filter((c) => !table.primaryKey.includes(c))
+        .map((c) => `${quote(c)} = excluded.${quote(c)}`)
+      tailSql = ` ON CONFLICT (${table.primaryKey.map(quote).join(', ')}) ${updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING'}`
+    }
+    chunked(batch.rows, columns.length, (count) => head + tuples(count, columns.length) + tailSql)
+  }
+
+  const deleteRows = (reg: RegisteredStore, table: TableSpec, keys: readonly (readonly SqlValue[])[]): void => {
+    if (table.primaryKey.length === 0)
+      throw new ZustandSqliteError('INVALID_CHANGESET', `table ${table.name} has no key to delete by`)
+    for (const key of keys) {
+      if (key.length !== table.primaryKey.length)
+        throw new ZustandSqliteError(
+          'INVALID_CHANGESET',
+          `table ${table.name}: a delete key has ${key.length} values for ${table.primaryKey.length} key columns`,
+        )
+    }
+    for (const { table: d, prefix } of reg.descendants.get(table.name) ?? []) {
+      chunked(keys, prefix.length, (count) => `DELETE FROM ${quote(d.name)} WHERE ${keyMatch(prefix, count)}`)
+    }
+    chunked(
+      keys,
+      table.primaryKey.length,
+      (count) => `DELETE FROM ${quote(table.name)} WHERE ${keyMatch(table.primaryKey, count)}`,
+    )
+  }
+
+  const clearRows = (reg: RegisteredStore, store: string): void => {
+    for (const t of [...reg.spec.tables].reverse()) driver.exec(`DELETE FROM ${quote(t.name)}`)
+    statement(`DELETE FROM zs_kv WHERE store = ?`).run([store])
+  }
+
+  const applyChangeSet = (changeSet: ChangeSet): void => {
+    const reg = registered(changeSet.store)
+    if (changeSet.schemaVersion !== reg.spec.version) {
+      throw new ZustandSqliteError(
+        'INVALID_CHANGESET',
+        `the ChangeSet is for schema version ${changeSet.schemaVersion}, the store is prepared at ${reg.spec.version}`,
+        { store: changeSet.store },
+      )
+    }
+    if (!Number.isInteger(changeSet.stateVersion))
+      throw new ZustandSqliteError('INVALID_CHANGESET', 'the state version must be an integer')
+    const changes = changeSet.tables.map((change) => {
+      const table = reg.byName.get(change.table)
+      if (table === undefined)
+        throw new ZustandSqliteError(
+          'INVALID_CHANGESET',
+          `store ${JSON.stringify(changeSet.store)} has no table ${JSON.stringify(change.table)}`,
+        )
+      for (const batch of change.upsert ?? []) checkBatch(reg, table, batch)
+      for (const batch of change.insert ?? []) checkBatch(reg, table, batch)
+      return { table, change }
+    })
+    const order = new Map(reg.spec.tables.map((t, i) => [t.name, i]))
+    changes.sort((a, b) => (order.get(a.table.name) as number) - (order.get(b.table.name) as number))
+    transaction('write', () => {
+      if (changeSet.replace === true) clearRows(reg, changeSet.store)
+      for (let i = changes.length - 1; i >= 0; i--) {
+        const { table, change } = changes[i] as (typeof changes)[number]
+        if (change.delete !== undefined && change.delete.length > 0) deleteRows(reg, table, change.delete)
+      }
+      for (const { table, change } of changes) {
+        for (const batch of change.upsert ?? []) writeRows(table, batch, 'upsert')
+        for (const batch of change.insert ?? []) writeRows(table, batch, 'insert')
+      }
+      const kv = changeSet.kv
+      if (kv?.delete !== undefined && kv.delete.length > 0) {
+        const store = changeSet.store
+        chunked(
+          kv.delete.map((k) => [store, k]),
+          2,
+          (count) => `DELETE FROM zs_kv WHERE (store, key) IN (VALUES ${tuples(count, 2)})`,
+        )
+      }
+      if (kv?.set !== undefined && kv.set.length > 0) {
+        const store = changeSet.store
+        chunked(
+          kv.set.map(([k, v]) => [store, k, v]),
+          3,
+          (count) =>
+            `INSERT INTO zs_kv (store, key, value) VALUES ${tuples(count, 3)} ON CONFLICT (store, key) DO UPDATE SET value = excluded.value`,
+        )
+      }
+      statement(`UPDATE zs_stores SET state_version = ?, updated_at = ? WHERE store = ?`).run([
+        changeSet.stateVersion,
+        Date.now(),
+        changeSet.store,
+      ])
+    })
+  }
+
+  const guarded = <T>(code: ZustandSqliteErrorCode, message: string, store: string | undefined, fn: () => T): T => {
+    assertOpen()
+    try {
+      return fn()
+    } catch (error) {
+      throw fail(error, code, message, store)
+    }
+  }
+
+  return {
+    name: settings.name ?? driver.name,
+    driver,
+    resetStatements,
+    prepare(store, schema) {
+      guarded('SCHEMA_MISMATCH', `preparing store ${JSON.stringify(store)} failed`, store, () =>
+        prepareStore(store, schema),
+      )
+      options.onWrite?.()
+    },
+    load(store) {
+      return guarded('HYDRATION_FAILED', `loading store ${JSON.stringify(store)} failed`, store, () => loadStore(store))
+    },
+    apply(changeSet) {
+      guarded(
+        'WRITE_FAILED',
+        `writing store ${JSON.stringify(changeSet.store)} failed; the transaction was rolled back`,
+        changeSet.store,
+        () => applyChangeSet(changeSet),
+      )
+      options.onWrite?.()
+    },
+    clear(store) {
+      guarded('WRITE_FAILED', `clearing store ${JSON.stringify(store)} failed`, store, () => {
+        const reg = registered(store)
+        transaction('write', () => {
+          clearRows(reg, store)
+          statement(`UPDATE zs_stores SET state_version = NULL, updated_at = ? WHERE store = ?`).run([
+            Date.now(),
+            store,
+          ])
+        })
+      })
+      options.onWrite?.()
+    },
+    query(sql, params = []) {
+      return guarded('QUERY_FAILED', 'query failed', undefined, () => {
+        driver.exec('PRAGMA query_only = 1')
+        try {
+          const stmt = statement(sql)
+          const names = stmt.columns()
+          return stmt.all(params).map((row) => {
+            const object: QueryRow = {}
+            for (let i = 0; i < names.length; i++) object[names[i] as string] = row[i] as SqlValue
+            return object
+          })
+        } finally {
+          driver.exec('PRAGMA query_only = 0')
+        }
+      })
+    },
+    flush() {
+      assertOpen()
+    },
+    close() {
+      if (closed) return
+      closed = true
+      resetStatements()
+      driver.close()
+    },
+  }
+}

@@ -139,6 +139,8 @@ export function encodeColumn(def: ColumnDef, value: unknown, where: Where): SqlV
     )
   }
   if (value === null) {
+    // null is a JSON value like any other: stored as the text `null`, it comes back as null.
+    if (def.type === 'json') return 'null'
     if (def.nullable === true) return null
     return unstorable(where, [], `is null, but its ${def.type} column is not nullable`)
   }

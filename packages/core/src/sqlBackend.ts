@@ -33,7 +33,7 @@ export interface SqlDriver {
 
 /** Options of {@link createSqlBackend}. */
 export interface SqlBackendOptions {
-  /** Called after every committed write (apply, clear, prepare). */
+  /** Called after every committed write (apply, clear, and a prepare that created or migrated tables). */
   onWrite?: () => void
   /** Largest number of rows in one multi-row statement. @default 256 */
   maxRowsPerStatement?: number
@@ -315,10 +315,18 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
     }
   }
 
-  const prepareStore = (store: string, spec: SchemaSpec): void => {
+  /** Returns whether anything was created or migrated. */
+  const prepareStore = (store: string, spec: SchemaSpec): boolean => {
     assertSpec(spec)
     const reg = register(spec)
-    transaction('write', () => {
+    const tableNames = (): Set<string> =>
+      new Set(
+        statement(`SELECT name FROM sqlite_schema WHERE type = 'table'`)
+          .all([])
+          .map((r) => r[0] as string),
+      )
+    const changed = transaction('write', () => {
+      const hadMeta = tableNames().has('zs_stores')
       ensureMeta()
       const [row] = statement(`SELECT schema_version FROM zs_stores WHERE store = ?`).all([store])
       const owners = new Map(
@@ -326,11 +334,7 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
           .all([])
           .map((r) => [r[0] as string, r[1] as string]),
       )
-      const existing = new Set(
-        statement(`SELECT name FROM sqlite_schema WHERE type = 'table'`)
-          .all([])
-          .map((r) => r[0] as string),
-      )
+      const existing = tableNames()
       for (const t of spec.tables) {
         const owner = owners.get(t.name)
         if (owner !== undefined && owner !== store) {
@@ -346,6 +350,7 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
           )
         }
       }
+      let migrated = false
       if (row !== undefined) {
         const stored = Number(row[0])
         if (stored > spec.version) {
@@ -365,6 +370,7 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
             )
           }
           for (const sql of migration.statements) driver.exec(sql)
+          migrated = true
         }
       } else {
         statement(
@@ -376,11 +382,13 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
         statement(`INSERT OR IGNORE INTO zs_tables (table_name, store) VALUES (?, ?)`).run([t.name, store])
         checkColumns(reg, t.name)
       }
-      statement(`UPDATE zs_stores SET schema_version = ? WHERE store = ?`).run([spec.version, store])
+      if (migrated) statement(`UPDATE zs_stores SET schema_version = ? WHERE store = ?`).run([spec.version, store])
+      return !hadMeta || row === undefined || migrated || spec.tables.some((t) => !existing.has(t.name))
     })
     // DDL changes the schema: statements prepared before may be stale.
-    resetStatements()
+    if (changed) resetStatements()
     stores.set(store, reg)
+    return changed
   }
 
   const selectAll = (table: TableSpec): LoadedTable => {

@@ -1,1 +1,553 @@
-export {}
+import { describe, expect, it } from 'vitest'
+import { createStore } from 'zustand/vanilla'
+import type { StoreApi } from 'zustand/vanilla'
+import type { Backend, MaybePromise } from '../backend'
+import type { ChangeSet } from '../changeSet'
+import { isZustandSqliteError } from '../errors'
+import type { ZustandSqliteErrorCode } from '../errors'
+import { readLazyColumn } from '../lazy'
+import { persistSQLite } from '../persistSQLite'
+import type { CommitInfo, PersistSQLiteApi, PersistSQLiteOptions } from '../persistSQLite'
+import { collection, column, defineSchema } from '../schema'
+import type { StoreSchema } from '../schema'
+import { shapesSchema, shapesState, typedItems, typesSchema } from './fixtures'
+import type { ShapesState, TypedItem } from './fixtures'
+
+export { shapesSchema, shapesState, typedItems, typesSchema }
+export type { ShapesState, TypedItem }
+
+/** How the conformance suite gets backends. */
+export interface BackendHarness {
+  /** Opens a backend on new, empty storage. */
+  open(): MaybePromise<Backend>
+  /**
+   * Opens, as a new process would, the storage of the backend the last `open()` returned, after that
+   * backend was closed.
+   */
+  reopen(): MaybePromise<Backend>
+  /** Called after each test, to remove what `open()` created. */
+  cleanup?(): MaybePromise<void>
+}
+
+type Persisted<S> = StoreApi<S> & { persist: PersistSQLiteApi<S, unknown> }
+
+/** A store persisted on `backend`, with errors collected instead of logged. */
+export function persistedStore<S extends object>(
+  backend: Backend,
+  initial: S,
+  options: Omit<PersistSQLiteOptions<S>, 'backend'>,
+): Persisted<S> & { errors: unknown[]; commits: CommitInfo[] } {
+  const errors: unknown[] = []
+  const commits: CommitInfo[] = []
+  const store = createStore<S>()(
+    persistSQLite(() => initial, {
+      onError: (e) => errors.push(e),
+      onCommit: (c) => commits.push(c),
+      ...options,
+      backend,
+    }),
+  ) as Persisted<S>
+  return Object.assign(store, { errors, commits })
+}
+
+/** Resolves once the store has hydrated, whether that was synchronous or not. */
+export async function hydrated(store: {
+  persist: { hasHydrated(): boolean; onFinishHydration(fn: () => void): () => void }
+}): Promise<void> {
+  if (store.persist.hasHydrated()) return
+  await new Promise<void>((resolve) => {
+    const stop = store.persist.onFinishHydration(() => {
+      stop()
+      resolve()
+    })
+  })
+}
+
+function expectCode(error: unknown, code: ZustandSqliteErrorCode): void {
+  expect(isZustandSqliteError(error), `expected a ZustandSqliteError, got ${String(error)}`).toBe(true)
+  expect((error as { code: string }).code).toBe(code)
+}
+
+async function rejection(action: () => MaybePromise<unknown>): Promise<unknown> {
+  try {
+    await action()
+  } catch (error) {
+    return error
+  }
+  throw new Error('expected a rejection')
+}
+
+function withoutLazy(state: ShapesState): ShapesState {
+  const files: ShapesState['files'] = {}
+  for (const [id, file] of Object.entries(state.files)) files[id] = { name: file.name }
+  return { ...state, files }
+}
+
+/**
+ * The suite every backend runs: round trips of every column type and mapping shape, atomicity, reopen
+ * durability, ordering, large batches, clear, concurrent flushes, migrations and refusals.
+ *
+ * @example
+ * ```ts
+ * runBackendConformance('better-sqlite3', {
+ *   open: () => createBetterSqlite3Backend({ filename: (file = tempFile()) }),
+ *   reopen: () => createBetterSqlite3Backend({ filename: file }),
+ * })
+ * ```
+ */
+export function runBackendConformance(name: string, harness: BackendHarness): void {
+  const run = async (test: (backend: Backend) => Promise<void>): Promise<void> => {
+    const backend = await harness.open()
+    try {
+      await test(backend)
+    } finally {
+      try {
+        await backend.close()
+      } catch {
+        // closed by the test
+      }
+      await harness.cleanup?.()
+    }
+  }
+
+  const reopened = async (backend: Backend): Promise<Backend> => {
+    await backend.close()
+    return harness.reopen()
+  }
+
+  describe(`${name}: backend conformance`, () => {
+    it('round-trips every column type through a reopen', () =>
+      run(async (backend) => {
+        const a = persistedStore(backend, { items: [] as TypedItem[] }, { name: 'types', schema: typesSchema })
+        await hydrated(a)
+        a.setState({ items: typedItems() })
+        await a.persist.flush()
+        const again = await reopened(backend)
+        try {
+          const b = persistedStore(again, { items: [] as TypedItem[] }, { name: 'types', schema: typesSchema })
+          await hydrated(b)
+          expect(b.getState().items).toEqual(typedItems())
+          expect(b.errors).toEqual([])
+        } finally {
+          await again.close()
+        }
+      }))
+
+    it('round-trips every mapping shape, keeps lazy columns out of state and appends to tables', () =>
+      run(async (backend) => {
+        const empty = { ...shapesState(), conversations: [], folders: [], services: {}, flags: {}, tags: [], files: {} }
+        const a = persistedStore<ShapesState>(backend, empty, { name: 'shapes', schema: shapesSchema })
+        await hydrated(a)
+        a.setState(shapesState())
+        a.persist.append('events', [
+          { name: 'boot', value: 1.5 },
+          { name: 'boot', value: 2 },
+        ])
+        await a.persist.flush()
+        const again = await reopened(backend)
+        try {
+          const b = persistedStore<ShapesState>(again, empty, { name: 'shapes', schema: shapesSchema })
+          await hydrated(b)
+          expect(b.getState()).toEqual(withoutLazy(shapesState()))
+          const content = await readLazyColumn(again, shapesSchema, { table: 'files', key: 'f1', field: 'content' })
+          expect(content).toEqual(new Uint8Array([1, 2, 3]))
+          expect(await again.query('SELECT name, value FROM events ORDER BY id')).toEqual([
+            { name: 'boot', value: 1.5 },
+            { name: 'boot', value: 2 },
+          ])
+          // A file edited without its lazy content keeps the stored content.
+          b.setState((s) => ({ files: { f1: { ...(s.files['f1'] as { name: string }), name: 'renamed.txt' } } }))
+          await b.persist.flush()
+          expect(await readLazyColumn(again, shapesSchema, { table: 'files', key: 'f1', field: 'content' })).toEqual(
+            new Uint8Array([1, 2, 3]),
+          )
+        } finally {
+          await again.close()
+        }
+      }))
+
+    it('stores a store without a schema as one row per key and rewrites only the keys that changed', () =>
+      run(async (backend) => {
+        const a = persistedStore(backend, { a: 1, b: { deep: [1, 2] }, c: 'x', fn: () => 1 }, { name: 'plain' })
+        await hydrated(a)
+        a.setState({ a: 2 })
+        await a.persist.flush()
+        expect(a.commits.at(-1)?.tables).toEqual({ zs_kv: 3 })
+        a.setState({ c: 'y' })
+        await a.persist.flush()
+        expect(a.commits.at(-1)?.tables).toEqual({ zs_kv: 1 })
+        const rows = await backend.query(`SELECT key, value FROM zs_kv WHERE store = 'plain' ORDER BY key`)
+        expect(rows).toEqual([
+          { key: 'a', value: '2' },
+          { key: 'b', value: '{"deep":[1,2]}' },
+          { key: 'c', value: '"y"' },
+        ])
+      }))
+
+    it('applies a ChangeSet that fails half-way as nothing at all', () =>
+      run(async (backend) => {
+        await backend.prepare('atomic', shapesSchema.spec)
+        const good: ChangeSet = {
+          store: 'atomic',
+          schemaVersion: 1,
+          stateVersion: 0,
+          tables: [
+            {
+              table: 'conversations',
+              upsert: [
+                { columns: ['id', 'created', 'user_title', 'sort_key', 'extra'], rows: [['c1', 1, null, 'a0', null]] },
+              ],
+            },
+          ],
+        }
+        await backend.apply(good)
+        const bad: ChangeSet = {
+          store: 'atomic',
+          schemaVersion: 1,
+          stateVersion: 0,
+          tables: [
+            { table: 'conversations', delete: [['c1']] },
+            {
+              table: 'settings',
+              upsert: [{ columns: ['id', 'theme', 'font_size', 'extra'], rows: [[1, 'dark', 12, null]] }],
+            },
+            // NOT NULL violation in the last table: everything before it must roll back.
+            { table: 'tags', upsert: [{ columns: ['tag', 'sort_key'], rows: [[1, null]] }] },
+          ],
+        }
+        expectCode(await rejection(() => backend.apply(bad)), 'WRITE_FAILED')
+        const loaded = await backend.load('atomic')
+        expect(loaded.tables['conversations']?.rows).toHaveLength(1)
+        expect(loaded.tables['settings']?.rows).toHaveLength(0)
+      }))
+
+    it('keeps the state when a write fails, reports it, and writes it with the next change', () =>
+      run(async (backend) => {
+        const schema = defineSchema({
+          state: {
+            users: collection({
+              table: 'users',
+              key: 'id',
+              columns: { id: column.text(), email: column.text() },
+              indexes: [{ columns: ['email'], unique: true }],
+            }),
+          },
+        })
+        const a = persistedStore(backend, { users: [] as { id: string; email: string }[] }, { name: 'users', schema })
+        await hydrated(a)
+        a.setState({ users: [{ id: 'u1', email: 'a@x' }] })
+        await a.persist.flush()
+        a.setState({
+          users: [
+            { id: 'u1', email: 'a@x' },
+            { id: 'u2', email: 'b@x' },
+            { id: 'u3', email: 'b@x' },
+          ],
+        })
+        expectCode(await rejection(() => a.persist.flush()), 'WRITE_FAILED')
+        expect(a.errors).toHaveLength(1)
+        expect(a.getState().users).toHaveLength(3)
+        expect((await backend.load('users')).tables['users']?.rows).toHaveLength(1)
+        a.setState((s) => ({ users: s.users.map((u) => (u.id === 'u3' ? { ...u, email: 'c@x' } : u)) }))
+        await a.persist.flush()
+        expect((await backend.load('users')).tables['users']?.rows).toHaveLength(3)
+      }))
+
+    it('keeps array order through inserts, moves and deletes, writing one row per inserted or moved item', () =>
+      run(async (backend) => {
+        const schema = defineSchema({
+          state: { list: collection({ table: 'ordered', key: 'id', columns: { id: column.integer() } }) },
+        })
+        const a = persistedStore(backend, { list: [] as { id: number }[] }, { name: 'order', schema })
+        await hydrated(a)
+        a.setState({ list: Array.from({ length: 1000 }, (_, id) => ({ id })) })
+        await a.persist.flush()
+        let nextId = 1000
+        let seed = 7
+        const random = (n: number): number => {
+          seed = (seed * 1103515245 + 12345) % 2147483648
+          return seed % n
+        }
+        for (let step = 0; step < 300; step++) {
+          const list = [...a.getState().list]
+          const op = step % 3
+          if (op === 0) list.splice(random(list.length + 1), 0, { id: nextId++ })
+          else if (op === 1) {
+            const [moved] = list.splice(random(list.length), 1)
+            list.splice(random(list.length + 1), 0, moved as { id: number })
+          } else list.splice(random(list.length), 1)
+          a.setState({ list })
+          await a.persist.flush()
+          const rows = a.commits.at(-1)?.tables['ordered']
+          expect(rows).toBe(1)
+        }
+        a.setState((s) => ({ list: [{ id: nextId++ }, ...s.list] }))
+        await a.persist.flush()
+        expect(a.commits.at(-1)?.rows).toBe(1)
+        const expected = a.getState().list
+        const again = await reopened(backend)
+        try {
+          const b = persistedStore(again, { list: [] as { id: number }[] }, { name: 'order', schema })
+          await hydrated(b)
+          expect(b.getState().list).toEqual(expected)
+        } finally {
+          await again.close()
+        }
+      }))
+
+    it('saves and loads 100k rows of 10 columns, and deletes them in one ChangeSet', () =>
+      run(async (backend) => {
+        const schema = defineSchema({
+          state: {
+            rows: collection({
+              table: 'wide',
+              key: 'id',
+              rest: false,
+              columns: {
+                id: column.integer(),
+                a: column.text(),
+                b: column.integer(),
+                c: column.real(),
+                d: column.boolean(),
+                e: column.text(),
+                f: column.integer(),
+                g: column.text(),
+                h: column.json(),
+              },
+            }),
+          },
+        })
+        const rows = Array.from({ length: 100_000 }, (_, id) => ({
+          id,
+          a: `a${id}`,
+          b: id * 2,
+          c: id / 3,
+          d: id % 2 === 0,
+          e: 'e',
+          f: -id - 1,
+          g: `g${id % 97}`,
+          h: [id],
+        }))
+        const a = persistedStore(backend, { rows: [] as typeof rows }, { name: 'wide', schema })
+        await hydrated(a)
+        a.setState({ rows })
+        await a.persist.flush()
+        expect(a.commits.at(-1)?.rows).toBe(100_000)
+        const b = persistedStore(backend, { rows: [] as typeof rows }, { name: 'wide', schema })
+        await hydrated(b)
+        expect(b.getState().rows).toEqual(rows)
+        b.setState({ rows: [] })
+        await b.persist.flush()
+        expect(b.commits.at(-1)?.rows).toBe(100_000)
+        expect(await backend.query('SELECT count(*) AS n FROM wide')).toEqual([{ n: 0 }])
+      }))
+
+    it('deletes nested rows with their parent', () =>
+      run(async (backend) => {
+        const a = persistedStore<ShapesState>(backend, shapesState(), { name: 'cascade', schema: shapesSchema })
+        await hydrated(a)
+        a.setState(shapesState())
+        await a.persist.flush()
+        a.setState((s) => ({ conversations: s.conversations.filter((c) => c.id !== 'c2') }))
+        await a.persist.flush()
+        expect(a.commits.at(-1)?.rows).toBe(1)
+        expect(await backend.query(`SELECT conversation_id, id FROM messages`)).toEqual([
+          { conversation_id: 'c1', id: 'm1' },
+        ])
+        expect(await backend.query(`SELECT conversation_id, message_id, f_id FROM fragments`)).toEqual([
+          { conversation_id: 'c1', message_id: 'm1', f_id: 'f1' },
+        ])
+      }))
+
+    it('clears one store, leaving the others', () =>
+      run(async (backend) => {
+        const a = persistedStore(backend, { n: 1 }, { name: 'first' })
+        const b = persistedStore(backend, { n: 2 }, { name: 'second' })
+        await Promise.all([hydrated(a), hydrated(b)])
+        a.setState({ n: 10 })
+        b.setState({ n: 20 })
+        await Promise.all([a.persist.flush(), b.persist.flush()])
+        await a.persist.clearStorage()
+        expect((await backend.load('first')).stateVersion).toBeNull()
+        const a2 = persistedStore(backend, { n: 1 }, { name: 'first' })
+        const b2 = persistedStore(backend, { n: 2 }, { name: 'second' })
+        await Promise.all([hydrated(a2), hydrated(b2)])
+        expect(a2.getState().n).toBe(1)
+        expect(b2.getState().n).toBe(20)
+      }))
+
+    it('resolves concurrent flushes once everything set before each is durable', () =>
+      run(async (backend) => {
+        const a = persistedStore(backend, { n: 0, log: [] as number[] }, { name: 'flushes' })
+        await hydrated(a)
+        const flushes: Promise<void>[] = []
+        for (let i = 1; i <= 20; i++) {
+          a.setState((s) => ({ n: i, log: [...s.log, i] }))
+          if (i % 3 === 0) flushes.push(a.persist.flush())
+        }
+        flushes.push(a.persist.flush(), a.persist.flush())
+        await Promise.all(flushes)
+        const again = await reopened(backend)
+        try {
+          const b = persistedStore(again, { n: 0, log: [] as number[] }, { name: 'flushes' })
+          await hydrated(b)
+          expect(b.getState().n).toBe(20)
+          expect(b.getState().log).toHaveLength(20)
+        } finally {
+          await again.close()
+        }
+      }))
+
+    it('runs DDL migrations in order, and a failing one changes nothing', () =>
+      run(async (backend) => {
+        const v1 = defineSchema({
+          version: 1,
+          state: { notes: collection({ table: 'notes', key: 'id', columns: { id: column.text() } }) },
+        })
+        const a = persistedStore(
+          backend,
+          { notes: [] as { id: string; pinned?: boolean }[] },
+          { name: 'notes', schema: v1 },
+        )
+        await hydrated(a)
+        a.setState({ notes: [{ id: 'n1' }] })
+        await a.persist.flush()
+
+        const broken = defineSchema({
+          version: 3,
+          migrations: {
+            2: 'ALTER TABLE notes ADD COLUMN pinned INTEGER',
+            3: ['ALTER TABLE notes ADD COLUMN archived INTEGER', 'THIS IS NOT SQL'],
+          },
+          state: {
+            notes: collection({
+              table: 'notes',
+              key: 'id',
+              columns: {
+                id: column.text(),
+                pinned: column.boolean({ optional: true }),
+                archived: column.boolean({ optional: true }),
+              },
+            }),
+          },
+        })
+        const failed = persistedStore(backend, { notes: [] as { id: string }[] }, { name: 'notes', schema: broken })
+        await new Promise((resolve) => setTimeout(resolve, 0))
+        expect(failed.persist.hasHydrated()).toBe(false)
+        expect(failed.errors).toHaveLength(1)
+        const columns = await backend.query(`SELECT name FROM pragma_table_info('notes') ORDER BY cid`)
+        expect(columns.map((c) => c['name'])).toEqual(['id', 'sort_key', 'extra'])
+
+        const v2 = defineSchema({
+          version: 2,
+          migrations: { 2: 'ALTER TABLE notes ADD COLUMN pinned INTEGER CHECK (pinned IN (0, 1))' },
+          state: {
+            notes: collection({
+              table: 'notes',
+              key: 'id',
+              columns: { id: column.text(), pinned: column.boolean({ optional: true }) },
+            }),
+          },
+        })
+        const b = persistedStore(
+          backend,
+          { notes: [] as { id: string; pinned?: boolean }[] },
+          { name: 'notes', schema: v2 },
+        )
+        await hydrated(b)
+        expect(b.getState().notes).toEqual([{ id: 'n1' }])
+        b.setState({ notes: [{ id: 'n1', pinned: true }] })
+        await b.persist.flush()
+        expect(await backend.query('SELECT id, pinned FROM notes')).toEqual([{ id: 'n1', pinned: 1 }])
+      }))
+
+    it('refuses a schema newer than the code and a missing migration step, leaving the data untouched', () =>
+      run(async (backend) => {
+        const newer = defineSchema({
+          version: 5,
+          state: { notes: collection({ table: 'notes', key: 'id', columns: { id: column.text() } }) },
+        })
+        const a = persistedStore(backend, { notes: [{ id: 'n1' }] }, { name: 'newer', schema: newer })
+        await hydrated(a)
+        a.setState({ notes: [{ id: 'n1' }, { id: 'n2' }] })
+        await a.persist.flush()
+
+        const older = defineSchema({
+          version: 4,
+          state: { notes: collection({ table: 'notes', key: 'id', columns: { id: column.text() } }) },
+        })
+        const b = persistedStore(backend, { notes: [] as { id: string }[] }, { name: 'newer', schema: older })
+        await new Promise((resolve) => setTimeout(resolve, 0))
+        expect(b.persist.hasHydrated()).toBe(false)
+        expectCode(b.errors[0], 'SCHEMA_TOO_NEW')
+        b.setState({ notes: [] })
+        expectCode(await rejection(() => b.persist.flush()), 'NOT_HYDRATED')
+        expect(await backend.query('SELECT id FROM notes ORDER BY id')).toEqual([{ id: 'n1' }, { id: 'n2' }])
+
+        const skipping = defineSchema({
+          version: 7,
+          migrations: { 7: 'SELECT 1' },
+          state: { notes: collection({ table: 'notes', key: 'id', columns: { id: column.text() } }) },
+        })
+        const c = persistedStore(backend, { notes: [] as { id: string }[] }, { name: 'newer', schema: skipping })
+        await new Promise((resolve) => setTimeout(resolve, 0))
+        expectCode(c.errors[0], 'SCHEMA_MISMATCH')
+        expect(await backend.query('SELECT id FROM notes ORDER BY id')).toEqual([{ id: 'n1' }, { id: 'n2' }])
+      }))
+
+    it('refuses a table that belongs to another store', () =>
+      run(async (backend) => {
+        const schema = (): StoreSchema =>
+          defineSchema({
+            state: { items: collection({ table: 'shared_items', key: 'id', columns: { id: column.text() } }) },
+          })
+        const a = persistedStore(backend, { items: [{ id: 'x' }] }, { name: 'owner', schema: schema() })
+        await hydrated(a)
+        const b = persistedStore(backend, { items: [] as { id: string }[] }, { name: 'intruder', schema: schema() })
+        await new Promise((resolve) => setTimeout(resolve, 0))
+        expectCode(b.errors[0], 'TABLE_CONFLICT')
+      }))
+
+    it('runs queries read-only', () =>
+      run(async (backend) => {
+        const a = persistedStore(backend, { n: 1 }, { name: 'readonly' })
+        await hydrated(a)
+        a.setState({ n: 2 })
+        await a.persist.flush()
+        expectCode(await rejection(() => backend.query(`DELETE FROM zs_kv`)), 'QUERY_FAILED')
+        expect(await backend.query(`SELECT count(*) AS n FROM zs_kv WHERE store = ?`, ['readonly'])).toEqual([{ n: 1 }])
+      }))
+
+    it('refuses unstorable values and duplicate keys with a typed error naming the path, writing nothing', () =>
+      run(async (backend) => {
+        const a = persistedStore<ShapesState>(backend, shapesState(), { name: 'bad', schema: shapesSchema })
+        await hydrated(a)
+        a.setState(shapesState())
+        await a.persist.flush()
+        const cyclic: Record<string, unknown> = {}
+        cyclic['self'] = cyclic
+        a.setState((s) => ({
+          conversations: s.conversations.map((c, i) =>
+            i === 0
+              ? { ...c, messages: [{ ...c.messages[0]!, fragments: [{ fId: 'f9', ft: 'content', part: cyclic }] }] }
+              : c,
+          ),
+        }))
+        const error = await rejection(() => a.persist.flush())
+        expectCode(error, 'UNSTORABLE_VALUE')
+        expect((error as { path: string }).path).toBe(
+          'conversations[id="c2"].messages[id="m1"].fragments[fId="f9"].part.self',
+        )
+        a.setState({ tags: [1, 2, 1] })
+        expectCode(await rejection(() => a.persist.flush()), 'UNSTORABLE_VALUE')
+        a.setState(shapesState())
+        a.setState({ tags: [1, 2, 1] })
+        expectCode(await rejection(() => a.persist.flush()), 'DUPLICATE_KEY')
+        expect(await backend.query('SELECT tag FROM tags ORDER BY sort_key')).toEqual([
+          { tag: 30 },
+          { tag: 10 },
+          { tag: 20 },
+        ])
+      }))
+  })
+}

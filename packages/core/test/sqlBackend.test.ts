@@ -1,0 +1,143 @@
+import Database from 'better-sqlite3'
+import { describe, expect, it } from 'vitest'
+import { createStore } from 'zustand/vanilla'
+import { collection, column, createSqlBackend, defineSchema, persistSQLite } from '@zustand-sqlite/core'
+import type { SqlDriver } from '@zustand-sqlite/core'
+
+/** better-sqlite3 behind a driver that claims a small bound-variable limit and enforces it. */
+function limitedDriver(limit: number) {
+  const db = new Database(':memory:')
+  const prepared: string[] = []
+  const driver: SqlDriver = {
+    name: 'limited',
+    exec: (sql) => void db.exec(sql),
+    prepare: (sql) => {
+      prepared.push(sql)
+      if (sql === 'PRAGMA compile_options') {
+        return {
+          run: () => undefined,
+          all: () => [[`MAX_VARIABLE_NUMBER=${limit}`]],
+          columns: () => ['compile_options'],
+        }
+      }
+      const variables = (sql.match(/\?/g) ?? []).length
+      if (variables > limit) throw new Error(`too many SQL variables: ${variables} > ${limit}`)
+      const stmt = db.prepare(sql)
+      if (stmt.reader) stmt.raw(true)
+      return {
+        run: (params) => void stmt.run(params),
+        all: (params) => (stmt.reader ? (stmt.all(params) as never) : (stmt.run(params), [])),
+        columns: () => (stmt.reader ? stmt.columns().map((c) => c.name) : []),
+      }
+    },
+    close: () => void db.close(),
+  }
+  return { driver, prepared, db }
+}
+
+const schema = defineSchema({
+  state: {
+    rows: collection({
+      table: 'rows',
+      key: 'id',
+      columns: { id: column.integer(), a: column.text(), b: column.integer(), c: column.real() },
+      children: { parts: collection({ table: 'parts', key: 'n', columns: { n: column.integer() } }) },
+    }),
+  },
+})
+
+type Row = { id: number; a: string; b: number; c: number; parts: { n: number }[] }
+const rows = (count: number): Row[] =>
+  Array.from({ length: count }, (_, id) => ({ id, a: `a${id}`, b: id, c: id / 2, parts: [{ n: 1 }, { n: 2 }] }))
+
+describe('createSqlBackend', () => {
+  it('chunks writes and deletes under the bound-variable limit, with few distinct statements', async () => {
+    const { driver, prepared } = limitedDriver(100)
+    const backend = createSqlBackend(driver)
+    const store = createStore<{ rows: Row[] }>()(
+      persistSQLite(() => ({ rows: [] as Row[] }), { name: 's', backend, schema }),
+    )
+    store.setState({ rows: rows(1003) })
+    await store.persist.flush()
+    expect(await backend.query('SELECT count(*) AS n FROM rows')).toEqual([{ n: 1003 }])
+    expect(await backend.query('SELECT count(*) AS n FROM parts')).toEqual([{ n: 2006 }])
+    store.setState({ rows: [] })
+    await store.persist.flush()
+    expect(await backend.query('SELECT (SELECT count(*) FROM rows) + (SELECT count(*) FROM parts) AS n')).toEqual([
+      { n: 0 },
+    ])
+    // Chunks are powers of two: a handful of statement shapes per table, not one per batch size.
+    const inserts = new Set(prepared.filter((sql) => sql.startsWith('INSERT INTO "rows"')))
+    expect(inserts.size).toBeLessThanOrEqual(8)
+  })
+
+  it('prepares each statement once and reuses it', async () => {
+    const { driver, prepared } = limitedDriver(32766)
+    const backend = createSqlBackend(driver)
+    const store = createStore<{ rows: Row[] }>()(
+      persistSQLite(() => ({ rows: rows(10) }), { name: 's', backend, schema }),
+    )
+    store.setState({ rows: rows(10) })
+    await store.persist.flush()
+    const before = prepared.length
+    for (let i = 0; i < 50; i++) {
+      store.setState((s) => ({ rows: s.rows.map((r) => (r.id === i % 10 ? { ...r, a: `edit ${i}` } : r)) }))
+      await store.persist.flush()
+    }
+    expect(await backend.query(`SELECT a FROM rows WHERE id = 9`)).toEqual([{ a: 'edit 49' }])
+    // Only the statements of the first edit were new; 49 more edits prepared nothing.
+    expect(prepared.length - before).toBeLessThanOrEqual(4)
+  })
+
+  it('creates STRICT tables with keys, foreign keys and indexes from the schema', () => {
+    const { driver, db } = limitedDriver(32766)
+    const backend = createSqlBackend(driver)
+    backend.prepare('s', schema.spec)
+    const ddl = db.prepare(`SELECT sql FROM sqlite_schema WHERE name = 'parts'`).pluck().get() as string
+    expect(ddl).toContain('PRIMARY KEY ("rows_id", "n")')
+    expect(ddl).toContain('FOREIGN KEY ("rows_id") REFERENCES "rows" ON DELETE CASCADE')
+    expect(ddl).toMatch(/\) STRICT$/)
+    expect(db.prepare('PRAGMA application_id').pluck().get()).toBe(0x7a73716c)
+  })
+
+  it('refuses a ChangeSet naming an unknown table or column, writing nothing', () => {
+    const { driver } = limitedDriver(32766)
+    const backend = createSqlBackend(driver)
+    backend.prepare('s', schema.spec)
+    const attempt = (tables: unknown) => () =>
+      backend.apply({ store: 's', schemaVersion: 1, stateVersion: 0, tables } as never)
+    expect(attempt([{ table: 'nope', upsert: [] }])).toThrow(expect.objectContaining({ code: 'INVALID_CHANGESET' }))
+    expect(attempt([{ table: 'rows', upsert: [{ columns: ['id', 'evil"col'], rows: [[1, 2]] }] }])).toThrow(
+      expect.objectContaining({ code: 'INVALID_CHANGESET' }),
+    )
+    expect(() => backend.apply({ store: 'other', schemaVersion: 1, stateVersion: 0, tables: [] })).toThrow(
+      expect.objectContaining({ code: 'INVALID_CHANGESET' }),
+    )
+    expect(() => backend.apply({ store: 's', schemaVersion: 2, stateVersion: 0, tables: [] })).toThrow(
+      expect.objectContaining({ code: 'INVALID_CHANGESET' }),
+    )
+  })
+
+  it('refuses a database that belongs to another application', () => {
+    const { driver, db } = limitedDriver(32766)
+    db.exec('PRAGMA application_id = 1234; CREATE TABLE theirs (x)')
+    const backend = createSqlBackend(driver)
+    expect(() => backend.prepare('s', schema.spec)).toThrow(expect.objectContaining({ code: 'FOREIGN_DATABASE' }))
+    expect(db.prepare(`SELECT count(*) FROM sqlite_schema`).pluck().get()).toBe(1)
+  })
+
+  it('refuses a database written by a newer zustand-sqlite', () => {
+    const { driver, db } = limitedDriver(32766)
+    createSqlBackend(driver).prepare('s', schema.spec)
+    db.exec(`UPDATE zs_info SET value = '99' WHERE key = 'format'`)
+    const again = createSqlBackend(driver)
+    expect(() => again.prepare('s', schema.spec)).toThrow(expect.objectContaining({ code: 'SCHEMA_TOO_NEW' }))
+  })
+
+  it('fails every call after close with BACKEND_CLOSED', () => {
+    const { driver } = limitedDriver(32766)
+    const backend = createSqlBackend(driver)
+    backend.close()
+    expect(() => backend.load('s')).toThrow(expect.objectContaining({ code: 'BACKEND_CLOSED' }))
+  })
+})

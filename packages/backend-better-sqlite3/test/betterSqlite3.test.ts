@@ -70,7 +70,7 @@ describe('createBetterSqlite3Backend', () => {
     })
     const first = createBetterSqlite3Backend({ filename: file, journalMode: 'DELETE' })
     const store = createStore<{ items: { id: number; body: string }[] }>()(
-      persistSQLite(() => ({ items: [] }), { name: 'd', backend: first, schema }),
+      persistSQLite(() => ({ items: [] as { id: number; body: string }[] }), { name: 'd', backend: first, schema }),
     )
     store.setState({ items: Array.from({ length: 2000 }, (_, id) => ({ id, body: 'y'.repeat(500) })) })
     await store.persist.flush()
@@ -82,7 +82,12 @@ describe('createBetterSqlite3Backend', () => {
     const errors: unknown[] = []
     const again = createBetterSqlite3Backend({ filename: file, journalMode: 'DELETE' })
     const reloaded = createStore<{ items: { id: number; body: string }[] }>()(
-      persistSQLite(() => ({ items: [] }), { name: 'd', backend: again, schema, onError: (e) => errors.push(e) }),
+      persistSQLite(() => ({ items: [] as { id: number; body: string }[] }), {
+        name: 'd',
+        backend: again,
+        schema,
+        onError: (e) => errors.push(e),
+      }),
     )
     expect(reloaded.persist.hasHydrated()).toBe(false)
     expect(errors[0]).toMatchObject({ code: 'CORRUPT_DATABASE' })
@@ -147,7 +152,11 @@ describe('createBetterSqlite3Backend', () => {
         },
       })
       const store = createStore<{ n: number; items: { id: number; body: string }[] }>()(
-        persistSQLite(() => ({ n: 0, items: [] }), { name: 'crash', backend, schema }),
+        persistSQLite(() => ({ n: 0, items: [] as { id: number; body: string }[] }), {
+          name: 'crash',
+          backend,
+          schema,
+        }),
       )
       const { n, items } = store.getState()
       // Whatever was acknowledged is there, and the state is one a commit left: never half of one.

@@ -73,7 +73,7 @@ export interface PersistSQLiteOptions<S, PersistedState = S> {
 type PersistListener<S> = (state: S) => void
 
 /** `store.persist`: the API of Zustand's `persist`, plus `flush`, `append` and `getBackend`. */
-export interface PersistSQLiteApi<S, PersistedState> {
+export interface PersistSQLiteApi<S, PersistedState = S> {
   setOptions: (options: Partial<PersistSQLiteOptions<S, PersistedState>>) => void
   /** Deletes everything stored for the store. Resolves when done (at once with a synchronous backend). */
   clearStorage: () => Promise<void>

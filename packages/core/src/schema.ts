@@ -628,6 +628,32 @@ function compileTable(ctx: CompileContext, name: string, def: TableDef): AppendT
   return { table: spec, fields }
 }
 
+/**
+ * Tables in an order where every table comes after the tables it references (its parent, and the
+ * targets of its foreign keys), so upserts can go parents first and deletes children first. Ties keep
+ * the declaration order; a reference cycle keeps it too.
+ */
+function dependencyOrder(tables: readonly TableSpec[]): TableSpec[] {
+  const names = new Set(tables.map((t) => t.name))
+  const dependsOn = (t: TableSpec): string[] =>
+    [...(t.parent === undefined ? [] : [t.parent.table]), ...t.columns.flatMap((c) => (c.references === undefined ? [] : [c.references.table]))].filter(
+      (name) => name !== t.name && names.has(name),
+    )
+  const placed = new Set<string>()
+  const ordered: TableSpec[] = []
+  let remaining = [...tables]
+  while (remaining.length > 0) {
+    const ready = remaining.filter((t) => dependsOn(t).every((d) => placed.has(d)))
+    const batch = ready.length > 0 ? [ready[0] as TableSpec] : [remaining[0] as TableSpec]
+    for (const t of batch) {
+      placed.add(t.name)
+      ordered.push(t)
+    }
+    remaining = remaining.filter((t) => !placed.has(t.name))
+  }
+  return ordered
+}
+
 function compileMigrations(migrations: SchemaOptions['migrations'], version: number): MigrationSpec[] {
   return Object.entries(migrations ?? {})
     .map(([key, statements]) => {
@@ -691,7 +717,7 @@ export function defineSchema(options: SchemaOptions = {}): StoreSchema {
   const root = options.root === undefined ? undefined : compileSingleton(ctx, null, options.root)
   const appendTables = new Map<string, AppendTableNode>()
   for (const [name, def] of Object.entries(options.tables ?? {})) appendTables.set(name, compileTable(ctx, name, def))
-  const tables = checkReferences(ctx.tables)
+  const tables = dependencyOrder(checkReferences(ctx.tables))
   const byName = new Map(tables.map((t) => [t.name, t]))
   const rebind = <N extends { table: TableSpec }>(node: N): N => ({
     ...node,

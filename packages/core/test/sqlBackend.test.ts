@@ -141,3 +141,57 @@ describe('createSqlBackend', () => {
     expect(() => backend.load('s')).toThrow(expect.objectContaining({ code: 'BACKEND_CLOSED' }))
   })
 })
+
+describe('foreign keys declared on columns', () => {
+  it('reference another table of the schema and apply their ON DELETE action', async () => {
+    const linked = defineSchema({
+      state: {
+        folders: collection({
+          table: 'folders',
+          key: 'id',
+          columns: { id: column.text() },
+          children: {
+            conversationIds: collection({
+              table: 'folder_conversations',
+              parentColumns: ['folder_id'],
+              value: column.text({ column: 'conversation_id', references: { table: 'conversations', onDelete: 'cascade' } }),
+            }),
+          },
+        }),
+        // Declared after the table that references it: tables are still written in dependency order.
+        conversations: collection({ table: 'conversations', key: 'id', columns: { id: column.text() } }),
+      },
+    })
+    const db = new Database(':memory:')
+    db.pragma('foreign_keys = ON')
+    const backend = createSqlBackend({
+      name: 'fk',
+      exec: (sql) => void db.exec(sql),
+      prepare: (sql) => {
+        const stmt = db.prepare(sql)
+        if (stmt.reader) stmt.raw(true)
+        return {
+          run: (p) => void stmt.run(p),
+          all: (p) => (stmt.reader ? (stmt.all(p) as never) : (stmt.run(p), [])),
+          columns: () => (stmt.reader ? stmt.columns().map((c) => c.name) : []),
+        }
+      },
+      close: () => void db.close(),
+    })
+    type S = { conversations: { id: string }[]; folders: { id: string; conversationIds: string[] }[] }
+    const store = createStore<S>()(
+      persistSQLite((): S => ({ conversations: [], folders: [] }), { name: 'fk', backend, schema: linked, onError: () => undefined }),
+    )
+    store.setState({ conversations: [{ id: 'c1' }, { id: 'c2' }], folders: [{ id: 'f', conversationIds: ['c2', 'c1'] }] })
+    await store.persist.flush()
+    const ddl = db.prepare(`SELECT sql FROM sqlite_schema WHERE name = 'folder_conversations'`).pluck().get() as string
+    expect(ddl).toContain('FOREIGN KEY ("conversation_id") REFERENCES "conversations" ("id") ON DELETE CASCADE')
+    store.setState((s) => ({ conversations: s.conversations.filter((c) => c.id !== 'c1') }))
+    await store.persist.flush()
+    expect(await backend.query('SELECT conversation_id FROM folder_conversations')).toEqual([{ conversation_id: 'c2' }])
+    // A link to a conversation that does not exist is refused by the database, and nothing of that write lands.
+    store.setState((s) => ({ folders: [{ ...s.folders[0]!, conversationIds: ['c2', 'ghost'] }], conversations: [{ id: 'c2' }, { id: 'c3' }] }))
+    await expect(store.persist.flush()).rejects.toMatchObject({ code: 'WRITE_FAILED' })
+    expect(await backend.query('SELECT id FROM conversations ORDER BY id')).toEqual([{ id: 'c2' }])
+  })
+})

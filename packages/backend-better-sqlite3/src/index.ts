@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import { createSqlBackend, isCorruptionError, ZustandSqliteError } from '@zustand-sqlite/core'
+import { APPLICATION_ID, createSqlBackend, isCorruptionError, ZustandSqliteError } from '@zustand-sqlite/core'
 import type { SqlBackend, SqlDriver, SqlStatement, SqlValue } from '@zustand-sqlite/core'
 
 /** The slice of a better-sqlite3 `Statement` this backend uses. */
@@ -81,7 +81,17 @@ function openDatabase(filename: string): BetterSqlite3Database {
       cause: error,
     })
   }
-  return new Database(filename)
+  try {
+    return new Database(filename)
+  } catch (error) {
+    throw new ZustandSqliteError(
+      'INVALID_OPTIONS',
+      `cannot open ${filename}: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+      },
+    )
+  }
 }
 
 function driverFor(db: BetterSqlite3Database, ownsDatabase: boolean): SqlDriver {
@@ -130,14 +140,23 @@ export function createBetterSqlite3Backend(options: BetterSqlite3BackendOptions)
   const db = given ?? openDatabase(options.filename as string)
   const ownsDatabase = given === undefined || ('closeDatabase' in options && options.closeDatabase === true)
   try {
-    // Reading the header first: a file that is not a database fails here, before any pragma could write.
+    // Read the header and the owner first: a file that is not a database, or one another application
+    // marked as its own, is refused here, before any pragma (journal_mode = WAL) could change it.
     db.prepare('SELECT count(*) FROM sqlite_schema').raw(true).all()
+    const owner = db.pragma('application_id', { simple: true })
+    if (owner !== 0 && owner !== APPLICATION_ID) {
+      throw new ZustandSqliteError(
+        'FOREIGN_DATABASE',
+        `${options.filename ?? 'the database'} belongs to another application (application_id ${String(owner)}); it was left untouched`,
+      )
+    }
     if (settings.busyTimeoutMs !== null) db.pragma(`busy_timeout = ${Math.max(0, Math.floor(settings.busyTimeoutMs))}`)
     if (settings.journalMode !== null) db.pragma(`journal_mode = ${settings.journalMode}`)
     if (settings.synchronous !== null) db.pragma(`synchronous = ${settings.synchronous}`)
     if (settings.foreignKeys !== null) db.pragma(`foreign_keys = ${settings.foreignKeys ? 'ON' : 'OFF'}`)
   } catch (error) {
     if (ownsDatabase && db.open) db.close()
+    if (error instanceof ZustandSqliteError) throw error
     if (isCorruptionError(error)) {
       throw new ZustandSqliteError(
         'CORRUPT_DATABASE',

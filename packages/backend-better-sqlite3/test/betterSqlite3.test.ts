@@ -97,7 +97,7 @@ describe('createBetterSqlite3Backend', () => {
     expect(readFileSync(file).equals(damaged)).toBe(true)
   })
 
-  it('refuses a database that belongs to another application, leaving it as it is', async () => {
+  it('refuses a database that belongs to another application before changing anything in it', () => {
     const file = tempFile()
     const theirs = new Database(file)
     theirs.exec(
@@ -105,16 +105,24 @@ describe('createBetterSqlite3Backend', () => {
     )
     theirs.close()
     const before = readFileSync(file)
-    const errors: unknown[] = []
-    const backend = createBetterSqlite3Backend({ filename: file, journalMode: null })
-    const store = createStore<{ n: number }>()(
-      persistSQLite(() => ({ n: 0 }), { name: 'n', backend, onError: (e) => errors.push(e) }),
+    // With the default pragmas: WAL would rewrite the header if it were applied first.
+    expect(() => createBetterSqlite3Backend({ filename: file })).toThrow(
+      expect.objectContaining({ code: 'FOREIGN_DATABASE' }),
     )
-    expect(errors[0]).toMatchObject({ code: 'FOREIGN_DATABASE' })
-    store.setState({ n: 1 })
-    await new Promise((resolve) => setTimeout(resolve, 0))
-    await backend.close()
     expect(readFileSync(file).equals(before)).toBe(true)
+    const given = new Database(file)
+    expect(() => createBetterSqlite3Backend({ database: given })).toThrow(
+      expect.objectContaining({ code: 'FOREIGN_DATABASE' }),
+    )
+    expect(given.open).toBe(true)
+    given.close()
+    expect(readFileSync(file).equals(before)).toBe(true)
+  })
+
+  it('reports a file that cannot be opened with a typed error', () => {
+    expect(() => createBetterSqlite3Backend({ filename: join(tmpdir(), 'no-such-dir-zs', 'x', 'db.sqlite') })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTIONS' }),
+    )
   })
 
   it('keeps the last committed state when the process is killed mid-write', async () => {

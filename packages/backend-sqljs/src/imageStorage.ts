@@ -5,8 +5,11 @@ import { ZustandSqliteError } from '@zustand-sqlite/core'
 /** A stored database image and the token of the write that produced it. */
 export interface StoredImage {
   readonly image: Uint8Array
-  /** Changes with every write, whoever the writer: lets a writer see it is no longer the last one. */
-  readonly token: string
+  /**
+   * Changes with every write, whoever the writer: lets a writer see it is no longer the last one.
+   * Undefined for an image stored without one (by another tool).
+   */
+  readonly token: string | undefined
 }
 
 /**
@@ -71,7 +74,7 @@ export function indexedDbStorage(options: IndexedDbStorageOptions = {}): ImageSt
             `indexedDB ${database}/${objectStore}/${key} does not hold a database image`,
           )
         }
-        return { image, token: typeof token === 'string' ? token : 'unknown' }
+        return { image, token: typeof token === 'string' ? token : undefined }
       }),
     write: (image, expected) =>
       useStore('readwrite', async (store) => {
@@ -90,10 +93,27 @@ export function indexedDbStorage(options: IndexedDbStorageOptions = {}): ImageSt
   }
 }
 
+/** Makes a rename durable: the directory entry is synced too (where the platform allows opening a directory). */
+async function syncDirectory(promises: typeof FsPromises, file: string): Promise<void> {
+  const slash = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'))
+  const directory = slash < 0 ? '.' : file.slice(0, slash) || '/'
+  try {
+    const handle = await promises.open(directory, 'r')
+    try {
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+  } catch {
+    // Windows cannot open a directory; its rename is durable on its own terms.
+  }
+}
+
 /**
  * Keeps the image in a file (Node). Written to a temporary file, synced, then renamed over the old one,
  * so a crash leaves either the old or the new image. The token is the file's size, modification time
- * and inode, checked before each write.
+ * and inode, checked before each write: another process that writes between that check and the rename
+ * is not detected (the window is the time of one write).
  *
  * @example
  * ```ts
@@ -124,14 +144,20 @@ export function fileStorage(path: string): ImageStorage {
       const promises = await fs()
       if ((await tokenOf()) !== expected) throw conflict(`file ${path}`)
       const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
-      const handle = await promises.open(temporary, 'w')
       try {
-        await handle.writeFile(image)
-        await handle.sync()
-      } finally {
-        await handle.close()
+        const handle = await promises.open(temporary, 'w')
+        try {
+          await handle.writeFile(image)
+          await handle.sync()
+        } finally {
+          await handle.close()
+        }
+        await promises.rename(temporary, path)
+      } catch (error) {
+        await promises.rm(temporary, { force: true })
+        throw error
       }
-      await promises.rename(temporary, path)
+      await syncDirectory(promises, path)
       return (await tokenOf()) as string
     },
   }

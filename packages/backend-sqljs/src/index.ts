@@ -41,7 +41,7 @@ export interface SqlJsBackendOptions {
   sqlJs?: SqlJsStatic | Promise<SqlJsStatic>
   /**
    * Where the image is kept: an {@link ImageStorage}, `'indexeddb'` (the default database and key),
-   * `{ file: path }` (Node), or `'memory'` (nothing kept). @default 'indexeddb' where IndexedDB exists, else 'memory'
+   * `{ file: path }` (Node), or `'memory'` (nothing kept). @default 'indexeddb'; required where there is no IndexedDB
    */
   storage?: ImageStorage | 'indexeddb' | 'memory' | { file: string }
   /** Writes are made durable (exported and stored) at most this often. @default 1000 */
@@ -110,7 +110,14 @@ async function loadSqlJs(): Promise<SqlJsStatic> {
 }
 
 function resolveStorage(option: SqlJsBackendOptions['storage']): ImageStorage {
-  if (option === undefined) return typeof indexedDB === 'undefined' ? memoryStorage() : indexedDbStorage()
+  if (option === undefined) {
+    if (typeof indexedDB !== 'undefined') return indexedDbStorage()
+    // Silently keeping nothing would lose every write at exit: outside a browser, say where to keep it.
+    throw new ZustandSqliteError(
+      'INVALID_OPTIONS',
+      "there is no IndexedDB here: pass `storage: { file: path }` (or 'memory' to keep nothing)",
+    )
+  }
   if (option === 'indexeddb') return indexedDbStorage()
   if (option === 'memory') return memoryStorage()
   if ('file' in option) return fileStorage(option.file)
@@ -232,10 +239,13 @@ export async function createSqlJsBackend(options: SqlJsBackendOptions = {}): Pro
 
   const sql = createSqlBackend(sqlJsDriver(db), { name: 'sql.js', onWrite: scheduleExport })
 
-  const onHide = (): void => {
-    if (typeof document !== 'undefined' && document.visibilityState !== 'hidden') return
+  // pagehide: the page is being left (it may be frozen or discarded next). visibilitychange: only when hidden.
+  const onHide = (event: Event): void => {
+    if (event.type === 'visibilitychange' && typeof document !== 'undefined' && document.visibilityState !== 'hidden')
+      return
     if (dirty) exportNow().catch(report)
   }
+
   const pageEvents =
     settings.flushOnPageHide && typeof addEventListener === 'function' && typeof removeEventListener === 'function'
   if (pageEvents) {

@@ -118,6 +118,8 @@ describe('createSqlJsBackend', () => {
       expect(backend.exportCount).toBe(1)
       store.setState({ n: 8 })
       await tick()
+      // Leaving the page exports whatever the visibility says.
+      doc.visibilityState = 'visible'
       target.dispatchEvent(new Event('pagehide'))
       await tick(10)
       expect(backend.exportCount).toBe(2)
@@ -147,7 +149,7 @@ describe('createSqlJsBackend', () => {
     for (let i = 0; i < 3; i++) {
       store.setState((s) => ({ parents: [...s.parents, { id: `p${i}`, kids: [{ id: 'k' }] }] }))
       await store.persist.flush()
-      expect(await backend.query('PRAGMA foreign_keys')).toEqual([{ foreign_keys: 1 }])
+      expect(await backend.query('SELECT foreign_keys FROM pragma_foreign_keys')).toEqual([{ foreign_keys: 1 }])
     }
     expect(backend.exportCount).toBe(3)
     expect(await backend.query('SELECT count(*) AS n FROM kids')).toEqual([{ n: 3 }])
@@ -203,6 +205,45 @@ describe('createSqlJsBackend', () => {
     await expect(a.persist.flush()).rejects.toMatchObject({ code: 'CONCURRENT_MODIFICATION' })
     const reopened = await createSqlJsBackend({ sqlJs, storage: { file } })
     expect(counterStore(reopened).getState().n).toBe(2)
+  })
+
+  it('does not export when a second copy only opens the stored image', async () => {
+    const key = freshKey()
+    const first = await createSqlJsBackend({ sqlJs, storage: indexedDbStorage({ key }), flushIntervalMs: 5 })
+    const a = counterStore(first)
+    a.setState({ n: 1 })
+    await a.persist.flush()
+    const second = await createSqlJsBackend({ sqlJs, storage: indexedDbStorage({ key }), flushIntervalMs: 5 })
+    expect(counterStore(second).getState().n).toBe(1)
+    await tick(30)
+    expect(second.exportCount).toBe(0)
+    // So the first copy is still the last writer and keeps writing.
+    a.setState({ n: 2 })
+    await a.persist.flush()
+  })
+
+  it('overwrites an image that was stored without a token', async () => {
+    const key = freshKey()
+    const seed = await createSqlJsBackend({ sqlJs, storage: 'memory' })
+    const s = counterStore(seed)
+    s.setState({ n: 9 })
+    await s.persist.flush()
+    const idb = createIdbStore('zustand-sqlite', 'images')
+    await set(key, seed.database.export(), idb)
+    const backend = await createSqlJsBackend({ sqlJs, storage: indexedDbStorage({ key }) })
+    const store = counterStore(backend)
+    expect(store.getState().n).toBe(9)
+    store.setState({ n: 10 })
+    await store.persist.flush()
+  })
+
+  it('asks where to keep the image when there is no IndexedDB', async () => {
+    vi.stubGlobal('indexedDB', undefined)
+    try {
+      await expect(createSqlJsBackend({ sqlJs })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' })
+    } finally {
+      vi.unstubAllGlobals()
+    }
   })
 
   it('keeps nothing with memory storage', async () => {

@@ -15,7 +15,7 @@ export type ZustandSqliteErrorCode =
   | 'UNSTORABLE_VALUE'
   /** Two items of one collection share a key. The message names the path. */
   | 'DUPLICATE_KEY'
-  /** A store, table, column or index name is not a safe SQL identifier. */
+  /** A table, column or index name is not a safe SQL identifier. (Store names are bound values: any non-empty string.) */
   | 'INVALID_IDENTIFIER'
   /** A schema definition is inconsistent (unknown column in an index, clashing column names, ...). */
   | 'INVALID_SCHEMA'
@@ -29,7 +29,7 @@ export type ZustandSqliteErrorCode =
   | 'WRITE_FAILED'
   /** Loading stored state failed. Nothing was written. */
   | 'HYDRATION_FAILED'
-  /** The stored state version differs and `migrate` is missing or threw. Stored data is left untouched. */
+  /** The stored state version differs and `migrate` is missing or threw, or a DDL migration statement failed. Stored data is left untouched. */
   | 'MIGRATION_FAILED'
   /** `flush()` was called on a store that has not hydrated (skipHydration, or hydration failed): nothing can be written yet. */
   | 'NOT_HYDRATED'

@@ -73,6 +73,9 @@ export function readLazyColumn(
   }
   const key = Array.isArray(options.key) ? (options.key as readonly SqlValue[]) : [options.key as SqlValue]
   const primaryKey = found.table.primaryKey
+  if (primaryKey.length === 0) {
+    throw new ZustandSqliteError('INVALID_OPTIONS', `table ${options.table} has no primary key to find a row by`)
+  }
   if (key.length !== primaryKey.length) {
     throw new ZustandSqliteError(
       'INVALID_OPTIONS',

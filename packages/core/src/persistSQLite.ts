@@ -181,6 +181,8 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
   let hydration: Promise<void> | undefined
   let hydrationError: unknown
   let dirty = false
+  /** Counts sets: a write that fails is retried only when a set came after it started. */
+  let setGeneration = 0
   let appends: { table: string; columns: readonly string[]; row: SqlValue[] }[] = []
   let scheduleToken = 0
   let scheduled = false
@@ -261,6 +263,7 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
 
   const requestWrite = (): void => {
     dirty = true
+    setGeneration++
     if (hasHydrated) schedule()
   }
 
@@ -362,6 +365,7 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
         return undefined
       }
       const cs = changeSet
+      const generation = setGeneration
       const started = now()
       const succeed = (): void => {
         snapshot = state
@@ -396,7 +400,8 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
         .catch(() => undefined)
         .then(() => {
           inFlight = undefined
-          if (dirty && hasHydrated) schedule()
+          // Sets made while this write was in flight go out now; a failed write waits for the next set.
+          if (dirty && hasHydrated && setGeneration !== generation) schedule()
         })
       return pending
     })
@@ -554,24 +559,40 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
 
   const persistApi: PersistSQLiteApi<S, unknown> = {
     setOptions: (newOptions) => {
-      const before = { name: options.name, schema: options.schema, backend: options.backend, version: options.version }
-      options = { ...options, ...newOptions }
-      validateOptions(options)
-      if (newOptions.backend !== undefined && newOptions.backend !== before.backend) {
+      const next = { ...options, ...newOptions }
+      validateOptions(next)
+      const retarget = next.name !== options.name || next.schema !== options.schema || next.backend !== options.backend
+      if (retarget && hasHydrated && inFlight === undefined && (dirty || appends.length > 0)) {
+        // Pending changes belong to the current target: write them there before switching.
+        try {
+          const written = writeNow()
+          if (isPromiseLike(written)) Promise.resolve(written).catch(() => undefined)
+        } catch {
+          // Reported through onError; the whole state goes to the new target with the next set.
+        }
+      }
+      const versionChanged = next.version !== options.version
+      if (next.backend !== options.backend) {
         backend = undefined
         backendPromise = undefined
       }
-      if (options.name !== before.name || options.schema !== before.schema || options.backend !== before.backend) {
-        // The new target's content is unknown: the next write replaces it with the whole state.
+      options = next
+      if (retarget) {
+        // The new target's content is unknown: the next set writes the whole state over it, and
+        // rehydrate() reads it.
+        cancelScheduled()
+        dirty = false
         snapshot = null
+        storedVersion = null
         replaceNext = true
         memo = new WeakMap()
-        if (hasHydrated) requestWrite()
-      } else if (options.version !== before.version && hasHydrated) {
+      } else if (versionChanged && hasHydrated) {
         requestWrite()
       }
     },
     clearStorage: () => {
+      // A hydration in flight would apply what is being deleted: it is superseded, and runs again after.
+      const wasHydrating = hydration !== undefined
       ++hydrationVersion
       cancelScheduled()
       dirty = false
@@ -580,6 +601,7 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
         snapshot = null
         storedVersion = null
         replaceNext = false
+        if (wasHydrating) void hydrate()
       }
       try {
         const result = chain(ensurePrepared(), (b) => chain(b.clear(options.name), cleared))
@@ -676,7 +698,20 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
         )
       }
       const list = (Array.isArray(rows) ? rows : [rows]) as readonly Readonly<Record<string, unknown>>[]
+      const known = new Set(node.fields.map((f) => f.field))
       const encoded = list.map((row, i) => {
+        for (const field of Object.keys(row)) {
+          if (!known.has(field)) {
+            throw new ZustandSqliteError(
+              'UNSTORABLE_VALUE',
+              `${tableName}[${i}].${field}: table ${tableName} has no column for this field`,
+              {
+                path: `${tableName}[${i}].${field}`,
+                store: options.name,
+              },
+            )
+          }
+        }
         const values: SqlValue[] = []
         const columns: string[] = []
         for (const f of node.fields) {

@@ -444,6 +444,7 @@ function compileCollection(
     invalid(`collection ${def.table}: give either columns or value, not both`)
   if (itemKind === 'value' && def.children !== undefined)
     invalid(`collection ${def.table}: a collection of values has no children`)
+  if (def.value?.lazy === true) invalid(`collection ${def.table}: the value of a collection of values cannot be lazy`)
 
   const parentKey = parent?.key ?? []
   const parentColumns =
@@ -636,9 +637,10 @@ function compileTable(ctx: CompileContext, name: string, def: TableDef): AppendT
 function dependencyOrder(tables: readonly TableSpec[]): TableSpec[] {
   const names = new Set(tables.map((t) => t.name))
   const dependsOn = (t: TableSpec): string[] =>
-    [...(t.parent === undefined ? [] : [t.parent.table]), ...t.columns.flatMap((c) => (c.references === undefined ? [] : [c.references.table]))].filter(
-      (name) => name !== t.name && names.has(name),
-    )
+    [
+      ...(t.parent === undefined ? [] : [t.parent.table]),
+      ...t.columns.flatMap((c) => (c.references === undefined ? [] : [c.references.table])),
+    ].filter((name) => name !== t.name && names.has(name))
   const placed = new Set<string>()
   const ordered: TableSpec[] = []
   let remaining = [...tables]

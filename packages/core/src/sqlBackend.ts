@@ -62,6 +62,9 @@ const META_DDL = [
   `CREATE TABLE IF NOT EXISTS zs_kv (store TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (store, key))`,
 ]
 
+/** What `query` accepts: reads. PRAGMA is left out (it can change connection settings); use pragma_…() functions. */
+const READ_STATEMENT = /^\s*(?:(?:--[^\n]*\n|\/\*[\s\S]*?\*\/)\s*)*(?:SELECT|WITH|VALUES|EXPLAIN)\b/i
+
 /** True for SQLite's corruption and not-a-database errors, from any driver. */
 export function isCorruptionError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false
@@ -369,7 +372,17 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
               { store },
             )
           }
-          for (const sql of migration.statements) driver.exec(sql)
+          migration.statements.forEach((sql, i) => {
+            try {
+              driver.exec(sql)
+            } catch (error) {
+              throw new ZustandSqliteError(
+                'MIGRATION_FAILED',
+                `store ${JSON.stringify(store)}: DDL migration to schema version ${v}, statement ${i + 1}, failed: ${error instanceof Error ? error.message : String(error)}; nothing was changed`,
+                { store, cause: error },
+              )
+            }
+          })
           migrated = true
         }
       } else {
@@ -568,10 +581,10 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
     driver,
     resetStatements,
     prepare(store, schema) {
-      guarded('SCHEMA_MISMATCH', `preparing store ${JSON.stringify(store)} failed`, store, () =>
+      const changed = guarded('HYDRATION_FAILED', `preparing store ${JSON.stringify(store)} failed`, store, () =>
         prepareStore(store, schema),
       )
-      options.onWrite?.()
+      if (changed) options.onWrite?.()
     },
     load(store) {
       return guarded('HYDRATION_FAILED', `loading store ${JSON.stringify(store)} failed`, store, () => loadStore(store))
@@ -600,6 +613,9 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
     },
     query(sql, params = []) {
       return guarded('QUERY_FAILED', 'query failed', undefined, () => {
+        if (!READ_STATEMENT.test(sql)) {
+          throw new ZustandSqliteError('QUERY_FAILED', 'query takes one SELECT, WITH, VALUES or EXPLAIN statement')
+        }
         driver.exec('PRAGMA query_only = 1')
         try {
           const stmt = statement(sql)

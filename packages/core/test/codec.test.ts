@@ -90,3 +90,13 @@ describe('values that cannot be stored', () => {
     expect((await flushError({ items: [item, { ...item }] }, schema)).code).toBe('DUPLICATE_KEY')
   })
 })
+
+describe('readLazyColumn', () => {
+  it('refuses a table without a primary key', async () => {
+    const { readLazyColumn, table } = await import('@zustand-sqlite/core')
+    const schema = defineSchema({ tables: { log: table({ columns: { line: column.text({ lazy: true }) } }) } })
+    expect(() => readLazyColumn(memoryBackend(), schema, { table: 'log', key: 1, field: 'line' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTIONS' }),
+    )
+  })
+})

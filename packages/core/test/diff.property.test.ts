@@ -27,7 +27,7 @@ const action: fc.Arbitrary<Action> = fc.record({
 })
 
 let counter = 0
-const newId = (prefix: string): string => `${prefix}${++counter}`
+const newId = (prefix: string): string => `new-${prefix}${++counter}`
 
 function insertAt<T>(list: readonly T[], index: number, item: T): T[] {
   const copy = [...list]

@@ -353,20 +353,46 @@ describe('persistSQLite with a synchronous backend', () => {
     ])
   })
 
-  it('moves the whole state to a new name after setOptions, replacing what that name held', async () => {
+  it('moves the whole state to a new name after setOptions and the next set, replacing what that name held', async () => {
     const backend = memoryBackend()
     const other = bearsStore(backend, { name: 'renamed' })
     other.setState({ bears: 100, fish: 100 })
     await other.persist.flush()
     const store = bearsStore(backend, { partialize: (s) => ({ bears: s.bears }) })
     store.setState({ bears: 2 })
-    await store.persist.flush()
     store.persist.setOptions({ name: 'renamed' })
     expect(store.persist.getOptions().name).toBe('renamed')
+    // The pending set went to the old name before the switch.
+    expect(await backend.query(`SELECT value FROM zs_kv WHERE store = 'bears'`)).toEqual([{ value: '2' }])
+    store.setState({ bears: 3 })
     await store.persist.flush()
     expect(await backend.query(`SELECT key, value FROM zs_kv WHERE store = 'renamed'`)).toEqual([
-      { key: 'bears', value: '2' },
+      { key: 'bears', value: '3' },
     ])
+  })
+
+  it('reads another target after setOptions and rehydrate, without writing over it', async () => {
+    const backend = memoryBackend()
+    const other = bearsStore(backend, { name: 'profile-b' })
+    other.setState({ bears: 42, owner: 'b' })
+    await other.persist.flush()
+    const store = bearsStore(backend, { name: 'profile-a' })
+    store.setState({ bears: 1, owner: 'a' })
+    await store.persist.flush()
+    store.persist.setOptions({ name: 'profile-b' })
+    await store.persist.rehydrate()
+    expect(store.getState()).toMatchObject({ bears: 42, owner: 'b' })
+    expect(await backend.query(`SELECT value FROM zs_kv WHERE store = 'profile-b' AND key = 'bears'`)).toEqual([
+      { value: '42' },
+    ])
+  })
+
+  it('keeps the options when setOptions is given invalid ones', () => {
+    const store = bearsStore(memoryBackend())
+    expect(() => store.persist.setOptions({ writeDelayMs: -5 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTIONS' }),
+    )
+    expect(store.persist.getOptions().writeDelayMs).toBe(0)
   })
 
   it('writes one row when one entity among thousands changes', async () => {
@@ -469,6 +495,9 @@ describe('persistSQLite with a synchronous backend', () => {
       expect.objectContaining({ code: 'UNSTORABLE_VALUE', path: 'events[0].value' }),
     )
     expect(() => store.persist.append('nope', {})).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
+    expect(() => store.persist.append('events', { name: 'd', value: 1, unknown: true })).toThrow(
+      expect.objectContaining({ code: 'UNSTORABLE_VALUE', path: 'events[0].unknown' }),
+    )
     // Memory does not hold the events.
     expect(store.getState()).toEqual({ count: 1 })
   })
@@ -481,14 +510,18 @@ describe('persistSQLite with an asynchronous backend', () => {
     seed.setState({ bears: 3, fish: 3 })
     await seed.persist.flush()
     const calls: Call[] = []
-    const backend = asyncBackend(inner, calls)
+    const slow = asyncBackend(inner, calls)
+    let release = (): void => undefined
+    const loadGate = new Promise<void>((resolve) => (release = resolve))
+    const backend: Backend = { ...slow, load: (store) => loadGate.then(() => slow.load(store)) }
     const store = bearsStore(backend, {
       merge: (persisted, current) => ({ ...current, ...(persisted as object), owner: current.owner }),
     })
     expect(store.persist.hasHydrated()).toBe(false)
     store.setState({ owner: 'set during hydration' })
-    await tick(2)
+    await tick(20)
     expect(applies(calls)).toEqual([])
+    release()
     await store.persist.flush()
     expect(calls.map((c) => c.method)).toEqual(['prepare', 'load', 'apply', 'flush'])
     expect(store.getState()).toMatchObject({ bears: 3, fish: 3, owner: 'set during hydration' })
@@ -516,6 +549,36 @@ describe('persistSQLite with an asynchronous backend', () => {
     await tick(5)
     expect(onRehydrate).toHaveBeenCalledWith(undefined, expect.objectContaining({ code: 'HYDRATION_FAILED' }))
     expect(store.persist.hasHydrated()).toBe(false)
+  })
+
+  it('retries a failed write with the next set, not in a loop', async () => {
+    const inner = memoryBackend()
+    const failing: Backend = { ...asyncBackend(inner), apply: () => Promise.reject(new Error('disk full')) }
+    const store = bearsStore(failing)
+    await new Promise<void>((resolve) => store.persist.onFinishHydration(() => resolve()))
+    store.getState().addBear()
+    await tick(50)
+    expect(store.errors).toHaveLength(1)
+    store.getState().addBear()
+    await tick(50)
+    expect(store.errors).toHaveLength(2)
+  })
+
+  it('finishes hydration with nothing stored when storage is cleared during it', async () => {
+    const inner = memoryBackend()
+    const seed = bearsStore(inner)
+    seed.setState({ bears: 6 })
+    await seed.persist.flush()
+    const store = bearsStore(asyncBackend(inner))
+    await store.persist.clearStorage()
+    await new Promise<void>((resolve) =>
+      store.persist.hasHydrated() ? resolve() : store.persist.onFinishHydration(() => resolve()),
+    )
+    expect(store.getState().bears).toBe(0)
+    expect((await inner.load('bears')).stateVersion).toBeNull()
+    store.getState().addBear()
+    await store.persist.flush()
+    expect(await inner.query(`SELECT value FROM zs_kv WHERE key = 'bears'`)).toEqual([{ value: '1' }])
   })
 
   it('keeps only the latest of overlapping rehydrations', async () => {

@@ -74,6 +74,14 @@ describe('defineSchema', () => {
     )
   })
 
+  it('refuses a lazy value in a collection of values', () => {
+    expect(
+      code(() =>
+        defineSchema({ state: { x: collection({ table: 't', shape: 'record', value: column.blob({ lazy: true }) }) } }),
+      ),
+    ).toBe('INVALID_SCHEMA')
+  })
+
   it('compiles nested collections with their parent key first, and snake_case column names', () => {
     const schema = defineSchema({
       state: {

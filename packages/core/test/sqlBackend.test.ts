@@ -134,6 +134,22 @@ describe('createSqlBackend', () => {
     expect(() => again.prepare('s', schema.spec)).toThrow(expect.objectContaining({ code: 'SCHEMA_TOO_NEW' }))
   })
 
+  it('takes only reading statements in query', async () => {
+    const { driver } = limitedDriver(32766)
+    const backend = createSqlBackend(driver)
+    backend.prepare('s', schema.spec)
+    for (const sql of [
+      'PRAGMA foreign_keys = OFF',
+      "ATTACH DATABASE 'x.db' AS x",
+      'DELETE FROM rows',
+      'WITH x AS (SELECT 1) DELETE FROM rows',
+    ]) {
+      expect(() => backend.query(sql)).toThrow(expect.objectContaining({ code: 'QUERY_FAILED' }))
+    }
+    expect(await backend.query('/* count */ SELECT count(*) AS n FROM rows')).toEqual([{ n: 0 }])
+    expect(await backend.query('SELECT foreign_keys FROM pragma_foreign_keys')).toHaveLength(1)
+  })
+
   it('fails every call after close with BACKEND_CLOSED', () => {
     const { driver } = limitedDriver(32766)
     const backend = createSqlBackend(driver)
@@ -154,7 +170,10 @@ describe('foreign keys declared on columns', () => {
             conversationIds: collection({
               table: 'folder_conversations',
               parentColumns: ['folder_id'],
-              value: column.text({ column: 'conversation_id', references: { table: 'conversations', onDelete: 'cascade' } }),
+              value: column.text({
+                column: 'conversation_id',
+                references: { table: 'conversations', onDelete: 'cascade' },
+              }),
             }),
           },
         }),
@@ -180,9 +199,17 @@ describe('foreign keys declared on columns', () => {
     })
     type S = { conversations: { id: string }[]; folders: { id: string; conversationIds: string[] }[] }
     const store = createStore<S>()(
-      persistSQLite((): S => ({ conversations: [], folders: [] }), { name: 'fk', backend, schema: linked, onError: () => undefined }),
+      persistSQLite((): S => ({ conversations: [], folders: [] }), {
+        name: 'fk',
+        backend,
+        schema: linked,
+        onError: () => undefined,
+      }),
     )
-    store.setState({ conversations: [{ id: 'c1' }, { id: 'c2' }], folders: [{ id: 'f', conversationIds: ['c2', 'c1'] }] })
+    store.setState({
+      conversations: [{ id: 'c1' }, { id: 'c2' }],
+      folders: [{ id: 'f', conversationIds: ['c2', 'c1'] }],
+    })
     await store.persist.flush()
     const ddl = db.prepare(`SELECT sql FROM sqlite_schema WHERE name = 'folder_conversations'`).pluck().get() as string
     expect(ddl).toContain('FOREIGN KEY ("conversation_id") REFERENCES "conversations" ("id") ON DELETE CASCADE')
@@ -190,7 +217,10 @@ describe('foreign keys declared on columns', () => {
     await store.persist.flush()
     expect(await backend.query('SELECT conversation_id FROM folder_conversations')).toEqual([{ conversation_id: 'c2' }])
     // A link to a conversation that does not exist is refused by the database, and nothing of that write lands.
-    store.setState((s) => ({ folders: [{ ...s.folders[0]!, conversationIds: ['c2', 'ghost'] }], conversations: [{ id: 'c2' }, { id: 'c3' }] }))
+    store.setState((s) => ({
+      folders: [{ ...s.folders[0]!, conversationIds: ['c2', 'ghost'] }],
+      conversations: [{ id: 'c2' }, { id: 'c3' }],
+    }))
     await expect(store.persist.flush()).rejects.toMatchObject({ code: 'WRITE_FAILED' })
     expect(await backend.query('SELECT id FROM conversations ORDER BY id')).toEqual([{ id: 'c2' }])
   })

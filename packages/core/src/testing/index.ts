@@ -435,6 +435,7 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
         await new Promise((resolve) => setTimeout(resolve, 0))
         expect(failed.persist.hasHydrated()).toBe(false)
         expect(failed.errors).toHaveLength(1)
+        expectCode(failed.errors[0], 'MIGRATION_FAILED')
         const columns = await backend.query(`SELECT name FROM pragma_table_info('notes') ORDER BY cid`)
         expect(columns.map((c) => c['name'])).toEqual(['id', 'sort_key', 'extra'])
 

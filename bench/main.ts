@@ -1,0 +1,101 @@
+// The bench itself (started by run.ts): measures the performance targets T1-T8 of the design, every
+// contender in this one process (T8 in child processes), prints a table per target and writes the
+// results as JSON. See bench/README.md.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { BenchContext } from './context'
+import { describeEnvironment } from './environment'
+import { collectGarbage, now } from './measure'
+import { describeOptions, readOptions, TARGET_IDS } from './options'
+import type { TargetId } from './options'
+import { formatKeyValues, formatSummary, formatTarget, writeResults } from './report'
+import type { TargetResult } from './report'
+import { runBatchTarget } from './targets/batch'
+import { runEditTargets } from './targets/edit'
+import { runExportsTarget } from './targets/exports'
+import { runHydrationTarget } from './targets/hydration'
+import { runMemoryTarget } from './targets/memory'
+import { runMetricsTarget } from './targets/metrics'
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+
+/** Phases in run order; T1-T3 share one measurement. */
+const PHASES: { ids: readonly TargetId[]; run: (ctx: BenchContext) => Promise<TargetResult[]> }[] = [
+  { ids: ['T1', 'T2', 'T3'], run: runEditTargets },
+  { ids: ['T4'], run: async (ctx) => [await runBatchTarget(ctx)] },
+  { ids: ['T5'], run: async (ctx) => [await runHydrationTarget(ctx)] },
+  { ids: ['T6'], run: async (ctx) => [await runExportsTarget(ctx)] },
+  { ids: ['T7'], run: async (ctx) => [await runMetricsTarget(ctx)] },
+  { ids: ['T8'], run: async (ctx) => [await runMemoryTarget(ctx)] },
+]
+
+async function main(): Promise<void> {
+  const options = readOptions()
+  const startedAt = new Date().toISOString()
+  const began = now()
+  const dir = mkdtempSync(join(tmpdir(), 'zustand-sqlite-bench-'))
+  const ctx: BenchContext = {
+    options,
+    dir,
+    repoRoot,
+    facts: {},
+    progress: (message) => process.stderr.write(`[bench ${((now() - began) / 1000).toFixed(0)}s] ${message}\n`),
+  }
+  try {
+    const environment = await describeEnvironment(repoRoot, dir)
+    const targets: TargetResult[] = []
+    for (const phase of PHASES) {
+      if (!phase.ids.some((id) => options.only.has(id))) continue
+      targets.push(...(await phase.run(ctx)))
+      collectGarbage()
+    }
+    const durationSeconds = Math.round((now() - began) / 100) / 10
+    const mode = options.quick ? 'quick (BENCH_QUICK=1)' : 'full'
+    const full = !options.quick && options.only.size === TARGET_IDS.length
+    const fromSources = Object.values(environment.library).some((file) => !file.includes('/dist/'))
+    const output = [
+      `zustand-sqlite benchmarks: ${mode}, ${durationSeconds} s, seed ${options.seed}, ${startedAt}`,
+      ...(options.quick
+        ? ["quick run: N up to 10k and few iterations, a smoke test of the harness, not the targets' conditions"]
+        : []),
+      ...(fromSources
+        ? ['WARNING: the packages resolved to their TypeScript sources, not the built dist: run through bench/run.ts']
+        : []),
+      formatKeyValues('Environment', { ...environment }),
+      ...targets.map(formatTarget),
+      formatKeyValues('Storage and verifications', ctx.facts),
+      formatSummary(targets),
+    ]
+    console.log(output.join('\n\n'))
+    const files = writeResults(
+      repoRoot,
+      {
+        startedAt,
+        mode,
+        durationSeconds,
+        options: describeOptions(options),
+        environment,
+        targets,
+        facts: ctx.facts,
+        summary: targets.flatMap((t) =>
+          t.checks.map((c) => ({ target: t.id, where: `${c.contender} ${c.size}`, check: c.label, pass: c.pass })),
+        ),
+      },
+      full,
+    )
+    console.log(`\nresults: ${files.map((f) => f.replace(`${repoRoot}/`, '')).join(', ')}`)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+main().then(
+  // Backends and fake-indexeddb may keep timers; the run is over.
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,89 @@
+// Run settings. The full run is sized to finish in a few minutes on a 2-core machine; BENCH_QUICK=1
+// is a smoke run (N up to 10k, few iterations) that checks the harness end to end in seconds.
+
+export const TARGET_IDS = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8'] as const
+export type TargetId = (typeof TARGET_IDS)[number]
+
+export interface BenchOptions {
+  quick: boolean
+  /** Targets to run (BENCH_ONLY=T1,T5); all by default. */
+  only: ReadonlySet<TargetId>
+  seed: number
+  /** N (messages) for T1-T3; the largest is also used by T2, T5 and T8. */
+  sizes: readonly number[]
+  edit: {
+    rounds: number
+    warmup: number
+    perRound: number
+    /** JSON rewrites the whole state per set: fewer iterations, by N. */
+    jsonPerRound: (n: number) => number
+  }
+  batch: { n: number; ks: readonly number[]; rounds: number; warmup: number; perRound: number }
+  hydration: { rounds: number }
+  exports: { n: number; sets: number; intervalMs: number; rounds: number }
+  metrics: { batches: readonly number[]; rounds: number; warmupSets: number; setsPerRound: (batch: number) => number }
+  memory: { runs: number }
+}
+
+function parseOnly(value: string | undefined): ReadonlySet<TargetId> {
+  if (value === undefined || value.trim() === '') return new Set(TARGET_IDS)
+  const ids = value.split(',').map((s) => s.trim().toUpperCase())
+  const unknown = ids.filter((id) => !(TARGET_IDS as readonly string[]).includes(id))
+  if (unknown.length > 0)
+    throw new Error(`BENCH_ONLY: unknown target(s) ${unknown.join(', ')}; use ${TARGET_IDS.join(',')}`)
+  return new Set(ids as TargetId[])
+}
+
+export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions {
+  const quick = env['BENCH_QUICK'] === '1' || env['BENCH_QUICK'] === 'true'
+  const seed = Number(env['BENCH_SEED'] ?? 20240601)
+  if (!Number.isInteger(seed)) throw new Error('BENCH_SEED must be an integer')
+  const only = parseOnly(env['BENCH_ONLY'])
+  if (quick) {
+    return {
+      quick,
+      only,
+      seed,
+      sizes: [1_000, 10_000],
+      edit: { rounds: 3, warmup: 10, perRound: 20, jsonPerRound: (n) => (n >= 10_000 ? 2 : 5) },
+      batch: { n: 10_000, ks: [1, 10, 100], rounds: 3, warmup: 5, perRound: 15 },
+      hydration: { rounds: 3 },
+      exports: { n: 10_000, sets: 100, intervalMs: 10, rounds: 1 },
+      metrics: { batches: [1, 10, 100], rounds: 3, warmupSets: 20, setsPerRound: (b) => Math.max(20, 1_000 / b) },
+      memory: { runs: 1 },
+    }
+  }
+  return {
+    quick,
+    only,
+    seed,
+    sizes: [1_000, 10_000, 100_000],
+    edit: { rounds: 9, warmup: 30, perRound: 60, jsonPerRound: (n) => (n >= 100_000 ? 3 : n >= 10_000 ? 8 : 30) },
+    batch: { n: 10_000, ks: [1, 10, 100], rounds: 7, warmup: 20, perRound: 50 },
+    hydration: { rounds: 11 },
+    exports: { n: 10_000, sets: 100, intervalMs: 10, rounds: 5 },
+    metrics: {
+      batches: [1, 10, 100],
+      rounds: 5,
+      warmupSets: 100,
+      setsPerRound: (b) => Math.max(200, Math.min(2_000, 20_000 / b)),
+    },
+    memory: { runs: 5 },
+  }
+}
+
+/** The options as plain data, for the results file. */
+export function describeOptions(options: BenchOptions): Record<string, unknown> {
+  return {
+    ...options,
+    only: [...options.only],
+    edit: {
+      ...options.edit,
+      jsonPerRound: Object.fromEntries(options.sizes.map((n) => [n, options.edit.jsonPerRound(n)])),
+    },
+    metrics: {
+      ...options.metrics,
+      setsPerRound: Object.fromEntries(options.metrics.batches.map((b) => [b, options.metrics.setsPerRound(b)])),
+    },
+  }
+}

@@ -1,0 +1,128 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { formatCount, formatKiB, formatMs } from './stats'
+
+export type Unit = 'ms' | 'KiB' | 'exports'
+
+/** One contender's figure at one size. */
+export interface Measurement {
+  contender: string
+  /** N, k or batch size, as printed. */
+  size: string
+  unit: Unit
+  median: number
+  p90?: number
+  samples: number
+  /** Anything else worth keeping in the JSON results (round medians, derived rates). */
+  extra?: Record<string, unknown>
+}
+
+/** A target of DESIGN.md checked against measured figures. */
+export interface Check {
+  /** The row of the table the check belongs to. */
+  contender: string
+  size: string
+  label: string
+  value: number
+  /** The value with the absolute figures it is computed from. */
+  detail: string
+  target: string
+  pass: boolean
+}
+
+export interface TargetResult {
+  id: string
+  title: string
+  target: string
+  measurements: Measurement[]
+  checks: Check[]
+  notes: string[]
+}
+
+function formatValue(value: number, unit: Unit): string {
+  if (unit === 'ms') return formatMs(value)
+  if (unit === 'KiB') return formatKiB(value)
+  return formatCount(value)
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd()
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
+}
+
+const result = (check: Check): string => (check.pass ? 'PASS' : 'MISSED')
+
+/** The table of one target: a row per measurement, its checks beside it. */
+export function formatTarget(target: TargetResult): string {
+  const rows: string[][] = []
+  const placed = new Set<Check>()
+  const checkCells = (c: Check): string[] => [c.label, c.detail, c.target, result(c)]
+  for (const m of target.measurements) {
+    const checks = target.checks.filter((c) => c.contender === m.contender && c.size === m.size)
+    const base = [
+      m.contender,
+      m.size,
+      formatValue(m.median, m.unit),
+      m.p90 === undefined ? '' : formatValue(m.p90, m.unit),
+      String(m.samples),
+    ]
+    rows.push([...base, ...(checks[0] === undefined ? ['', '', '', ''] : checkCells(checks[0]))])
+    for (const c of checks.slice(1)) rows.push(['', '', '', '', '', ...checkCells(c)])
+    checks.forEach((c) => placed.add(c))
+  }
+  for (const c of target.checks) if (!placed.has(c)) rows.push([c.contender, c.size, '', '', '', ...checkCells(c)])
+  const header = ['contender', 'N/k', 'median', 'p90', 'n', 'check', 'value (absolute medians)', 'target', 'result']
+  const notes = target.notes.map((n) => `  note: ${n}`)
+  return [`${target.id}  ${target.title}  [target: ${target.target}]`, table(header, rows), ...notes].join('\n')
+}
+
+export function formatSummary(targets: readonly TargetResult[]): string {
+  const rows = targets.flatMap((t) =>
+    t.checks.map((c) => [t.id, `${c.contender} ${c.size}`, c.label, c.target, result(c)]),
+  )
+  const passed = targets.flatMap((t) => t.checks).filter((c) => c.pass).length
+  const total = targets.reduce((n, t) => n + t.checks.length, 0)
+  return [
+    'Summary',
+    table(['target', 'where', 'check', 'target', 'result'], rows),
+    `${passed} of ${total} checks passed`,
+  ].join('\n')
+}
+
+/** `key: value` lines; an object value gets its own indented lines, one per key. */
+export function formatKeyValues(title: string, values: Record<string, unknown>): string {
+  const scalar = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v))
+  const lines = Object.entries(values).flatMap(([k, v]) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? [`  ${k}:`, ...Object.entries(v).map(([k2, v2]) => `    ${k2}: ${scalar(v2)}`)]
+      : [`  ${k}: ${scalar(v)}`],
+  )
+  return [title, ...lines].join('\n')
+}
+
+/**
+ * Writes the results: a full run to `bench/results/<timestamp>.json` and `bench/results/latest.json`
+ * (meant to be committed); a quick or partial run to `.data/bench/` only, so a smoke run never
+ * replaces the figures of a full one.
+ */
+export function writeResults(
+  repoRoot: string,
+  results: { startedAt: string } & Record<string, unknown>,
+  full: boolean,
+): string[] {
+  const text = `${JSON.stringify(results, null, 2)}\n`
+  const stamp = results.startedAt.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')
+  const files = full
+    ? [join(repoRoot, 'bench', 'results', `${stamp}.json`), join(repoRoot, 'bench', 'results', 'latest.json')]
+    : [join(repoRoot, '.data', 'bench', `results-${stamp}.json`)]
+  for (const file of files) {
+    mkdirSync(dirname(file), { recursive: true })
+    writeFileSync(file, text)
+  }
+  return files
+}

@@ -1,0 +1,115 @@
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import type { BenchContext } from '../context'
+// Types only: importing the child's code would run it here.
+import type { ChildMode, ChildReport } from '../hydrateChild'
+import type { Check, Measurement, TargetResult } from '../report'
+import { formatKiB, formatMs, formatRatio, median, sizeLabel } from '../stats'
+import { hydrationData } from './hydration'
+import type { HydrationData } from './hydration'
+
+const CONTENDERS: Record<ChildMode, string> = {
+  baseline: 'baseline (no data)',
+  json: 'JSON',
+  'lib-better-sqlite3': 'LIB (better-sqlite3)',
+  'lib-sqljs': 'LIB (sql.js)',
+}
+
+function fileFor(mode: ChildMode, data: HydrationData): string {
+  if (mode === 'json') return data.jsonFile
+  if (mode === 'lib-better-sqlite3') return data.libFile
+  if (mode === 'lib-sqljs') return data.sqlJsFile
+  return ''
+}
+
+/** Runs one hydration in a fresh node process and returns what it reports. */
+function runChild(ctx: BenchContext, mode: ChildMode, data: HydrationData): ChildReport {
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--expose-gc',
+      '--import',
+      'tsx',
+      join(ctx.repoRoot, 'bench', 'hydrateChild.ts'),
+      mode,
+      fileFor(mode, data),
+      String(data.conversations),
+      String(data.messages),
+    ],
+    { cwd: ctx.repoRoot, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+  )
+  const line = child.stdout.trim().split('\n').pop() ?? ''
+  if (child.status !== 0 || !line.startsWith('{')) {
+    throw new Error(`hydration child ${mode} failed (status ${String(child.status)}): ${child.stderr}`)
+  }
+  return JSON.parse(line) as ChildReport
+}
+
+/** T8: peak RSS of a process that hydrates the T5 data, per contender, in fresh processes. */
+export async function runMemoryTarget(ctx: BenchContext): Promise<TargetResult> {
+  const data = await hydrationData(ctx)
+  const modes = Object.keys(CONTENDERS) as ChildMode[]
+  const reports = new Map<ChildMode, ChildReport[]>(modes.map((m) => [m, []]))
+  const runs = ctx.options.memory.runs
+  for (let run = 0; run < runs; run++) {
+    ctx.progress(`T8: run ${run + 1}/${runs}`)
+    for (let turn = 0; turn < modes.length; turn++) {
+      const mode = modes[(run + turn) % modes.length] as ChildMode
+      reports.get(mode)?.push(runChild(ctx, mode, data))
+    }
+  }
+  const size = `${sizeLabel(data.conversations)} conv / ${sizeLabel(data.messages)} msg`
+  const of = (mode: ChildMode, field: keyof ChildReport): number =>
+    median((reports.get(mode) ?? []).map((r) => Number(r[field])))
+  const measurements: Measurement[] = modes.map((mode) => ({
+    contender: CONTENDERS[mode],
+    size,
+    unit: 'KiB',
+    median: of(mode, 'peakKiB'),
+    samples: reports.get(mode)?.length ?? 0,
+    extra: {
+      setupPeakKiB: of(mode, 'setupPeakKiB'),
+      rssBeforeKiB: of(mode, 'rssBeforeKiB'),
+      rssAfterKiB: of(mode, 'rssAfterKiB'),
+      hydrateMs: of(mode, 'hydrateMs'),
+      peaksKiB: reports.get(mode)?.map((r) => r.peakKiB),
+      peakSource: reports.get(mode)?.[0]?.peakSource,
+      maxRssKiB: of(mode, 'maxRssKiB'),
+    },
+  }))
+  const json = of('json', 'peakKiB')
+  const check = (mode: ChildMode): Check => {
+    const lib = of(mode, 'peakKiB')
+    return {
+      contender: CONTENDERS[mode],
+      size,
+      label: 'LIB/JSON',
+      value: lib / json,
+      detail: `${formatRatio(lib / json)} (${formatKiB(lib)} / ${formatKiB(json)})`,
+      target: '<= 1.5x',
+      pass: lib / json <= 1.5,
+    }
+  }
+  const sources = new Set([...reports.values()].flat().map((r) => r.peakSource))
+  const peakSource = sources.has('maxRSS')
+    ? 'process.resourceUsage().maxRSS'
+    : "VmHWM of /proc/self/status (on Linux, maxRSS would include this bench process's RSS at fork)"
+  const setupNotes = modes
+    .filter((m) => m !== 'baseline')
+    .map(
+      (m) =>
+        `${CONTENDERS[m]}: peak before hydration ${formatKiB(of(m, 'setupPeakKiB'))}, RSS ${formatKiB(of(m, 'rssBeforeKiB'))} -> ${formatKiB(of(m, 'rssAfterKiB'))}, hydration ${formatMs(of(m, 'hydrateMs'))}`,
+    )
+  return {
+    id: 'T8',
+    title: `peak RSS of a process hydrating ${sizeLabel(data.conversations)} conversations / ${sizeLabel(data.messages)} messages (T5 data)`,
+    target: 'LIB peak RSS <= 1.5x JSON',
+    measurements,
+    checks: [check('lib-better-sqlite3'), check('lib-sqljs')],
+    notes: [
+      `Each hydration runs in a fresh \`node --import tsx\` process that loads the same modules in every mode; peak = ${peakSource} after hydration.`,
+      'JSON: the stored string is first put into fake-indexeddb, which keeps it in process memory (a browser keeps it on disk): that copy counts against JSON.',
+      ...setupNotes,
+    ],
+  }
+}

@@ -18,6 +18,8 @@ export interface ChatContender {
   readonly store: StoreApi<ChatState>
   /** Applies an edit as an app would; returns (or resolves) once the change is committed. */
   edit(edit: Edit): unknown
+  /** Sets a state computed beforehand (the edit applied), and commits it: the cost of persisting alone. */
+  commit(next: ChatState, edit: Edit): unknown
   /** What the contender keeps on storage: file or string sizes. */
   storage(): Promise<Record<string, number>>
   close(): Promise<void>
@@ -53,6 +55,7 @@ export function openNone(state: ChatState): ChatContender {
     name: 'NONE',
     store,
     edit: (edit) => store.setState((s) => applyEdit(s, edit)),
+    commit: (next) => store.setState(next),
     storage: () => Promise.resolve({}),
     close: () => Promise.resolve(),
   }
@@ -68,6 +71,7 @@ export async function openJson(name: string, state: ChatState): Promise<ChatCont
     name: 'JSON',
     store,
     edit: (edit): unknown => store.setState((s) => applyEdit(s, edit)),
+    commit: (next): unknown => store.setState(next),
     storage: async () => ({ jsonStringLength: await storedJsonLength(name) }),
     close: () => deleteStoredJson(name),
   }
@@ -106,6 +110,10 @@ export function openRaw(file: string, state: ChatState): ChatContender {
       store.setState((s) => applyEdit(s, edit))
       write(edit, store.getState())
     },
+    commit: (next, edit) => {
+      store.setState(next)
+      write(edit, next)
+    },
     storage: () => Promise.resolve(databaseBytes(file)),
     close: () => {
       db.close()
@@ -140,6 +148,10 @@ export async function openLib(file: string, name: string, state: ChatState): Pro
     log,
     edit: (edit) => {
       store.setState((s) => applyEdit(s, edit))
+      return store.persist.flush()
+    },
+    commit: (next) => {
+      store.setState(next)
       return store.persist.flush()
     },
     storage: () => Promise.resolve(databaseBytes(file)),

@@ -29,6 +29,8 @@ export function openRawDatabase(file: string): Database.Database {
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   db.pragma('foreign_keys = ON')
+  // The LIB backend's default page cache (64 MiB): both contenders run on the same settings.
+  db.pragma('cache_size = -65536')
   return db
 }
 
@@ -45,6 +47,7 @@ export async function readPragmas(
     journal_mode: String(await one('journal_mode')),
     synchronous: SYNCHRONOUS[Number(synchronous)] ?? String(synchronous),
     foreign_keys: String(await one('foreign_keys')) === '1' ? 'ON' : 'OFF',
+    cache_size: String(await one('cache_size')),
   }
 }
 

@@ -21,6 +21,8 @@ export interface InterleaveOptions<C> {
   perRound: (contender: C) => number
   /** Called before each round (and with -1 before the warm-up), e.g. to make that round's inputs outside any timing. */
   beforeRound?: (round: number) => void
+  /** Called before each iteration, outside its timing (e.g. to compute the next state an iteration commits). */
+  beforeIteration?: (contender: C, index: number, round: number) => void
 }
 
 /**
@@ -37,6 +39,7 @@ export async function interleave<C>(
   options.beforeRound?.(-1)
   for (const contender of contenders) {
     for (let i = 0; i < options.warmup(contender); i++) {
+      options.beforeIteration?.(contender, i, -1)
       const result = iteration(contender, i, -1)
       if (isThenable(result)) await result
     }
@@ -48,6 +51,7 @@ export async function interleave<C>(
       collectGarbage()
       const times: number[] = []
       for (let i = 0; i < options.perRound(contender); i++) {
+        options.beforeIteration?.(contender, i, round)
         const started = now()
         const result = iteration(contender, i, round)
         if (isThenable(result)) await result

@@ -30,6 +30,11 @@ export interface BetterSqlite3Pragmas {
   foreignKeys?: boolean | null
   /** Milliseconds to wait for another connection's lock. @default 5000 */
   busyTimeoutMs?: number | null
+  /**
+   * Page cache of the connection, in KiB (SQLite's own default is 2000). Pages are allocated as they
+   * are used, so a small database never takes this much. @default 65536
+   */
+  cacheSizeKiB?: number | null
 }
 
 /** Options of {@link createBetterSqlite3Backend}: a file to open, or a Database you opened. */
@@ -49,7 +54,13 @@ export type BetterSqlite3BackendOptions = BetterSqlite3Pragmas &
       }
   )
 
-const defaults = { journalMode: 'WAL', synchronous: 'NORMAL', foreignKeys: true, busyTimeoutMs: 5000 } as const
+const defaults = {
+  journalMode: 'WAL',
+  synchronous: 'NORMAL',
+  foreignKeys: true,
+  busyTimeoutMs: 5000,
+  cacheSizeKiB: 65536,
+} as const
 
 const allowed = {
   journalMode: ['WAL', 'DELETE', 'TRUNCATE', 'PERSIST', 'MEMORY', 'OFF'],
@@ -64,9 +75,11 @@ function checkPragmas(settings: Required<BetterSqlite3Pragmas>): void {
       throw new ZustandSqliteError('INVALID_OPTIONS', `${key} must be one of ${allowed[key].join(', ')} or null`)
     }
   }
-  const timeout = settings.busyTimeoutMs
-  if (timeout !== null && !(Number.isFinite(timeout) && timeout >= 0)) {
-    throw new ZustandSqliteError('INVALID_OPTIONS', 'busyTimeoutMs must be a number >= 0 or null')
+  for (const key of ['busyTimeoutMs', 'cacheSizeKiB'] as const) {
+    const value = settings[key]
+    if (value !== null && !(Number.isFinite(value) && value >= 0)) {
+      throw new ZustandSqliteError('INVALID_OPTIONS', `${key} must be a number >= 0 or null`)
+    }
   }
 }
 
@@ -104,9 +117,7 @@ function driverFor(db: BetterSqlite3Database, ownsDatabase: boolean): SqlDriver 
       const stmt = db.prepare(sql)
       if (stmt.reader) stmt.raw(true)
       return {
-        run: (params) => {
-          stmt.run(params)
-        },
+        run: (params) => (stmt.run(params) as { changes: number }).changes,
         all: (params) => (stmt.reader ? (stmt.all(params) as SqlValue[][]) : (stmt.run(params), [])),
         columns: () => (stmt.reader ? stmt.columns().map((c) => c.name) : []),
       }
@@ -154,6 +165,8 @@ export function createBetterSqlite3Backend(options: BetterSqlite3BackendOptions)
     if (settings.journalMode !== null) db.pragma(`journal_mode = ${settings.journalMode}`)
     if (settings.synchronous !== null) db.pragma(`synchronous = ${settings.synchronous}`)
     if (settings.foreignKeys !== null) db.pragma(`foreign_keys = ${settings.foreignKeys ? 'ON' : 'OFF'}`)
+    // A negative cache_size is in KiB.
+    if (settings.cacheSizeKiB !== null) db.pragma(`cache_size = -${Math.floor(settings.cacheSizeKiB)}`)
   } catch (error) {
     if (ownsDatabase && db.open) db.close()
     if (error instanceof ZustandSqliteError) throw error

@@ -22,6 +22,7 @@ export interface SqlJsStatement {
 /** The slice of a sql.js `Database` this backend uses. */
 export interface SqlJsDatabase {
   exec(sql: string): unknown
+  getRowsModified(): number
   prepare(sql: string): SqlJsStatement
   export(): Uint8Array
   close(): void
@@ -82,7 +83,10 @@ function sqlJsDriver(db: SqlJsDatabase): SqlDriver {
         }
       }
       return {
-        run: (params) => run(params, undefined),
+        run: (params) => {
+          run(params, undefined)
+          return db.getRowsModified()
+        },
         all: (params) => {
           const rows: SqlValue[][] = []
           run(params, rows)

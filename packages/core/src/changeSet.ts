@@ -12,6 +12,11 @@ export interface TableChange {
   readonly table: string
   /** Rows to insert or, when their primary key exists, update (columns left out keep their values). */
   readonly upsert?: readonly RowBatch[]
+  /**
+   * Rows stored before, written again whole (key columns included): an UPDATE by key, cheaper than an
+   * upsert. A row that turns out to be missing is inserted, so the result is the same as `upsert`.
+   */
+  readonly update?: readonly RowBatch[]
   /** Rows to insert as they are (append-only tables). */
   readonly insert?: readonly RowBatch[]
   /** Primary keys of rows to delete. Deleting a row deletes its nested collections' rows. */
@@ -43,112 +48,141 @@ export interface ChangeSet {
   readonly kv?: KeyValueChange
 }
 
-/** Rows a ChangeSet writes or deletes, in all. */
-export function countChangeSetRows(changeSet: ChangeSet): number {
-  let rows = (changeSet.kv?.set?.length ?? 0) + (changeSet.kv?.delete?.length ?? 0)
-  for (const t of changeSet.tables) {
-    rows += t.delete?.length ?? 0
-    for (const b of t.upsert ?? []) rows += b.rows.length
-    for (const b of t.insert ?? []) rows += b.rows.length
-  }
+/** Rows one table change writes or deletes. */
+export function countTableRows(change: TableChange): number {
+  let rows = change.delete?.length ?? 0
+  for (const b of change.upsert ?? []) rows += b.rows.length
+  for (const b of change.update ?? []) rows += b.rows.length
+  for (const b of change.insert ?? []) rows += b.rows.length
   return rows
 }
 
-interface RowGroups {
-  /** By column-list identity first (the common case: one shared list per table), then by content. */
-  readonly byRef: Map<readonly string[], { columns: readonly string[]; rows: SqlValue[][] }>
-  readonly bySignature: Map<string, { columns: readonly string[]; rows: SqlValue[][] }>
+/** Rows a ChangeSet writes or deletes, in all. */
+export function countChangeSetRows(changeSet: ChangeSet): number {
+  let rows = (changeSet.kv?.set?.length ?? 0) + (changeSet.kv?.delete?.length ?? 0)
+  for (const t of changeSet.tables) rows += countTableRows(t)
+  return rows
+}
+
+interface RowGroup {
+  readonly columns: readonly string[]
+  readonly signature: string
+  readonly rows: SqlValue[][]
 }
 
 interface TableEntry {
-  readonly upsert: RowGroups
-  readonly insert: RowGroups
-  readonly delete: SqlValue[][]
+  upsert: RowGroup[] | undefined
+  update: RowGroup[] | undefined
+  insert: RowGroup[] | undefined
+  delete: SqlValue[][] | undefined
 }
-
-const newGroups = (): RowGroups => ({ byRef: new Map(), bySignature: new Map() })
 
 /** @internal Collects the rows of one ChangeSet while the state is diffed. */
 export interface ChangeSetBuilder {
   upsert(table: TableSpec, columns: readonly string[], row: SqlValue[]): void
+  update(table: TableSpec, columns: readonly string[], row: SqlValue[]): void
   insert(table: TableSpec, columns: readonly string[], row: SqlValue[]): void
   delete(table: TableSpec, key: SqlValue[]): void
   kvSet(key: string, json: string): void
   kvDelete(key: string): void
   readonly size: number
   build(header: Omit<ChangeSet, 'tables' | 'kv'>): ChangeSet
+  /** Empties the builder for the next ChangeSet (ChangeSets built before keep their rows). */
+  reset(): void
 }
 
-/** @internal */
+/**
+ * Rows go into the group of their column list: found by identity first (the diff reuses one list per
+ * table), then by content (lists that leave out absent lazy columns).
+ */
+function addTo(groups: RowGroup[], columns: readonly string[], row: SqlValue[]): void {
+  for (const g of groups) {
+    if (g.columns === columns) {
+      g.rows.push(row)
+      return
+    }
+  }
+  const signature = columns.join(',')
+  for (const g of groups) {
+    if (g.signature === signature) {
+      g.rows.push(row)
+      return
+    }
+  }
+  groups.push({ columns, signature, rows: [row] })
+}
+
+/** @internal Small and allocation-light: a typical write is one row in one table. */
 export function createChangeSetBuilder(tableOrder: readonly TableSpec[]): ChangeSetBuilder {
-  const entries = new Map<string, TableEntry>()
-  const kvSet = new Map<string, string>()
-  const kvDelete = new Set<string>()
+  const entries = new Map<TableSpec, TableEntry>()
+  let kvSet: Map<string, string> | undefined
+  let kvDelete: Set<string> | undefined
   let size = 0
 
   const entry = (table: TableSpec): TableEntry => {
-    let found = entries.get(table.name)
-    if (found === undefined) {
-      found = { upsert: newGroups(), insert: newGroups(), delete: [] }
-      entries.set(table.name, found)
-    }
+    let found = entries.get(table)
+    if (found === undefined)
+      entries.set(table, (found = { upsert: undefined, update: undefined, insert: undefined, delete: undefined }))
     return found
-  }
-  const add = (groups: RowGroups, columns: readonly string[], row: SqlValue[]): void => {
-    let group = groups.byRef.get(columns)
-    if (group === undefined) {
-      const signature = columns.join(',')
-      group = groups.bySignature.get(signature)
-      if (group === undefined) {
-        group = { columns, rows: [] }
-        groups.bySignature.set(signature, group)
-      }
-      groups.byRef.set(columns, group)
-    }
-    group.rows.push(row)
-    size++
   }
 
   return {
-    upsert: (table, columns, row) => add(entry(table).upsert, columns, row),
-    insert: (table, columns, row) => add(entry(table).insert, columns, row),
+    upsert: (table, columns, row) => {
+      const e = entry(table)
+      addTo((e.upsert ??= []), columns, row)
+      size++
+    },
+    update: (table, columns, row) => {
+      const e = entry(table)
+      addTo((e.update ??= []), columns, row)
+      size++
+    },
+    insert: (table, columns, row) => {
+      const e = entry(table)
+      addTo((e.insert ??= []), columns, row)
+      size++
+    },
     delete: (table, key) => {
-      entry(table).delete.push(key)
+      ;(entry(table).delete ??= []).push(key)
       size++
     },
     kvSet: (key, json) => {
-      kvDelete.delete(key)
-      kvSet.set(key, json)
+      kvDelete?.delete(key)
+      ;(kvSet ??= new Map()).set(key, json)
       size++
     },
     kvDelete: (key) => {
-      kvSet.delete(key)
-      kvDelete.add(key)
+      kvSet?.delete(key)
+      ;(kvDelete ??= new Set()).add(key)
       size++
     },
     get size() {
       return size
     },
+    reset: () => {
+      entries.clear()
+      kvSet = undefined
+      kvDelete = undefined
+      size = 0
+    },
     build: (header) => {
       const tables: TableChange[] = []
-      for (const spec of tableOrder) {
-        const e = entries.get(spec.name)
-        if (e === undefined) continue
-        tables.push({
-          table: spec.name,
-          ...(e.upsert.bySignature.size > 0 ? { upsert: [...e.upsert.bySignature.values()] } : {}),
-          ...(e.insert.bySignature.size > 0 ? { insert: [...e.insert.bySignature.values()] } : {}),
-          ...(e.delete.length > 0 ? { delete: e.delete } : {}),
-        })
+      if (entries.size > 0) {
+        for (const spec of tableOrder) {
+          const e = entries.get(spec)
+          if (e === undefined) continue
+          const change: { -readonly [K in keyof TableChange]: TableChange[K] } = { table: spec.name }
+          if (e.upsert !== undefined) change.upsert = e.upsert.map((g) => ({ columns: g.columns, rows: g.rows }))
+          if (e.update !== undefined) change.update = e.update.map((g) => ({ columns: g.columns, rows: g.rows }))
+          if (e.insert !== undefined) change.insert = e.insert.map((g) => ({ columns: g.columns, rows: g.rows }))
+          if (e.delete !== undefined) change.delete = e.delete
+          tables.push(change)
+        }
       }
-      const kv: KeyValueChange | undefined =
-        kvSet.size > 0 || kvDelete.size > 0
-          ? {
-              ...(kvSet.size > 0 ? { set: [...kvSet] } : {}),
-              ...(kvDelete.size > 0 ? { delete: [...kvDelete] } : {}),
-            }
-          : undefined
-      return { ...header, tables, ...(kv === undefined ? {} : { kv }) }
+      const kv: { set?: [string, string][]; delete?: string[] } = {}
+      if (kvSet !== undefined && kvSet.size > 0) kv.set = [...kvSet]
+      if (kvDelete !== undefined && kvDelete.size > 0) kv.delete = [...kvDelete]
+      return kv.set === undefined && kv.delete === undefined ? { ...header, tables } : { ...header, tables, kv }
     },
   }
 }

@@ -16,7 +16,8 @@ export type OrderKeyMemo = WeakMap<readonly unknown[], readonly string[]>
 type Item = Record<string, unknown>
 type Path = Where
 
-const EMPTY: readonly unknown[] = Object.freeze([])
+// Not frozen: a frozen array has another elements kind, which would make the scans below polymorphic.
+const EMPTY: readonly unknown[] = []
 const hasOwn = Object.prototype.hasOwnProperty
 
 function unstorable(where: Path, problem: string): never {
@@ -64,14 +65,18 @@ function longestIncreasing(values: readonly number[]): Set<number> {
   return kept
 }
 
-/** @internal Writes into `builder` the rows that turn the stored `prev` into `next`. */
+/** @internal Writes into a builder the rows that turn the stored `prev` into `next`. */
 export interface Differ {
   /** `prev === null`: nothing is stored, write everything. */
-  diff(prev: Item | null, next: Item): void
+  diff(prev: Item | null, next: Item, into: ChangeSetBuilder): void
 }
 
-/** @internal */
-export function createDiffer(schema: StoreSchema, builder: ChangeSetBuilder, memo: OrderKeyMemo): Differ {
+/**
+ * @internal Made once per schema and memo, so that a write allocates no closures for the walk itself.
+ */
+export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo): Differ {
+  let builder: ChangeSetBuilder
+  const singletonColumns = new Map<SingletonNode, readonly string[]>()
   const keyOf = (node: CollectionNode, item: unknown, where: Path): unknown => {
     if (node.itemKind === 'value') return item
     if (!isPlainObject(item))
@@ -124,6 +129,7 @@ export function createDiffer(schema: StoreSchema, builder: ChangeSetBuilder, mem
   const without = (columns: readonly string[], omitted: readonly string[] | undefined): readonly string[] =>
     omitted === undefined ? columns : columns.filter((c) => !omitted.includes(c))
 
+  /** The item's row: `stored` rows are written as updates, new ones as upserts. */
   const upsertItem = (
     node: CollectionNode,
     item: unknown,
@@ -131,6 +137,7 @@ export function createDiffer(schema: StoreSchema, builder: ChangeSetBuilder, mem
     key: SqlValue,
     orderKey: string | undefined,
     where: Path,
+    stored: boolean,
   ): void => {
     const row: SqlValue[] = [...parentKey, key]
     let omitted: string[] | undefined
@@ -154,7 +161,9 @@ export function createDiffer(schema: StoreSchema, builder: ChangeSetBuilder, mem
           'this field has no column and the collection keeps no rest column',
         )
     }
-    builder.upsert(node.table, without(node.writeColumns, omitted), row)
+    const columns = without(node.writeColumns, omitted)
+    if (stored) builder.update(node.table, columns, row)
+    else builder.upsert(node.table, columns, row)
   }
 
   const fieldsDiffer = (node: CollectionNode, p: Item, q: Item): boolean => {
@@ -174,7 +183,7 @@ export function createDiffer(schema: StoreSchema, builder: ChangeSetBuilder, mem
     orderKey: string | undefined,
     where: Path,
   ): void => {
-    upsertItem(node, item, parentKey, key, orderKey, where)
+    upsertItem(node, item, parentKey, key, orderKey, where, false)
     if (node.children.length === 0) return
     const itemKey = [...parentKey, key]
     for (const c of node.children) diffCollection(c, undefined, (item as Item)[c.field], itemKey, child(where, c.field))
@@ -191,12 +200,12 @@ export function createDiffer(schema: StoreSchema, builder: ChangeSetBuilder, mem
     where: Path,
   ): void => {
     if (node.itemKind === 'value') {
-      if (p !== q) upsertItem(node, q, parentKey, key, orderKey, where)
+      if (p !== q) upsertItem(node, q, parentKey, key, orderKey, where, true)
       return
     }
     if (!isPlainObject(q)) unstorable(where, 'expected an object')
     const prev = p as Item
-    if (fieldsDiffer(node, prev, q)) upsertItem(node, q, parentKey, key, orderKey, where)
+    if (fieldsDiffer(node, prev, q)) upsertItem(node, q, parentKey, key, orderKey, where, true)
     if (node.children.length === 0) return
     let itemKey: SqlValue[] | undefined
     for (const c of node.children) {
@@ -217,7 +226,7 @@ export function createDiffer(schema: StoreSchema, builder: ChangeSetBuilder, mem
     orderKey: string,
     where: Path,
   ): void => {
-    upsertItem(node, q, parentKey, key, orderKey, where)
+    upsertItem(node, q, parentKey, key, orderKey, where, true)
     if (node.itemKind === 'value' || p === q) return
     const prev = p as Item
     const next = q as Item
@@ -339,10 +348,9 @@ export function createDiffer(schema: StoreSchema, builder: ChangeSetBuilder, mem
     // Unchanged head: same key at the same position.
     let head = 0
     const limit = Math.min(n, m)
-    for (; head < limit; head++) {
+    for (; (head = sameUntil(prev, next, head, limit)) < limit; head++) {
       const p = prev[head]
       const q = next[head]
-      if (p === q) continue
       const key = keyOf(node, q, child(where, head))
       if (keyOf(node, p, where) !== key) break
       updateItem(
@@ -361,22 +369,21 @@ export function createDiffer(schema: StoreSchema, builder: ChangeSetBuilder, mem
     }
     // Unchanged tail.
     let tail = 0
-    while (tail < n - head && tail < m - head) {
+    const tailLimit = Math.min(n - head, m - head)
+    while ((tail = sameFromEnd(prev, next, tail, tailLimit)) < tailLimit) {
       const p = prev[m - 1 - tail]
       const q = next[n - 1 - tail]
-      if (p !== q) {
-        const key = keyOf(node, q, child(where, n - 1 - tail))
-        if (keyOf(node, p, where) !== key) break
-        updateItem(
-          node,
-          p,
-          q,
-          parentKey,
-          encodeKey(node, key, child(where, n - 1 - tail)),
-          prevKeys[m - 1 - tail],
-          keyed(where, node, key),
-        )
-      }
+      const key = keyOf(node, q, child(where, n - 1 - tail))
+      if (keyOf(node, p, where) !== key) break
+      updateItem(
+        node,
+        p,
+        q,
+        parentKey,
+        encodeKey(node, key, child(where, n - 1 - tail)),
+        prevKeys[m - 1 - tail],
+        keyed(where, node, key),
+      )
       tail++
     }
 
@@ -458,6 +465,7 @@ export function createDiffer(schema: StoreSchema, builder: ChangeSetBuilder, mem
     object: Item,
     exclude: ReadonlySet<string> | undefined,
     where: Path,
+    stored: boolean,
   ): void => {
     const row: SqlValue[] = [1]
     const omitted = pushFields(node.fields, object, row, where)
@@ -472,8 +480,10 @@ export function createDiffer(schema: StoreSchema, builder: ChangeSetBuilder, mem
           'this field has no column and the singleton keeps no rest column',
         )
     }
-    const columns = node.table.columns.map((c) => c.name)
-    builder.upsert(node.table, without(columns, omitted), row)
+    let all = singletonColumns.get(node)
+    if (all === undefined) singletonColumns.set(node, (all = node.table.columns.map((c) => c.name)))
+    if (stored) builder.update(node.table, without(all, omitted), row)
+    else builder.upsert(node.table, without(all, omitted), row)
   }
 
   const singletonChanged = (
@@ -494,13 +504,15 @@ export function createDiffer(schema: StoreSchema, builder: ChangeSetBuilder, mem
       return
     }
     if (!isPlainObject(q)) return unstorable(where, 'expected a plain object')
-    if (isDropped(p) || singletonChanged(node, p as Item, q, undefined)) singletonRow(node, q, undefined, where)
+    if (isDropped(p)) singletonRow(node, q, undefined, where, false)
+    else if (singletonChanged(node, p as Item, q, undefined)) singletonRow(node, q, undefined, where, true)
   }
 
   const rootWhere: Path = () => '(state)'
 
   return {
-    diff(prev, next) {
+    diff(prev, next, into) {
+      builder = into
       for (const node of schema.nodes) {
         const field = node.field as string
         const p = prev === null ? undefined : prev[field]
@@ -512,8 +524,10 @@ export function createDiffer(schema: StoreSchema, builder: ChangeSetBuilder, mem
       }
       const mapped = schema.mappedKeys
       if (schema.root !== undefined) {
-        if (prev === null || singletonChanged(schema.root, prev, next, mapped))
-          singletonRow(schema.root, next, mapped, rootWhere)
+        // The root row is written with the first write, so once something is stored it exists.
+        if (prev === null) singletonRow(schema.root, next, mapped, rootWhere, false)
+        else if (singletonChanged(schema.root, prev, next, mapped))
+          singletonRow(schema.root, next, mapped, rootWhere, true)
         return
       }
       for (const k in next) {
@@ -535,6 +549,26 @@ export function createDiffer(schema: StoreSchema, builder: ChangeSetBuilder, mem
   }
 }
 
-const EMPTY_KEYS: readonly string[] = Object.freeze([])
+/**
+ * The first index from `from` where the two arrays hold different objects. Kept small and apart from
+ * the diff so that the engine optimises it on its own: it is the O(n) part of a set that changes one
+ * item of a long array.
+ */
+function sameUntil(prev: readonly unknown[], next: readonly unknown[], from: number, limit: number): number {
+  let i = from
+  while (i < limit && prev[i] === next[i]) i++
+  return i
+}
+
+/** How many items, counting from the ends (starting at `from`), the two arrays share. */
+function sameFromEnd(prev: readonly unknown[], next: readonly unknown[], from: number, limit: number): number {
+  let t = from
+  const m = prev.length - 1
+  const n = next.length - 1
+  while (t < limit && prev[m - t] === next[n - t]) t++
+  return t
+}
+
+const EMPTY_KEYS: readonly string[] = []
 const EMPTY_SQL: readonly SqlValue[] = Object.freeze([])
 const EMPTY_SET: ReadonlySet<string> = new Set()

@@ -1,12 +1,12 @@
 import type { StateCreator, StoreApi, StoreMutatorIdentifier } from 'zustand/vanilla'
 import { chain, isPromiseLike } from './backend'
 import type { Backend, MaybePromise } from './backend'
-import { countChangeSetRows, createChangeSetBuilder } from './changeSet'
-import type { ChangeSet } from './changeSet'
+import { countChangeSetRows, countTableRows, createChangeSetBuilder } from './changeSet'
+import type { ChangeSet, ChangeSetBuilder } from './changeSet'
 import { encodeColumn, OMIT } from './codec'
 import type { SqlValue } from './codec'
 import { createDiffer } from './diff'
-import type { OrderKeyMemo } from './diff'
+import type { Differ, OrderKeyMemo } from './diff'
 import { toZustandSqliteError, ZustandSqliteError } from './errors'
 import { materialize } from './materialize'
 import { defaultSchema } from './schema'
@@ -154,6 +154,8 @@ function validateOptions<S>(options: ImplOptions<S>): void {
   }
 }
 
+const RESOLVED: Promise<void> = Promise.resolve()
+
 const now = (): number => (typeof performance === 'undefined' ? Date.now() : performance.now())
 
 const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get, api) => {
@@ -173,6 +175,20 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
   let snapshot: Item | null = null
   let storedVersion: number | null = null
   let memo: OrderKeyMemo = new WeakMap()
+  /** The differ of the current schema and memo (rebuilt when either changes). */
+  let differ: { schema: StoreSchema; memo: OrderKeyMemo; differ: Differ; builder: ChangeSetBuilder } | undefined
+  const differFor = (schema: StoreSchema, forMemo: OrderKeyMemo): { differ: Differ; builder: ChangeSetBuilder } => {
+    if (differ === undefined || differ.schema !== schema || differ.memo !== forMemo) {
+      differ = {
+        schema,
+        memo: forMemo,
+        differ: createDiffer(schema, forMemo),
+        builder: createChangeSetBuilder(schema.spec.tables),
+      }
+    }
+    differ.builder.reset()
+    return differ
+  }
   let prepared: { backend: Backend; name: string; schema: StoreSchema } | undefined
   /** The next write replaces whatever the target holds (the name, schema or backend changed). */
   let replaceNext = false
@@ -220,17 +236,25 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
     return resolved
   }
 
-  const ensurePrepared = (): MaybePromise<Backend> =>
-    chain(resolveBackend(), (b) => {
+  const isPrepared = (b: Backend | undefined): boolean =>
+    b !== undefined &&
+    prepared !== undefined &&
+    prepared.backend === b &&
+    prepared.name === options.name &&
+    prepared.schema === schemaOf()
+
+  const ensurePrepared = (): MaybePromise<Backend> => {
+    if (backend !== undefined && isPrepared(backend)) return backend
+    return chain(resolveBackend(), (b) => {
+      if (isPrepared(b)) return b
       const name = options.name
       const schema = schemaOf()
-      if (prepared !== undefined && prepared.backend === b && prepared.name === name && prepared.schema === schema)
-        return b
       return chain(b.prepare(name, schema.spec), () => {
         prepared = { backend: b, name, schema }
         return b
       })
     })
+  }
 
   // --- writing -------------------------------------------------------------------------------
 
@@ -274,12 +298,7 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
     backendName: string,
   ): CommitInfo => {
     const tables: Record<string, number> = {}
-    for (const t of changeSet.tables) {
-      let rows = t.delete?.length ?? 0
-      for (const b of t.upsert ?? []) rows += b.rows.length
-      for (const b of t.insert ?? []) rows += b.rows.length
-      tables[t.table] = rows
-    }
+    for (const t of changeSet.tables) tables[t.table] = countTableRows(t)
     const kvRows = (changeSet.kv?.set?.length ?? 0) + (changeSet.kv?.delete?.length ?? 0)
     if (kvRows > 0) tables['zs_kv'] = kvRows
     return {
@@ -308,8 +327,8 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
    */
   const buildChangeSet = (state: Item, withAppends: typeof appends): ChangeSet | undefined => {
     const schema = schemaOf()
-    const builder = createChangeSetBuilder(schema.spec.tables)
-    createDiffer(schema, builder, memo).diff(replaceNext ? null : snapshot, state)
+    const { differ: diff, builder } = differFor(schema, memo)
+    diff.diff(replaceNext ? null : snapshot, state, builder)
     for (const a of withAppends) {
       const node = schema.appendTables.get(a.table)
       if (node !== undefined) builder.insert(node.table, a.columns, a.row)
@@ -371,7 +390,7 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
         snapshot = state
         storedVersion = cs.stateVersion
         replaceNext = false
-        notifyCommit(commitInfo(cs, 'write', now() - started, b.name))
+        if (options.onCommit !== undefined) notifyCommit(commitInfo(cs, 'write', now() - started, b.name))
       }
       const failed = (error: unknown): never => {
         dirty = true
@@ -514,7 +533,7 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
             const state = (options.partialize ?? ((s: S) => s))({ ...merged }) as Item
             const schema = schemaOf()
             const builder = createChangeSetBuilder(schema.spec.tables)
-            createDiffer(schema, builder, newMemo).diff(stored, state)
+            createDiffer(schema, newMemo).diff(stored, state, builder)
             const cs = builder.build({
               store: options.name,
               schemaVersion: schema.spec.version,
@@ -673,10 +692,8 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
       } catch (error) {
         return Promise.reject(error)
       }
-      return Promise.resolve(written).then(() => {
-        const b = backend
-        if (b === undefined) return undefined
-        return Promise.resolve(b.flush()).catch((error: unknown) => {
+      const durable = (): MaybePromise<void> => {
+        const failed = (error: unknown): never => {
           const wrapped = toZustandSqliteError(
             error,
             'WRITE_FAILED',
@@ -685,8 +702,23 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
           )
           report(wrapped)
           throw wrapped
-        })
-      })
+        }
+        const b = backend
+        if (b === undefined) return undefined
+        try {
+          const result = b.flush()
+          return isPromiseLike(result) ? Promise.resolve(result).catch(failed) : undefined
+        } catch (error) {
+          return failed(error)
+        }
+      }
+      try {
+        // A synchronous backend: the write and its durability are done here, one resolved promise back.
+        const done = isPromiseLike(written) ? Promise.resolve(written).then(durable) : durable()
+        return isPromiseLike(done) ? Promise.resolve(done) : RESOLVED
+      } catch (error) {
+        return Promise.reject(error)
+      }
     },
     append: (tableName, rows) => {
       const node = schemaOf().appendTables.get(tableName)

@@ -8,8 +8,11 @@ import type { ColumnSpec, SchemaSpec, TableSpec } from './schema'
 
 /** A prepared statement of a synchronous SQLite driver. */
 export interface SqlStatement {
-  /** Executes with bound parameters, discarding any rows. */
-  run(params: readonly SqlValue[]): void
+  /**
+   * Executes with bound parameters, discarding any rows. Returns the number of rows the statement
+   * changed when the engine tells (an UPDATE that finds no row is then followed by an insert).
+   */
+  run(params: readonly SqlValue[]): number | void
   /** Executes and returns every row as an array of values. */
   all(params: readonly SqlValue[]): SqlValue[][]
   /** Names of the result columns. */
@@ -161,6 +164,8 @@ interface RegisteredStore {
   /** Per table, the tables whose rows go when one of its rows goes: deepest first, with the key prefix length. */
   readonly descendants: ReadonlyMap<string, readonly { table: TableSpec; prefix: readonly string[] }[]>
   readonly columnSets: ReadonlyMap<string, ReadonlySet<string>>
+  /** Position of each table in dependency order. */
+  readonly order: ReadonlyMap<string, number>
 }
 
 function register(spec: SchemaSpec): RegisteredStore {
@@ -184,7 +189,8 @@ function register(spec: SchemaSpec): RegisteredStore {
     descendants.set(t.name, list)
   }
   const columnSets = new Map(spec.tables.map((t) => [t.name, new Set(t.columns.map((c) => c.name))]))
-  return { spec, byName, descendants, columnSets }
+  const order = new Map(spec.tables.map((t, i) => [t.name, i]))
+  return { spec, byName, descendants, columnSets, order }
 }
 
 /**
@@ -209,6 +215,8 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
   const cache = new Map<string, SqlStatement>()
   let closed = false
   let metaReady = false
+  /** The state version each store has in the database, as this backend last read or wrote it. */
+  const recordedVersions = new Map<string, number | null>()
   let maxVariables: number | undefined
 
   const assertOpen = (): void => {
@@ -253,21 +261,25 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
     return limit
   }
 
-  const transaction = <T>(mode: 'read' | 'write', fn: () => T): T => {
-    driver.exec(mode === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN')
-    let result: T
+  // BEGIN and COMMIT are prepared once like any statement: parsing them on every write costs as much as
+  // the write itself. A deferred BEGIN is enough for writes: the first statement of every write
+  // transaction here writes, so the write lock is taken before anything is read (under the busy timeout).
+  // prepare reads before it writes, so it takes the write lock up front (IMMEDIATE): two processes
+  // preparing at once then wait for each other instead of failing to upgrade a read snapshot.
+  const transaction = <T>(fn: () => T, begin: 'BEGIN' | 'BEGIN IMMEDIATE' = 'BEGIN'): T => {
+    statement(begin).run([])
     try {
-      result = fn()
+      const result = fn()
+      statement('COMMIT').run([])
+      return result
     } catch (error) {
       try {
-        driver.exec('ROLLBACK')
+        statement('ROLLBACK').run([])
       } catch {
         // SQLite may already have rolled back (e.g. after SQLITE_FULL); the original error matters.
       }
       throw error
     }
-    driver.exec('COMMIT')
-    return result
   }
 
   const ensureMeta = (): void => {
@@ -328,7 +340,7 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
           .all([])
           .map((r) => r[0] as string),
       )
-    const changed = transaction('write', () => {
+    const changed = transaction(() => {
       const hadMeta = tableNames().has('zs_stores')
       ensureMeta()
       const [row] = statement(`SELECT schema_version FROM zs_stores WHERE store = ?`).all([store])
@@ -397,10 +409,11 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
       }
       if (migrated) statement(`UPDATE zs_stores SET schema_version = ? WHERE store = ?`).run([spec.version, store])
       return !hadMeta || row === undefined || migrated || spec.tables.some((t) => !existing.has(t.name))
-    })
+    }, 'BEGIN IMMEDIATE')
     // DDL changes the schema: statements prepared before may be stale.
     if (changed) resetStatements()
     stores.set(store, reg)
+    recordedVersions.delete(store)
     return changed
   }
 
@@ -412,9 +425,10 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
 
   const loadStore = (store: string): LoadResult => {
     const reg = registered(store)
-    return transaction('read', () => {
+    return transaction(() => {
       const [row] = statement(`SELECT state_version FROM zs_stores WHERE store = ?`).all([store])
       const stateVersion = row === undefined || row[0] === null ? null : Number(row[0])
+      recordedVersions.set(store, stateVersion)
       if (stateVersion === null) return { stateVersion, tables: {}, kv: [] }
       const tables: Record<string, LoadedTable> = {}
       for (const t of reg.spec.tables) if (t.role !== 'table') tables[t.name] = selectAll(t)
@@ -425,15 +439,40 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
     })
   }
 
-  /** Runs `sqlFor(n)` over `rows` in chunks of powers of two, so few distinct statements are cached. */
-  const chunked = (rows: readonly (readonly SqlValue[])[], width: number, sqlFor: (count: number) => string): void => {
-    const byVariables = Math.max(1, Math.floor(variableLimit() / Math.max(1, width)))
+  /** SQL text of one statement shape, per row count: built once. */
+  interface Shape {
+    readonly width: number
+    readonly texts: Map<number, string>
+    readonly sqlFor: (count: number) => string
+  }
+  const shape = (width: number, sqlFor: (count: number) => string): Shape => ({ width, texts: new Map(), sqlFor })
+  const textOf = (s: Shape, count: number): string => {
+    let text = s.texts.get(count)
+    if (text === undefined) s.texts.set(count, (text = s.sqlFor(count)))
+    return text
+  }
+  /**
+   * Shapes by column list identity: the middleware reuses one column list per table, so after the first
+   * write the SQL text is a map lookup away. (A ChangeSet from elsewhere builds its shapes once per list.)
+   */
+  const shapes = new WeakMap<readonly string[], Map<string, Shape>>()
+  const shapeFor = (columns: readonly string[], key: string, make: () => Shape): Shape => {
+    let byKey = shapes.get(columns)
+    if (byKey === undefined) shapes.set(columns, (byKey = new Map()))
+    let found = byKey.get(key)
+    if (found === undefined) byKey.set(key, (found = make()))
+    return found
+  }
+
+  /** Runs a statement shape over `rows` in chunks of powers of two, so few distinct statements are cached. */
+  const chunked = (rows: readonly (readonly SqlValue[])[], s: Shape): void => {
+    const byVariables = Math.max(1, Math.floor(variableLimit() / Math.max(1, s.width)))
     let chunk = 1
     while (chunk * 2 <= Math.min(settings.maxRowsPerStatement, byVariables)) chunk *= 2
     let offset = 0
     while (offset < rows.length) {
       while (chunk > 1 && rows.length - offset < chunk) chunk /= 2
-      const stmt = statement(sqlFor(chunk))
+      const stmt = statement(textOf(s, chunk))
       if (chunk === 1) stmt.run(rows[offset] as readonly SqlValue[])
       else {
         const params: SqlValue[] = []
@@ -448,17 +487,28 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
     const one = width === 1 ? '?' : `(${new Array(width).fill('?').join(', ')})`
     return new Array(count).fill(one).join(', ')
   }
+  const kvDelete = shape(2, (count) => `DELETE FROM zs_kv WHERE (store, key) IN (VALUES ${tuples(count, 2)})`)
+  const kvSet = shape(
+    3,
+    (count) =>
+      `INSERT INTO zs_kv (store, key, value) VALUES ${tuples(count, 3)} ON CONFLICT (store, key) DO UPDATE SET value = excluded.value`,
+  )
 
   const keyMatch = (columns: readonly string[], count: number): string =>
     columns.length === 1
       ? `${quote(columns[0] as string)} IN (${tuples(count, 1)})`
       : `(${columns.map(quote).join(', ')}) IN (VALUES ${tuples(count, columns.length)})`
 
+  /** Column lists already checked, with the table they were checked against. */
+  const checkedColumns = new WeakMap<readonly string[], TableSpec>()
   const checkBatch = (reg: RegisteredStore, table: TableSpec, batch: RowBatch): void => {
-    const known = reg.columnSets.get(table.name) as ReadonlySet<string>
-    for (const c of batch.columns) {
-      if (!known.has(c))
-        throw new ZustandSqliteError('INVALID_CHANGESET', `table ${table.name} has no column ${JSON.stringify(c)}`)
+    if (checkedColumns.get(batch.columns) !== table) {
+      const known = reg.columnSets.get(table.name) as ReadonlySet<string>
+      for (const c of batch.columns) {
+        if (!known.has(c))
+          throw new ZustandSqliteError('INVALID_CHANGESET', `table ${table.name} has no column ${JSON.stringify(c)}`)
+      }
+      checkedColumns.set(batch.columns, table)
     }
     for (const row of batch.rows) {
       if (row.length !== batch.columns.length)
@@ -471,15 +521,52 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
 
   const writeRows = (table: TableSpec, batch: RowBatch, mode: 'upsert' | 'insert'): void => {
     const columns = batch.columns
-    const head = `INSERT INTO ${quote(table.name)} (${columns.map(quote).join(', ')}) VALUES `
-    let tailSql = ''
-    if (mode === 'upsert' && table.primaryKey.length > 0) {
-      const updates = columns
-        .filter((c) => !table.primaryKey.includes(c))
-        .map((c) => `${quote(c)} = excluded.${quote(c)}`)
-      tailSql = ` ON CONFLICT (${table.primaryKey.map(quote).join(', ')}) ${updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING'}`
+    const s = shapeFor(columns, `${mode} ${table.name}`, () => {
+      const head = `INSERT INTO ${quote(table.name)} (${columns.map(quote).join(', ')}) VALUES `
+      let tailSql = ''
+      if (mode === 'upsert' && table.primaryKey.length > 0) {
+        const updates = columns
+          .filter((c) => !table.primaryKey.includes(c))
+          .map((c) => `${quote(c)} = excluded.${quote(c)}`)
+        tailSql = ` ON CONFLICT (${table.primaryKey.map(quote).join(', ')}) ${updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING'}`
+      }
+      return shape(columns.length, (count) => head + tuples(count, columns.length) + tailSql)
+    })
+    chunked(batch.rows, s)
+  }
+
+  /**
+   * Rows stored before: an UPDATE by key, which costs less than an upsert. A row found missing (the
+   * driver reports 0 changes, or cannot say) is written with the upsert instead.
+   */
+  const updateRows = (table: TableSpec, batch: RowBatch): void => {
+    const columns = batch.columns
+    const s = shapeFor(columns, `update ${table.name}`, () => {
+      const keyIndexes = table.primaryKey.map((k) => columns.indexOf(k))
+      const setIndexes = columns.map((_, i) => i).filter((i) => !keyIndexes.includes(i))
+      const usable = table.primaryKey.length > 0 && !keyIndexes.includes(-1) && setIndexes.length > 0
+      const set = setIndexes.map((i) => `${quote(columns[i] as string)} = ?`).join(', ')
+      const where = table.primaryKey.map((k) => `${quote(k)} = ?`).join(' AND ')
+      return {
+        ...shape(columns.length, () => `UPDATE ${quote(table.name)} SET ${set} WHERE ${where}`),
+        keyIndexes: usable ? keyIndexes : undefined,
+        setIndexes,
+      }
+    }) as Shape & { keyIndexes: number[] | undefined; setIndexes: number[] }
+    const { keyIndexes, setIndexes } = s
+    if (keyIndexes === undefined) {
+      writeRows(table, batch, 'upsert')
+      return
     }
-    chunked(batch.rows, columns.length, (count) => head + tuples(count, columns.length) + tailSql)
+    const stmt = statement(textOf(s, 1))
+    let missing: SqlValue[][] | undefined
+    for (const row of batch.rows) {
+      const params: SqlValue[] = []
+      for (const i of setIndexes) params.push(row[i] as SqlValue)
+      for (const i of keyIndexes) params.push(row[i] as SqlValue)
+      if (stmt.run(params) !== 1) (missing ??= []).push(row as SqlValue[])
+    }
+    if (missing !== undefined) writeRows(table, { columns, rows: missing }, 'upsert')
   }
 
   const deleteRows = (reg: RegisteredStore, table: TableSpec, keys: readonly (readonly SqlValue[])[]): void => {
@@ -493,12 +580,21 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
         )
     }
     for (const { table: d, prefix } of reg.descendants.get(table.name) ?? []) {
-      chunked(keys, prefix.length, (count) => `DELETE FROM ${quote(d.name)} WHERE ${keyMatch(prefix, count)}`)
+      chunked(
+        keys,
+        shapeFor(prefix, `delete ${d.name}`, () =>
+          shape(prefix.length, (count) => `DELETE FROM ${quote(d.name)} WHERE ${keyMatch(prefix, count)}`),
+        ),
+      )
     }
     chunked(
       keys,
-      table.primaryKey.length,
-      (count) => `DELETE FROM ${quote(table.name)} WHERE ${keyMatch(table.primaryKey, count)}`,
+      shapeFor(table.primaryKey, `delete ${table.name}`, () =>
+        shape(
+          table.primaryKey.length,
+          (count) => `DELETE FROM ${quote(table.name)} WHERE ${keyMatch(table.primaryKey, count)}`,
+        ),
+      ),
     )
   }
 
@@ -526,12 +622,21 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
           `store ${JSON.stringify(changeSet.store)} has no table ${JSON.stringify(change.table)}`,
         )
       for (const batch of change.upsert ?? []) checkBatch(reg, table, batch)
+      for (const batch of change.update ?? []) checkBatch(reg, table, batch)
       for (const batch of change.insert ?? []) checkBatch(reg, table, batch)
       return { table, change }
     })
-    const order = new Map(reg.spec.tables.map((t, i) => [t.name, i]))
-    changes.sort((a, b) => (order.get(a.table.name) as number) - (order.get(b.table.name) as number))
-    transaction('write', () => {
+    // The middleware sends tables in schema order already; others get sorted.
+    const order = reg.order
+    if (
+      changes.some(
+        (c, i) =>
+          i > 0 && (order.get(c.table.name) as number) < (order.get(changes[i - 1]?.table.name as string) as number),
+      )
+    ) {
+      changes.sort((a, b) => (order.get(a.table.name) as number) - (order.get(b.table.name) as number))
+    }
+    transaction(() => {
       if (changeSet.replace === true) clearRows(reg, changeSet.store)
       for (let i = changes.length - 1; i >= 0; i--) {
         const { table, change } = changes[i] as (typeof changes)[number]
@@ -539,6 +644,7 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
       }
       for (const { table, change } of changes) {
         for (const batch of change.upsert ?? []) writeRows(table, batch, 'upsert')
+        for (const batch of change.update ?? []) updateRows(table, batch)
         for (const batch of change.insert ?? []) writeRows(table, batch, 'insert')
       }
       const kv = changeSet.kv
@@ -546,25 +652,28 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
         const store = changeSet.store
         chunked(
           kv.delete.map((k) => [store, k]),
-          2,
-          (count) => `DELETE FROM zs_kv WHERE (store, key) IN (VALUES ${tuples(count, 2)})`,
+          kvDelete,
         )
       }
       if (kv?.set !== undefined && kv.set.length > 0) {
         const store = changeSet.store
         chunked(
           kv.set.map(([k, v]) => [store, k, v]),
-          3,
-          (count) =>
-            `INSERT INTO zs_kv (store, key, value) VALUES ${tuples(count, 3)} ON CONFLICT (store, key) DO UPDATE SET value = excluded.value`,
+          kvSet,
         )
       }
-      statement(`UPDATE zs_stores SET state_version = ?, updated_at = ? WHERE store = ?`).run([
-        changeSet.stateVersion,
-        Date.now(),
-        changeSet.store,
-      ])
+      // The state version is written when it changes, not with every commit. (Another connection that
+      // clears this store while this one writes leaves a partial state either way: stores are not shared
+      // by concurrent writers.)
+      if (recordedVersions.get(changeSet.store) !== changeSet.stateVersion) {
+        statement(`UPDATE zs_stores SET state_version = ?, updated_at = ? WHERE store = ?`).run([
+          changeSet.stateVersion,
+          Date.now(),
+          changeSet.store,
+        ])
+      }
     })
+    recordedVersions.set(changeSet.store, changeSet.stateVersion)
   }
 
   const guarded = <T>(code: ZustandSqliteErrorCode, message: string, store: string | undefined, fn: () => T): T => {
@@ -601,13 +710,14 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
     clear(store) {
       guarded('WRITE_FAILED', `clearing store ${JSON.stringify(store)} failed`, store, () => {
         const reg = registered(store)
-        transaction('write', () => {
+        transaction(() => {
           clearRows(reg, store)
           statement(`UPDATE zs_stores SET state_version = NULL, updated_at = ? WHERE store = ?`).run([
             Date.now(),
             store,
           ])
         })
+        recordedVersions.set(store, null)
       })
       options.onWrite?.()
     },

@@ -100,6 +100,42 @@ describe('createSqlBackend', () => {
     expect(db.prepare('PRAGMA application_id').pluck().get()).toBe(0x7a73716c)
   })
 
+  it('writes an update of a row that turns out to be missing as an insert', async () => {
+    const { driver } = limitedDriver(32766)
+    const backend = createSqlBackend(driver)
+    backend.prepare('s', schema.spec)
+    const columns = ['id', 'a', 'b', 'c', 'sort_key', 'extra']
+    backend.apply({
+      store: 's',
+      schemaVersion: 1,
+      stateVersion: 0,
+      tables: [{ table: 'rows', upsert: [{ columns, rows: [[1, 'x', 1, 1, 'a0', null]] }] }],
+    })
+    backend.apply({
+      store: 's',
+      schemaVersion: 1,
+      stateVersion: 0,
+      tables: [
+        {
+          table: 'rows',
+          update: [
+            {
+              columns,
+              rows: [
+                [1, 'updated', 1, 1, 'a0', null],
+                [2, 'was missing', 2, 2, 'a1', null],
+              ],
+            },
+          ],
+        },
+      ],
+    })
+    expect(await backend.query('SELECT id, a FROM rows ORDER BY id')).toEqual([
+      { id: 1, a: 'updated' },
+      { id: 2, a: 'was missing' },
+    ])
+  })
+
   it('refuses a ChangeSet naming an unknown table or column, writing nothing', () => {
     const { driver } = limitedDriver(32766)
     const backend = createSqlBackend(driver)

@@ -92,8 +92,8 @@ function checkJson(value: unknown, where: Where, segments: (string | number)[], 
  * faithfully: a cycle, a BigInt, a non-finite number, a class instance. Functions, symbols and
  * `undefined` are left out of objects (and become null in arrays) as JSON.stringify does.
  */
-export function encodeJson(value: unknown, where: Where): string {
-  checkJson(value, where, [], new Set())
+export function encodeJson(value: unknown, where: Where, field?: string): string {
+  checkJson(value, where, field === undefined ? [] : [field], new Set())
   return JSON.stringify(value)
 }
 
@@ -128,13 +128,15 @@ function typeName(value: unknown): string {
  * an unstorable JSON value throws UNSTORABLE_VALUE naming the path. Returns {@link OMIT} for an
  * absent lazy field.
  */
-export function encodeColumn(def: ColumnDef, value: unknown, where: Where): SqlValue | typeof OMIT {
+export function encodeColumn(def: ColumnDef, value: unknown, where: Where, field?: string): SqlValue | typeof OMIT {
+  // `field` extends the path only when an error needs it: no closure per value on the hot path.
+  const at = (): (string | number)[] => (field === undefined ? [] : [field])
   if (isDropped(value)) {
     if (def.lazy === true) return OMIT
     if (def.optional === true) return null
     return unstorable(
       where,
-      [],
+      at(),
       `is required by its ${def.type} column but is ${value === undefined ? 'missing' : typeof value}`,
     )
   }
@@ -142,7 +144,7 @@ export function encodeColumn(def: ColumnDef, value: unknown, where: Where): SqlV
     // null is a JSON value like any other: stored as the text `null`, it comes back as null.
     if (def.type === 'json') return 'null'
     if (def.nullable === true) return null
-    return unstorable(where, [], `is null, but its ${def.type} column is not nullable`)
+    return unstorable(where, at(), `is null, but its ${def.type} column is not nullable`)
   }
   switch (def.type) {
     case 'text':
@@ -158,14 +160,14 @@ export function encodeColumn(def: ColumnDef, value: unknown, where: Where): SqlV
       if (typeof value === 'boolean') return value ? 1 : 0
       break
     case 'json':
-      return encodeJson(value, where)
+      return encodeJson(value, where, field)
     case 'blob':
       if (value instanceof Uint8Array) return value
       break
   }
   return unstorable(
     where,
-    [],
+    at(),
     `expected ${def.type === 'integer' ? 'a safe integer' : def.type === 'real' ? 'a finite number' : `a ${def.type === 'blob' ? 'Uint8Array' : def.type}`}, got ${typeName(value)}`,
   )
 }

@@ -119,7 +119,7 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo): Differ {
   ): string[] | undefined => {
     let omitted: string[] | undefined
     for (const f of fields) {
-      const value = encodeColumn(f.def, item[f.field], child(where, f.field))
+      const value = encodeColumn(f.def, item[f.field], where, f.field)
       if (value === OMIT) (omitted ??= []).push(f.column)
       else row.push(value)
     }

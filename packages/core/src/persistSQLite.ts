@@ -10,7 +10,7 @@ import type { Differ, OrderKeyMemo } from './diff'
 import { toZustandSqliteError, ZustandSqliteError } from './errors'
 import { materialize } from './materialize'
 import { defaultSchema } from './schema'
-import type { StoreSchema } from './schema'
+import type { AppendTableNode, StoreSchema } from './schema'
 
 /** What `onCommit` receives after every committed write. */
 export interface CommitInfo {
@@ -177,6 +177,16 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
   let memo: OrderKeyMemo = new WeakMap()
   /** The differ of the current schema and memo (rebuilt when either changes). */
   let differ: { schema: StoreSchema; memo: OrderKeyMemo; differ: Differ; builder: ChangeSetBuilder } | undefined
+  /** Per append-only table: its field names, and one shared column list (rows group by list identity). */
+  const appendShapes = new WeakMap<AppendTableNode, { known: ReadonlySet<string>; columns: readonly string[] }>()
+  const appendShape = (node: AppendTableNode): { known: ReadonlySet<string>; columns: readonly string[] } => {
+    let found = appendShapes.get(node)
+    if (found === undefined) {
+      found = { known: new Set(node.fields.map((f) => f.field)), columns: node.fields.map((f) => f.column) }
+      appendShapes.set(node, found)
+    }
+    return found
+  }
   const differFor = (schema: StoreSchema, forMemo: OrderKeyMemo): { differ: Differ; builder: ChangeSetBuilder } => {
     if (differ === undefined || differ.schema !== schema || differ.memo !== forMemo) {
       differ = {
@@ -730,9 +740,9 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
         )
       }
       const list = (Array.isArray(rows) ? rows : [rows]) as readonly Readonly<Record<string, unknown>>[]
-      const known = new Set(node.fields.map((f) => f.field))
+      const { known, columns: allColumns } = appendShape(node)
       const encoded = list.map((row, i) => {
-        for (const field of Object.keys(row)) {
+        for (const field in row) {
           if (!known.has(field)) {
             throw new ZustandSqliteError(
               'UNSTORABLE_VALUE',
@@ -744,15 +754,18 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
             )
           }
         }
-        const values: SqlValue[] = []
-        const columns: string[] = []
+        const where = (): string => `${tableName}[${i}]`
+        const values: (SqlValue | typeof OMIT)[] = []
+        let omitted = false
         for (const f of node.fields) {
-          const value = encodeColumn(f.def, row[f.field], () => `${tableName}[${i}].${f.field}`)
-          if (value === OMIT) continue
-          columns.push(f.column)
+          const value = encodeColumn(f.def, row[f.field], where, f.field)
+          if (value === OMIT) omitted = true
           values.push(value)
         }
-        return { table: tableName, columns, row: values }
+        if (!omitted) return { table: tableName, columns: allColumns, row: values as SqlValue[] }
+        // Absent lazy fields are left out of the insert (their columns take NULL).
+        const columns = node.fields.filter((_, j) => values[j] !== OMIT).map((f) => f.column)
+        return { table: tableName, columns, row: values.filter((v): v is SqlValue => v !== OMIT) }
       })
       appends.push(...encoded)
       requestWrite()

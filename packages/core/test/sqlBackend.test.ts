@@ -61,6 +61,10 @@ describe('createSqlBackend', () => {
     await store.persist.flush()
     expect(await backend.query('SELECT count(*) AS n FROM rows')).toEqual([{ n: 1003 }])
     expect(await backend.query('SELECT count(*) AS n FROM parts')).toEqual([{ n: 2006 }])
+    // Every stored row edited at once: updates chunked under the limit too.
+    store.setState((s) => ({ rows: s.rows.map((r) => ({ ...r, a: `edited ${r.id}` })) }))
+    await store.persist.flush()
+    expect(await backend.query(`SELECT count(*) AS n FROM rows WHERE a LIKE 'edited %'`)).toEqual([{ n: 1003 }])
     store.setState({ rows: [] })
     await store.persist.flush()
     expect(await backend.query('SELECT (SELECT count(*) FROM rows) + (SELECT count(*) FROM parts) AS n')).toEqual([
@@ -134,6 +138,13 @@ describe('createSqlBackend', () => {
       { id: 1, a: 'updated' },
       { id: 2, a: 'was missing' },
     ])
+    backend.apply({
+      store: 's',
+      schemaVersion: 1,
+      stateVersion: 0,
+      tables: [{ table: 'rows', update: [{ columns, rows: [[3, 'alone and missing', 3, 3, 'a2', null]] }] }],
+    })
+    expect(await backend.query('SELECT a FROM rows WHERE id = 3')).toEqual([{ a: 'alone and missing' }])
   })
 
   it('refuses a ChangeSet naming an unknown table or column, writing nothing', () => {

@@ -104,8 +104,10 @@ async function syncDirectory(promises: typeof FsPromises, file: string): Promise
     } finally {
       await handle.close()
     }
-  } catch {
-    // Windows cannot open a directory; its rename is durable on its own terms.
+  } catch (error) {
+    // Windows cannot open a directory (EISDIR, EPERM, EACCES); its rename is durable on its own terms.
+    const code = (error as { code?: unknown }).code
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EACCES') throw error
   }
 }
 
@@ -154,7 +156,8 @@ export function fileStorage(path: string): ImageStorage {
         }
         await promises.rename(temporary, path)
       } catch (error) {
-        await promises.rm(temporary, { force: true })
+        // The write's own error is the one to report, not a failure to clean up after it.
+        await promises.rm(temporary, { force: true }).catch(() => undefined)
         throw error
       }
       await syncDirectory(promises, path)

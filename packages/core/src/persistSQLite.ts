@@ -92,10 +92,7 @@ export interface PersistSQLiteApi<S, PersistedState = S> {
    * Appends rows to a table of the schema that is not mirrored in state (`tables`), in the same
    * transaction as the state changes of this tick. Throws UNSTORABLE_VALUE at once for a bad row.
    */
-  append: (
-    table: string,
-    rows: Readonly<Record<string, unknown>> | readonly Readonly<Record<string, unknown>>[],
-  ) => void
+  append: (table: string, rows: object | readonly object[]) => void
   /** The backend, once resolved (for query functions). */
   getBackend: () => Backend | undefined
 }
@@ -202,6 +199,8 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
   let prepared: { backend: Backend; name: string; schema: StoreSchema } | undefined
   /** The next write replaces whatever the target holds (the name, schema or backend changed). */
   let replaceNext = false
+  /** Bumped when the target (name, schema, backend) changes: a write in flight for the old one must not touch the new one's bookkeeping. */
+  let targetEpoch = 0
   let hasHydrated = false
   let hydrationVersion = 0
   let hydration: Promise<void> | undefined
@@ -396,10 +395,13 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
       const cs = changeSet
       const generation = setGeneration
       const started = now()
+      const epoch = targetEpoch
       const succeed = (): void => {
-        snapshot = state
-        storedVersion = cs.stateVersion
-        replaceNext = false
+        if (epoch === targetEpoch) {
+          snapshot = state
+          storedVersion = cs.stateVersion
+          replaceNext = false
+        }
         if (options.onCommit !== undefined) notifyCommit(commitInfo(cs, 'write', now() - started, b.name))
       }
       const failed = (error: unknown): never => {
@@ -608,9 +610,10 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
       options = next
       if (retarget) {
         // The new target's content is unknown: the next set writes the whole state over it, and
-        // rehydrate() reads it.
+        // rehydrate() reads it. Sets not written yet before hydration stay pending.
+        targetEpoch++
         cancelScheduled()
-        dirty = false
+        if (hasHydrated) dirty = false
         snapshot = null
         storedVersion = null
         replaceNext = true

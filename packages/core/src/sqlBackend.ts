@@ -334,12 +334,13 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
   const prepareStore = (store: string, spec: SchemaSpec): boolean => {
     assertSpec(spec)
     const reg = register(spec)
-    const tableNames = (): Set<string> =>
+    const namesOf = (type: 'table' | 'index'): Set<string> =>
       new Set(
-        statement(`SELECT name FROM sqlite_schema WHERE type = 'table'`)
-          .all([])
+        statement(`SELECT name FROM sqlite_schema WHERE type = ?`)
+          .all([type])
           .map((r) => r[0] as string),
       )
+    const tableNames = (): Set<string> => namesOf('table')
     const changed = transaction(() => {
       const hadMeta = tableNames().has('zs_stores')
       ensureMeta()
@@ -350,6 +351,7 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
           .map((r) => [r[0] as string, r[1] as string]),
       )
       const existing = tableNames()
+      const existingIndexes = namesOf('index')
       for (const t of spec.tables) {
         const owner = owners.get(t.name)
         if (owner !== undefined && owner !== store) {
@@ -408,7 +410,12 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
         checkColumns(reg, t.name)
       }
       if (migrated) statement(`UPDATE zs_stores SET schema_version = ? WHERE store = ?`).run([spec.version, store])
-      return !hadMeta || row === undefined || migrated || spec.tables.some((t) => !existing.has(t.name))
+      return (
+        !hadMeta ||
+        row === undefined ||
+        migrated ||
+        spec.tables.some((t) => !existing.has(t.name) || t.indexes.some((index) => !existingIndexes.has(index.name)))
+      )
     }, 'BEGIN IMMEDIATE')
     // DDL changes the schema: statements prepared before may be stale.
     if (changed) resetStatements()

@@ -62,10 +62,16 @@ describe('the store made by persistSQLite', () => {
     expectTypeOf(store.persist.hasHydrated).toEqualTypeOf<() => boolean>()
     expectTypeOf(store.persist.clearStorage).toEqualTypeOf<() => Promise<void>>()
     expectTypeOf(store.persist.getBackend).toEqualTypeOf<() => Backend | undefined>()
-    expectTypeOf(store.persist.append).toEqualTypeOf<
-      (table: string, rows: Readonly<Record<string, unknown>> | readonly Readonly<Record<string, unknown>>[]) => void
-    >()
+    expectTypeOf(store.persist.append).toEqualTypeOf<(table: string, rows: object | readonly object[]) => void>()
     expectTypeOf(store.persist.append).toBeCallableWith('events', { at: 1, kind: 'inc' })
+    // Rows typed by an interface (no index signature) are accepted as they are.
+    interface MetricEvent {
+      at: number
+      kind: string
+    }
+    const event: MetricEvent = { at: 1, kind: 'inc' }
+    expectTypeOf(store.persist.append).toBeCallableWith('events', event)
+    expectTypeOf(store.persist.append).toBeCallableWith('events', [event])
     expectTypeOf(store.persist.append).toBeCallableWith('events', [{ at: 1 }, { at: 2 }])
     expectTypeOf(store.persist.setOptions).toEqualTypeOf<
       (options: Partial<PersistSQLiteOptions<Counter, Counter>>) => void

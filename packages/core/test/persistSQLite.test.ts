@@ -581,6 +581,27 @@ describe('persistSQLite with an asynchronous backend', () => {
     expect(await inner.query(`SELECT value FROM zs_kv WHERE key = 'bears'`)).toEqual([{ value: '1' }])
   })
 
+  it('replaces the new target with the whole state after setOptions, even with a write in flight', async () => {
+    const inner = memoryBackend()
+    const other = bearsStore(inner, { name: 'target' })
+    other.setState({ bears: 50, owner: 'other' })
+    await other.persist.flush()
+    const store = bearsStore(asyncBackend(inner))
+    await new Promise<void>((resolve) => store.persist.onFinishHydration(() => resolve()))
+    store.setState({ bears: 1 })
+    const inFlight = store.persist.flush()
+    store.persist.setOptions({ name: 'target' })
+    await inFlight
+    store.setState({ fish: 2 })
+    await store.persist.flush()
+    const rows = await inner.query(`SELECT key, value FROM zs_kv WHERE store = 'target' ORDER BY key`)
+    expect(rows).toEqual([
+      { key: 'bears', value: '1' },
+      { key: 'fish', value: '2' },
+      { key: 'owner', value: '"nobody"' },
+    ])
+  })
+
   it('keeps only the latest of overlapping rehydrations', async () => {
     const inner = memoryBackend()
     const seed = bearsStore(inner)

@@ -147,6 +147,29 @@ describe('createSqlBackend', () => {
     expect(await backend.query('SELECT a FROM rows WHERE id = 3')).toEqual([{ a: 'alone and missing' }])
   })
 
+  it('reports a prepare as a write only when it created something, an index included', () => {
+    const { driver } = limitedDriver(32766)
+    let writes = 0
+    const backend = createSqlBackend(driver, { onWrite: () => writes++ })
+    backend.prepare('s', schema.spec)
+    expect(writes).toBe(1)
+    backend.prepare('s', schema.spec)
+    expect(writes).toBe(1)
+    const indexed = defineSchema({
+      state: {
+        rows: collection({
+          table: 'rows',
+          key: 'id',
+          columns: { id: column.integer(), a: column.text(), b: column.integer(), c: column.real() },
+          indexes: [{ columns: ['a'] }],
+          children: { parts: collection({ table: 'parts', key: 'n', columns: { n: column.integer() } }) },
+        }),
+      },
+    })
+    backend.prepare('s', indexed.spec)
+    expect(writes).toBe(2)
+  })
+
   it('refuses a ChangeSet naming an unknown table or column, writing nothing', () => {
     const { driver } = limitedDriver(32766)
     const backend = createSqlBackend(driver)

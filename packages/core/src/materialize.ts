@@ -59,7 +59,7 @@ export function materialize(schema: StoreSchema, loaded: LoadResult, memo: Order
       continue
     }
     const groups = loadCollection(node, loaded, memo)
-    state[node.field] = groups.get('') ?? emptyOf(node, memo)
+    state[node.field] = groups.get(undefined) ?? emptyOf(node, memo)
   }
   return state
 }
@@ -86,16 +86,35 @@ function loadSingleton(node: SingletonNode, loaded: LoadResult): Item | undefine
   return object
 }
 
-/** Items of one collection table grouped by parent key (`''` for a top-level collection). */
-function loadCollection(node: CollectionNode, loaded: LoadResult, memo: OrderKeyMemo): Map<string, unknown> {
+/**
+ * Identity of a key tuple as a Map key. One column: the value itself (a Map keeps 1 and '1' apart);
+ * several: type-tagged parts joined, so that no two tuples collide.
+ */
+function groupKey(row: readonly SqlValue[], indexes: readonly number[]): unknown {
+  if (indexes.length === 1) return row[indexes[0] as number]
+  let key = ''
+  for (let i = 0; i < indexes.length; i++) key += (i === 0 ? '' : '\u0000') + tag(row[indexes[i] as number] as SqlValue)
+  return key
+}
+
+/** The order keys of a group and its items, in row order until sorted. */
+interface Group {
+  readonly keys: string[]
+  readonly items: unknown[]
+}
+
+/** Items of one collection table grouped by parent key (`undefined` for a top-level collection). */
+function loadCollection(node: CollectionNode, loaded: LoadResult, memo: OrderKeyMemo): Map<unknown, unknown> {
   const name = node.table.name
   const table = loaded.tables[name]
-  const groups = new Map<string, unknown>()
+  const groups = new Map<unknown, unknown>()
   if (table === undefined || table.rows.length === 0) return groups
   const childGroups = node.children.map((c) => ({ node: c, groups: loadCollection(c, loaded, memo) }))
 
   const parentIndexes = node.parentColumns.map((c) => columnIndex(table, c, name))
   const keyIndex = columnIndex(table, node.keyColumn, name)
+  // A child's group is its parent's full key: this table's parent columns, then its own key.
+  const ownKeyIndexes = [...parentIndexes, keyIndex]
   const orderIndex = node.orderColumn === undefined ? -1 : columnIndex(table, node.orderColumn, name)
   const restIndex = node.restColumn === undefined ? -1 : columnIndex(table, node.restColumn, name)
   const valueIndex = node.valueColumn === undefined ? -1 : columnIndex(table, node.valueColumn, name)
@@ -106,13 +125,11 @@ function loadCollection(node: CollectionNode, loaded: LoadResult, memo: OrderKey
 
   let current: readonly SqlValue[] = []
   const where: Where = () => `${name}[${current.map((v) => JSON.stringify(v)).join(', ')}]`
-  const ordered: Map<string, { key: string; item: unknown }[]> = new Map()
+  const ordered = new Map<unknown, Group>()
 
   for (const row of table.rows) {
     current = row
-    let parent = ''
-    for (let i = 0; i < parentIndexes.length; i++)
-      parent += (i === 0 ? '' : '\u0000') + tag(row[parentIndexes[i] as number] as SqlValue)
+    const parent = parentIndexes.length === 0 ? undefined : groupKey(row, parentIndexes)
     const key = row[keyIndex] as SqlValue
     let item: unknown
     if (node.itemKind === 'value') {
@@ -131,7 +148,7 @@ function loadCollection(node: CollectionNode, loaded: LoadResult, memo: OrderKey
       if (node.keyField !== undefined) object[node.keyField] = key
       assignFields(object, fields, row, where)
       if (childGroups.length > 0) {
-        const own = (parent === '' ? '' : parent + '\u0000') + tag(key)
+        const own = groupKey(row, ownKeyIndexes)
         for (const c of childGroups) object[c.node.field] = c.groups.get(own) ?? emptyOf(c.node, memo)
       }
       item = object
@@ -141,21 +158,38 @@ function loadCollection(node: CollectionNode, loaded: LoadResult, memo: OrderKey
       if (record === undefined) groups.set(parent, (record = {}))
       record[String(key)] = item
     } else {
-      let list = ordered.get(parent)
-      if (list === undefined) ordered.set(parent, (list = []))
-      list.push({ key: orderIndex < 0 ? '' : String(row[orderIndex]), item })
+      let group = ordered.get(parent)
+      if (group === undefined) ordered.set(parent, (group = { keys: [], items: [] }))
+      group.keys.push(orderIndex < 0 ? '' : String(row[orderIndex]))
+      group.items.push(item)
     }
   }
 
-  for (const [parent, list] of ordered) {
-    if (orderIndex >= 0) list.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    const items = list.map((e) => e.item)
-    if (orderIndex >= 0)
-      memo.set(
-        items,
-        list.map((e) => e.key),
+  for (const [parent, group] of ordered) {
+    if (orderIndex < 0) {
+      groups.set(parent, group.items)
+      continue
+    }
+    const { keys, items } = group
+    let sorted = true
+    for (let i = 1; i < keys.length && sorted; i++) if ((keys[i - 1] as string) > (keys[i] as string)) sorted = false
+    if (sorted) {
+      // Rows usually come in the order they were appended, which is their order: nothing to sort.
+      memo.set(items, keys)
+      groups.set(parent, items)
+      continue
+    }
+    const order = keys
+      .map((_, i) => i)
+      .sort((a, b) =>
+        (keys[a] as string) < (keys[b] as string) ? -1 : (keys[a] as string) > (keys[b] as string) ? 1 : 0,
       )
-    groups.set(parent, items)
+    const sortedItems = order.map((i) => items[i])
+    memo.set(
+      sortedItems,
+      order.map((i) => keys[i] as string),
+    )
+    groups.set(parent, sortedItems)
   }
   return groups
 }

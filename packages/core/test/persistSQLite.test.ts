@@ -4,6 +4,7 @@ import { createJSONStorage, persist } from 'zustand/middleware'
 import type { StateCreator, StoreApi } from 'zustand/vanilla'
 import { collection, column, defineSchema, isZustandSqliteError, persistSQLite } from '@zustand-sqlite/core'
 import type { Backend, PersistSQLiteOptions } from '@zustand-sqlite/core'
+import { hydrated } from '@zustand-sqlite/core/testing'
 import { asyncBackend, memoryBackend, recordingBackend, tick } from './helpers'
 import type { Call } from './helpers'
 
@@ -170,7 +171,7 @@ describe('persistSQLite with a synchronous backend', () => {
       },
     })
     expect(v1.persist.hasHydrated()).toBe(false)
-    await new Promise<void>((resolve) => v1.persist.onFinishHydration(() => resolve()))
+    await hydrated(v1)
     expect(v1.getState().bears).toBe(20)
     expect((await backend.load('bears')).stateVersion).toBe(1)
   })
@@ -555,7 +556,7 @@ describe('persistSQLite with an asynchronous backend', () => {
     const inner = memoryBackend()
     const failing: Backend = { ...asyncBackend(inner), apply: () => Promise.reject(new Error('disk full')) }
     const store = bearsStore(failing)
-    await new Promise<void>((resolve) => store.persist.onFinishHydration(() => resolve()))
+    await hydrated(store)
     store.getState().addBear()
     await tick(50)
     expect(store.errors).toHaveLength(1)
@@ -571,9 +572,7 @@ describe('persistSQLite with an asynchronous backend', () => {
     await seed.persist.flush()
     const store = bearsStore(asyncBackend(inner))
     await store.persist.clearStorage()
-    await new Promise<void>((resolve) =>
-      store.persist.hasHydrated() ? resolve() : store.persist.onFinishHydration(() => resolve()),
-    )
+    await hydrated(store)
     expect(store.getState().bears).toBe(0)
     expect((await inner.load('bears')).stateVersion).toBeNull()
     store.getState().addBear()
@@ -587,7 +586,7 @@ describe('persistSQLite with an asynchronous backend', () => {
     other.setState({ bears: 50, owner: 'other' })
     await other.persist.flush()
     const store = bearsStore(asyncBackend(inner))
-    await new Promise<void>((resolve) => store.persist.onFinishHydration(() => resolve()))
+    await hydrated(store)
     store.setState({ bears: 1 })
     const inFlight = store.persist.flush()
     store.persist.setOptions({ name: 'target' })

@@ -156,12 +156,18 @@ export async function createSqlJsBackend(options: SqlJsBackendOptions = {}): Pro
   const stored = await storage.read()
   let token = stored?.token
 
-  let db: SqlJsDatabase
+  let db: SqlJsDatabase | undefined
   try {
     db = new SQL.Database(stored?.image ?? null)
     // sql.js opens lazily: read the header now, so a bad image fails here, before anything is written.
     db.exec('SELECT count(*) FROM sqlite_schema')
   } catch (error) {
+    // Free the wasm memory of the refused copy; the stored image itself is not touched.
+    try {
+      db?.close()
+    } catch {
+      // already unusable
+    }
     if (isCorruptionError(error)) {
       throw new ZustandSqliteError(
         'CORRUPT_DATABASE',
@@ -176,8 +182,9 @@ export async function createSqlJsBackend(options: SqlJsBackendOptions = {}): Pro
     )
   }
 
+  const open: SqlJsDatabase = db
   const applyPragmas = (): void => {
-    db.exec(`PRAGMA foreign_keys = ${settings.foreignKeys ? 'ON' : 'OFF'}`)
+    open.exec(`PRAGMA foreign_keys = ${settings.foreignKeys ? 'ON' : 'OFF'}`)
   }
   applyPragmas()
 

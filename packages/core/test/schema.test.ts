@@ -106,3 +106,50 @@ describe('defineSchema', () => {
     expect(messages?.columns.find((c) => c.name === 'token_count')).toMatchObject({ type: 'INTEGER', notNull: true })
   })
 })
+
+describe('a root singleton', () => {
+  it('stores the unmapped top-level keys in one row, typed columns and a JSON column for the rest', async () => {
+    const { createStore } = await import('zustand/vanilla')
+    const { persistSQLite } = await import('@zustand-sqlite/core')
+    const { memoryBackend } = await import('./helpers')
+    const schema = defineSchema({
+      state: { tags: collection({ table: 'tags', value: column.text({ column: 'tag' }) }) },
+      root: singleton({
+        table: 'prefs',
+        columns: { theme: column.text(), fontSize: column.integer({ optional: true }) },
+        rest: 'data',
+        restMode: 'all',
+      }),
+    })
+    type Prefs = {
+      theme: string
+      fontSize?: number
+      legacyZenMode?: string
+      tags: string[]
+      setTheme: (t: string) => void
+    }
+    const backend = memoryBackend()
+    const make = () =>
+      createStore<Prefs>()(
+        persistSQLite((set) => ({ theme: 'light', tags: [], setTheme: (theme) => set({ theme }) }), {
+          name: 'prefs',
+          backend,
+          schema,
+        }),
+      )
+    const a = make()
+    a.setState({ theme: 'dark', fontSize: 14, legacyZenMode: 'cleaner', tags: ['x', 'y'] })
+    await a.persist.flush()
+    expect(await backend.query('SELECT id, theme, font_size, data FROM prefs')).toEqual([
+      { id: 1, theme: 'dark', font_size: 14, data: '{"theme":"dark","fontSize":14,"legacyZenMode":"cleaner"}' },
+    ])
+    const commits: number[] = []
+    a.persist.setOptions({ onCommit: (c) => commits.push(c.rows) })
+    a.getState().setTheme('solarized')
+    await a.persist.flush()
+    expect(commits).toEqual([1])
+    const b = make()
+    expect(b.getState()).toMatchObject({ theme: 'solarized', fontSize: 14, legacyZenMode: 'cleaner', tags: ['x', 'y'] })
+    expect(typeof b.getState().setTheme).toBe('function')
+  })
+})

@@ -97,6 +97,19 @@ describe('createSqlJsBackend', () => {
     expect(counterStore(other).getState().n).toBe(42)
   })
 
+  it('stores what is committed but not yet exported when it closes', async () => {
+    const key = freshKey()
+    const backend = await createSqlJsBackend({ sqlJs, storage: indexedDbStorage({ key }), flushIntervalMs: 60_000 })
+    const store = counterStore(backend)
+    store.setState({ n: 11 })
+    await tick()
+    expect(backend.exportCount).toBe(0)
+    await backend.close()
+    expect(backend.exportCount).toBe(1)
+    const reopened = await createSqlJsBackend({ sqlJs, storage: indexedDbStorage({ key }) })
+    expect(counterStore(reopened).getState().n).toBe(11)
+  })
+
   it('flushes when the page is hidden', async () => {
     const target = new EventTarget()
     const doc = { visibilityState: 'visible' }

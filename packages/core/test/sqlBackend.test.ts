@@ -4,7 +4,10 @@ import { createStore } from 'zustand/vanilla'
 import { collection, column, createSqlBackend, defineSchema, persistSQLite } from '@zustand-sqlite/core'
 import type { SqlDriver } from '@zustand-sqlite/core'
 
-/** better-sqlite3 behind a driver that claims a small bound-variable limit and enforces it. */
+/**
+ * better-sqlite3 behind a driver that claims a small bound-variable limit and enforces it. `run`
+ * reports changed rows, as real drivers do, so updates are checked against what they changed.
+ */
 function limitedDriver(limit: number) {
   const db = new Database(':memory:')
   const prepared: string[] = []
@@ -25,7 +28,7 @@ function limitedDriver(limit: number) {
       const stmt = db.prepare(sql)
       if (stmt.reader) stmt.raw(true)
       return {
-        run: (params) => void stmt.run(params),
+        run: (params) => stmt.run(params).changes,
         all: (params) => (stmt.reader ? (stmt.all(params) as never) : (stmt.run(params), [])),
         columns: () => (stmt.reader ? stmt.columns().map((c) => c.name) : []),
       }
@@ -251,22 +254,9 @@ describe('foreign keys declared on columns', () => {
         conversations: collection({ table: 'conversations', key: 'id', columns: { id: column.text() } }),
       },
     })
-    const db = new Database(':memory:')
+    const { driver, db } = limitedDriver(32766)
     db.pragma('foreign_keys = ON')
-    const backend = createSqlBackend({
-      name: 'fk',
-      exec: (sql) => void db.exec(sql),
-      prepare: (sql) => {
-        const stmt = db.prepare(sql)
-        if (stmt.reader) stmt.raw(true)
-        return {
-          run: (p) => void stmt.run(p),
-          all: (p) => (stmt.reader ? (stmt.all(p) as never) : (stmt.run(p), [])),
-          columns: () => (stmt.reader ? stmt.columns().map((c) => c.name) : []),
-        }
-      },
-      close: () => void db.close(),
-    })
+    const backend = createSqlBackend(driver)
     type S = { conversations: { id: string }[]; folders: { id: string; conversationIds: string[] }[] }
     const store = createStore<S>()(
       persistSQLite((): S => ({ conversations: [], folders: [] }), {

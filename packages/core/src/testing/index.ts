@@ -276,10 +276,14 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
             const [moved] = list.splice(random(list.length), 1)
             list.splice(random(list.length + 1), 0, moved as { id: number })
           } else list.splice(random(list.length), 1)
+          const orderChanged =
+            list.some((item, i) => item.id !== a.getState().list[i]?.id) || list.length !== a.getState().list.length
+          const commitsBefore = a.commits.length
           a.setState({ list })
           await a.persist.flush()
-          const rows = a.commits.at(-1)?.tables['ordered']
-          expect(rows).toBe(1)
+          // A move onto the same place changes nothing and writes nothing; every other step is one row.
+          expect(a.commits.length).toBe(commitsBefore + (orderChanged ? 1 : 0))
+          if (orderChanged) expect(a.commits.at(-1)?.tables['ordered']).toBe(1)
         }
         a.setState((s) => ({ list: [{ id: nextId++ }, ...s.list] }))
         await a.persist.flush()

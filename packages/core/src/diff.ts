@@ -481,7 +481,10 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo): Differ {
         )
     }
     let all = singletonColumns.get(node)
-    if (all === undefined) singletonColumns.set(node, (all = node.table.columns.map((c) => c.name)))
+    if (all === undefined) singletonColumns.set(
+        node,
+        (all = node.table.columns.filter((c) => c.stamp === undefined).map((c) => c.name)),
+      )
     if (stored) builder.update(node.table, without(all, omitted), row)
     else builder.upsert(node.table, without(all, omitted), row)
   }

@@ -20,6 +20,12 @@ export interface ColumnOptions {
    * keeps the stored value; set the field to write it. @default false
    */
   readonly lazy?: boolean
+  /**
+   * Boolean columns: SQL name of an INTEGER column that holds when the field last became `true`
+   * (milliseconds since the epoch), NULL while it is `false` or absent. The backend stamps it when a
+   * row is written; it is not part of the state.
+   */
+  readonly since?: string
   /** A foreign key to another table of the same database. */
   readonly references?: {
     readonly table: string
@@ -57,6 +63,13 @@ export const column = {
   /** A Uint8Array, stored as BLOB. */
   blob: (options: ColumnOptions = {}): ColumnDef => ({ ...options, type: 'blob' }),
 } as const
+
+/**
+ * Columns the backend stamps when it writes a row, not part of the state: `created` when the row is
+ * inserted, `updated` whenever it is written. Both hold milliseconds since the epoch. `true` names them
+ * `created_at` and `updated_at`; `false` (or leaving a name out of the object) omits a column.
+ */
+export type TimestampsOption = boolean | { readonly created?: string | false; readonly updated?: string | false }
 
 /** A secondary index. Columns may be named by field or by SQL column name. */
 export interface IndexDef {
@@ -98,6 +111,10 @@ export interface CollectionOptions {
   readonly indexes?: readonly IndexDef[]
   /** Create the table WITHOUT ROWID (good for small rows with composite keys). @default false */
   readonly withoutRowid?: boolean
+  /** Creation and update times of each row, stamped by the backend. @default false */
+  readonly timestamps?: TimestampsOption
+  /** SQL name of an INTEGER column that holds the state version each row was written with. @default none */
+  readonly versionColumn?: string
 }
 
 /** A collection of items mapped onto a table; see {@link collection}. */
@@ -119,6 +136,10 @@ export interface SingletonOptions {
   readonly restMode?: 'unmapped' | 'all'
   /** SQL name of the integer primary key, always 1. @default 'id' */
   readonly idColumn?: string
+  /** Creation and update times of the row, stamped by the backend. @default false */
+  readonly timestamps?: TimestampsOption
+  /** SQL name of an INTEGER column that holds the state version the row was written with. @default none */
+  readonly versionColumn?: string
 }
 
 /** An object mapped onto one row; see {@link singleton}. */
@@ -216,6 +237,12 @@ export interface SchemaOptions {
 /** SQL storage class of a column. */
 export type SqlType = 'TEXT' | 'INTEGER' | 'REAL' | 'BLOB'
 
+/**
+ * A column whose value the backend writes, not the state: the row's creation or update time, the
+ * state version it was written with, or when the boolean column named by `since` last became 1.
+ */
+export type ColumnStamp = 'created' | 'updated' | 'stateVersion' | { readonly since: string }
+
 /** A column as a backend sees it. */
 export interface ColumnSpec {
   readonly name: string
@@ -225,6 +252,8 @@ export interface ColumnSpec {
   readonly lazy: boolean
   /** Only 0 and 1 are allowed. */
   readonly boolean: boolean
+  /** Written by the backend (never by a ChangeSet) and not loaded at hydration. */
+  readonly stamp?: ColumnStamp
   readonly references?: {
     readonly table: string
     readonly columns: readonly string[]
@@ -372,6 +401,44 @@ function columnSpec(name: string, def: ColumnDef, forceNotNull = false): ColumnS
   }
 }
 
+const STAMP_COLUMN = { type: 'INTEGER', lazy: false, boolean: false } as const
+
+/**
+ * The stamp columns of a table: one per boolean column with `since`, then the creation time, the
+ * update time and the state version. They come last, after the columns the state maps onto.
+ */
+function stampColumns(
+  tableName: string,
+  mapped: readonly { column: string; def: ColumnDef }[],
+  options: { readonly timestamps?: TimestampsOption; readonly versionColumn?: string },
+): ColumnSpec[] {
+  const stamps: ColumnSpec[] = []
+  for (const { column: name, def } of mapped) {
+    if (def.since === undefined) continue
+    if (def.type !== 'boolean') invalid(`table ${tableName}: column ${name} has \`since\` but is not a boolean`)
+    assertIdentifier(def.since, 'since column')
+    stamps.push({ ...STAMP_COLUMN, name: def.since, notNull: false, stamp: { since: name } })
+  }
+  const timestamps = options.timestamps ?? false
+  const names =
+    timestamps === true
+      ? { created: 'created_at', updated: 'updated_at' }
+      : timestamps === false
+        ? {}
+        : { created: timestamps.created ?? false, updated: timestamps.updated ?? false }
+  for (const kind of ['created', 'updated'] as const) {
+    const name = names[kind]
+    if (name === undefined || name === false) continue
+    assertIdentifier(name, `${kind} timestamp column`)
+    stamps.push({ ...STAMP_COLUMN, name, notNull: true, stamp: kind })
+  }
+  if (options.versionColumn !== undefined) {
+    assertIdentifier(options.versionColumn, 'version column')
+    stamps.push({ ...STAMP_COLUMN, name: options.versionColumn, notNull: true, stamp: 'stateVersion' })
+  }
+  return stamps
+}
+
 function mapFields(columns: Readonly<Record<string, ColumnDef>> | undefined, skip: string | undefined): FieldMapping[] {
   const fields: FieldMapping[] = []
   for (const [field, def] of Object.entries(columns ?? {})) {
@@ -508,6 +575,11 @@ function compileCollection(
     columns.push({ name: orderColumn, type: 'TEXT', notNull: true, lazy: false, boolean: false })
   if (restColumn !== undefined)
     columns.push({ name: restColumn, type: 'TEXT', notNull: false, lazy: false, boolean: false })
+  const stateColumns = columns.map((c) => c.name)
+  // (An array's value is its key, text or integer, so a `since` on it is refused as not boolean.)
+  const valueMapping =
+    itemKind === 'value' ? [{ column: valueColumn as string, def: def.value as ColumnDef }] : ([] as const)
+  columns.push(...stampColumns(def.table, [...valueMapping, ...fields], def))
   assertUniqueColumns(def.table, columns)
 
   const primaryKey = [...parentColumns, keyColumn]
@@ -537,8 +609,8 @@ function compileCollection(
     ...fields.map((f) => f.field),
     ...children.map((c) => c.field),
   ])
-  const readColumns = columns.filter((c) => !c.lazy).map((c) => c.name)
-  const writeColumns = columns.map((c) => c.name)
+  const readColumns = columns.filter((c) => !c.lazy && c.stamp === undefined).map((c) => c.name)
+  const writeColumns = stateColumns
   return {
     kind: 'collection',
     field,
@@ -577,6 +649,7 @@ function compileSingleton(ctx: CompileContext, field: string | null, def: Single
   ]
   if (restColumn !== undefined)
     columns.push({ name: restColumn, type: 'TEXT', notNull: false, lazy: false, boolean: false })
+  columns.push(...stampColumns(def.table, fields, def))
   assertUniqueColumns(def.table, columns)
   const spec: TableSpec = {
     name: def.table,
@@ -596,7 +669,7 @@ function compileSingleton(ctx: CompileContext, field: string | null, def: Single
     restColumn,
     restMode,
     mapped: new Set(fields.map((f) => f.field)),
-    readColumns: columns.filter((c) => !c.lazy).map((c) => c.name),
+    readColumns: columns.filter((c) => !c.lazy && c.stamp === undefined).map((c) => c.name),
   }
 }
 
@@ -604,6 +677,8 @@ function compileTable(ctx: CompileContext, name: string, def: TableDef): AppendT
   claimTable(ctx, name)
   const fields = mapFields(def.columns, undefined)
   if (fields.length === 0) invalid(`table ${name}: no columns`)
+  if (fields.some((f) => f.def.since !== undefined))
+    invalid(`table ${name}: \`since\` is for tables mirrored in state, not for append-only tables`)
   const primaryKey = (def.primaryKey ?? []).map((field) => {
     const found = fields.find((f) => f.field === field || f.column === field)
     if (found === undefined) invalid(`table ${name}: primary key field ${JSON.stringify(field)} is not a column`)

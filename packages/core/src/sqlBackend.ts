@@ -4,7 +4,7 @@ import type { SqlValue } from './codec'
 import { isZustandSqliteError, ZustandSqliteError } from './errors'
 import type { ZustandSqliteErrorCode } from './errors'
 import { assertIdentifier, quote } from './identifiers'
-import type { ColumnSpec, SchemaSpec, TableSpec } from './schema'
+import type { ColumnSpec, ColumnStamp, SchemaSpec, TableSpec } from './schema'
 
 /** A prepared statement of a synchronous SQLite driver. */
 export interface SqlStatement {
@@ -44,6 +44,8 @@ export interface SqlBackendOptions {
   statementCacheSize?: number
   /** Name reported by the backend. @default the driver's name */
   name?: string
+  /** The clock of timestamp columns (`timestamps`, `since`), in milliseconds since the epoch. @default Date.now */
+  now?: () => number
 }
 
 /** A Backend over a {@link SqlDriver}, with access to the driver for the engine's own adapters. */
@@ -143,6 +145,7 @@ function assertSpec(schema: SchemaSpec): void {
       }
     }
     const names = new Set(t.columns.map((c) => c.name))
+    for (const c of t.columns) if (c.stamp !== undefined) assertStamp(t, c, c.stamp)
     for (const k of t.primaryKey)
       if (!names.has(k)) throw new ZustandSqliteError('INVALID_SCHEMA', `${t.name}: key column ${k} is not a column`)
     for (const index of t.indexes) {
@@ -158,11 +161,28 @@ function assertSpec(schema: SchemaSpec): void {
   }
 }
 
+function assertStamp(table: TableSpec, column: ColumnSpec, stamp: ColumnStamp): void {
+  const bad = (problem: string): never => {
+    throw new ZustandSqliteError('INVALID_SCHEMA', `${table.name}.${column.name}: ${problem}`)
+  }
+  if (column.type !== 'INTEGER') bad('a stamp column must be INTEGER')
+  if (table.primaryKey.includes(column.name)) bad('a stamp column cannot be part of the key')
+  if (typeof stamp === 'object' && stamp !== null) {
+    const target = table.columns.find((c) => c.name === stamp.since)
+    if (target === undefined || !target.boolean || target.stamp !== undefined)
+      bad(`\`since\` names ${String(stamp.since)}, which is not a boolean column of the table`)
+    if (column.notNull) bad('a `since` column must allow NULL')
+  } else if (stamp !== 'created' && stamp !== 'updated' && stamp !== 'stateVersion') {
+    bad(`unknown stamp ${String(stamp)}`)
+  }
+}
+
 interface RegisteredStore {
   readonly spec: SchemaSpec
   readonly byName: ReadonlyMap<string, TableSpec>
   /** Per table, the tables whose rows go when one of its rows goes: deepest first, with the key prefix length. */
   readonly descendants: ReadonlyMap<string, readonly { table: TableSpec; prefix: readonly string[] }[]>
+  /** Per table, the columns a ChangeSet may write (every column but the stamps). */
   readonly columnSets: ReadonlyMap<string, ReadonlySet<string>>
   /** Position of each table in dependency order. */
   readonly order: ReadonlyMap<string, number>
@@ -188,7 +208,9 @@ function register(spec: SchemaSpec): RegisteredStore {
     list.sort((a, b) => b.depth - a.depth)
     descendants.set(t.name, list)
   }
-  const columnSets = new Map(spec.tables.map((t) => [t.name, new Set(t.columns.map((c) => c.name))]))
+  const columnSets = new Map(
+    spec.tables.map((t) => [t.name, new Set(t.columns.filter((c) => c.stamp === undefined).map((c) => c.name))]),
+  )
   const order = new Map(spec.tables.map((t, i) => [t.name, i]))
   return { spec, byName, descendants, columnSets, order }
 }
@@ -211,6 +233,7 @@ function register(spec: SchemaSpec): RegisteredStore {
  */
 export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions = {}): SqlBackend {
   const settings = { maxRowsPerStatement: 256, statementCacheSize: 256, ...options }
+  const clock = settings.now ?? Date.now
   const stores = new Map<string, RegisteredStore>()
   const cache = new Map<string, SqlStatement>()
   let closed = false
@@ -425,7 +448,7 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
   }
 
   const selectAll = (table: TableSpec): LoadedTable => {
-    const columns = table.columns.filter((c) => !c.lazy).map((c) => c.name)
+    const columns = table.columns.filter((c) => !c.lazy && c.stamp === undefined).map((c) => c.name)
     const rows = statement(`SELECT ${columns.map(quote).join(', ')} FROM ${quote(table.name)}`).all([])
     return { columns, rows }
   }
@@ -531,27 +554,78 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
     }
   }
 
-  const writeRows = (table: TableSpec, batch: RowBatch, mode: 'upsert' | 'insert'): void => {
+  /** What a write stamps into stamp columns: the clock reading and state version of its ChangeSet. */
+  interface StampContext {
+    readonly now: number
+    readonly version: number
+  }
+  const stampColumnsOf = new WeakMap<TableSpec, readonly ColumnSpec[]>()
+  const stampsOf = (table: TableSpec): readonly ColumnSpec[] => {
+    let found = stampColumnsOf.get(table)
+    if (found === undefined) stampColumnsOf.set(table, (found = table.columns.filter((c) => c.stamp !== undefined)))
+    return found
+  }
+  /** Per stamp column, where the boolean its `since` follows is in a row of `columns` (-1: not there). */
+  const sinceIndexes = (stamps: readonly ColumnSpec[], columns: readonly string[]): number[] =>
+    stamps.map((c) => (typeof c.stamp === 'object' ? columns.indexOf(c.stamp.since) : -1))
+  const stampValue = (column: ColumnSpec, sinceIndex: number, row: readonly SqlValue[], ctx: StampContext): SqlValue =>
+    column.stamp === 'stateVersion'
+      ? ctx.version
+      : typeof column.stamp === 'object'
+        ? sinceIndex >= 0 && row[sinceIndex] === 1
+          ? ctx.now
+          : null
+        : ctx.now
+
+  const writeRows = (
+    table: TableSpec,
+    batch: RowBatch,
+    mode: 'upsert' | 'insert',
+    ctx: StampContext,
+  ): void => {
     const columns = batch.columns
     const s = shapeFor(columns, `${mode} ${table.name}`, () => {
-      const head = `INSERT INTO ${quote(table.name)} (${columns.map(quote).join(', ')}) VALUES `
+      const stamps = stampsOf(table)
+      const since = sinceIndexes(stamps, columns)
+      const all = [...columns, ...stamps.map((c) => c.name)]
+      const head = `INSERT INTO ${quote(table.name)} (${all.map(quote).join(', ')}) VALUES `
       let tailSql = ''
       if (mode === 'upsert' && table.primaryKey.length > 0) {
+        const t = quote(table.name)
         const updates = columns
           .filter((c) => !table.primaryKey.includes(c))
           .map((c) => `${quote(c)} = excluded.${quote(c)}`)
+        stamps.forEach((c, i) => {
+          const name = quote(c.name)
+          if (c.stamp === 'updated' || c.stamp === 'stateVersion') updates.push(`${name} = excluded.${name}`)
+          else if (typeof c.stamp === 'object' && since[i] !== -1) {
+            // Stays when the boolean was already 1; NULL once it is not.
+            const flag = quote(c.stamp.since)
+            updates.push(
+              `${name} = CASE WHEN excluded.${flag} IS NOT 1 THEN NULL WHEN ${t}.${flag} = 1 THEN ${t}.${name} ELSE excluded.${name} END`,
+            )
+          }
+        })
         tailSql = ` ON CONFLICT (${table.primaryKey.map(quote).join(', ')}) ${updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING'}`
       }
-      return shape(columns.length, (count) => head + tuples(count, columns.length) + tailSql)
-    })
-    chunked(batch.rows, s)
+      return { ...shape(all.length, (count) => head + tuples(count, all.length) + tailSql), stamps, since }
+    }) as Shape & { stamps: readonly ColumnSpec[]; since: readonly number[] }
+    const { stamps, since } = s
+    if (stamps.length === 0) {
+      chunked(batch.rows, s)
+      return
+    }
+    chunked(
+      batch.rows.map((row) => [...row, ...stamps.map((c, i) => stampValue(c, since[i] as number, row, ctx))]),
+      s,
+    )
   }
 
   /**
    * Rows stored before: an UPDATE by key, which costs less than an upsert. A row found missing (the
    * driver reports 0 changes, or cannot say) is written with the upsert instead.
    */
-  const updateRows = (table: TableSpec, batch: RowBatch): void => {
+  const updateRows = (table: TableSpec, batch: RowBatch, ctx: StampContext): void => {
     const columns = batch.columns
     // One UPDATE by key per row. (UPDATE … FROM (VALUES …) for many rows measured slower than this on
     // tables with foreign keys, and needs SQLite 3.33.)
@@ -559,17 +633,37 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
       const keyIndexes = table.primaryKey.map((k) => columns.indexOf(k))
       const setIndexes = columns.map((_, i) => i).filter((i) => !keyIndexes.includes(i))
       const usable = table.primaryKey.length > 0 && !keyIndexes.includes(-1) && setIndexes.length > 0
-      const set = setIndexes.map((i) => `${quote(columns[i] as string)} = ?`).join(', ')
+      const sets = setIndexes.map((i) => `${quote(columns[i] as string)} = ?`)
+      const stamps = stampsOf(table)
+      const since = sinceIndexes(stamps, columns)
+      /** Per bound stamp parameter: the stamp column and, for a `since` flag parameter, the flag's index. */
+      const stampParams: { column: ColumnSpec; flag: number }[] = []
+      stamps.forEach((c, i) => {
+        const name = quote(c.name)
+        if (c.stamp === 'updated' || c.stamp === 'stateVersion') {
+          sets.push(`${name} = ?`)
+          stampParams.push({ column: c, flag: -1 })
+        } else if (typeof c.stamp === 'object' && since[i] !== -1) {
+          const flag = quote(c.stamp.since)
+          sets.push(`${name} = CASE WHEN ? IS NOT 1 THEN NULL WHEN ${flag} = 1 THEN ${name} ELSE ? END`)
+          stampParams.push({ column: c, flag: since[i] as number }, { column: c, flag: -2 })
+        }
+      })
       const where = table.primaryKey.map((k) => `${quote(k)} = ?`).join(' AND ')
       return {
-        ...shape(columns.length, () => `UPDATE ${quote(table.name)} SET ${set} WHERE ${where}`),
+        ...shape(columns.length, () => `UPDATE ${quote(table.name)} SET ${sets.join(', ')} WHERE ${where}`),
         keyIndexes: usable ? keyIndexes : undefined,
         setIndexes,
+        stampParams,
       }
-    }) as Shape & { keyIndexes: number[] | undefined; setIndexes: number[] }
-    const { keyIndexes, setIndexes } = s
+    }) as Shape & {
+      keyIndexes: number[] | undefined
+      setIndexes: number[]
+      stampParams: readonly { column: ColumnSpec; flag: number }[]
+    }
+    const { keyIndexes, setIndexes, stampParams } = s
     if (keyIndexes === undefined) {
-      writeRows(table, batch, 'upsert')
+      writeRows(table, batch, 'upsert', ctx)
       return
     }
     const stmt = statement(textOf(s, 1))
@@ -577,12 +671,16 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
     for (const row of batch.rows) {
       const params: SqlValue[] = []
       for (const i of setIndexes) params.push(row[i] as SqlValue)
+      for (const { column, flag } of stampParams) {
+        if (flag >= 0) params.push(row[flag] as SqlValue)
+        else params.push(flag === -2 ? ctx.now : stampValue(column, -1, row, ctx))
+      }
       for (const i of keyIndexes) params.push(row[i] as SqlValue)
       changed += Number(stmt.run(params) ?? 0)
     }
     // A row that is not there (deleted behind this store's back) is inserted: the upsert rewrites the
     // rows just updated with the same values and adds the missing ones.
-    if (changed !== batch.rows.length) writeRows(table, batch, 'upsert')
+    if (changed !== batch.rows.length) writeRows(table, batch, 'upsert', ctx)
   }
 
   const deleteRows = (reg: RegisteredStore, table: TableSpec, keys: readonly (readonly SqlValue[])[]): void => {
@@ -652,6 +750,7 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
     ) {
       changes.sort((a, b) => (order.get(a.table.name) as number) - (order.get(b.table.name) as number))
     }
+    const ctx: StampContext = { now: clock(), version: changeSet.stateVersion }
     transaction(() => {
       if (changeSet.replace === true) clearRows(reg, changeSet.store)
       for (let i = changes.length - 1; i >= 0; i--) {
@@ -659,9 +758,9 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
         if (change.delete !== undefined && change.delete.length > 0) deleteRows(reg, table, change.delete)
       }
       for (const { table, change } of changes) {
-        for (const batch of change.upsert ?? []) writeRows(table, batch, 'upsert')
-        for (const batch of change.update ?? []) updateRows(table, batch)
-        for (const batch of change.insert ?? []) writeRows(table, batch, 'insert')
+        for (const batch of change.upsert ?? []) writeRows(table, batch, 'upsert', ctx)
+        for (const batch of change.update ?? []) updateRows(table, batch, ctx)
+        for (const batch of change.insert ?? []) writeRows(table, batch, 'insert', ctx)
       }
       const kv = changeSet.kv
       if (kv?.delete !== undefined && kv.delete.length > 0) {

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { createStore } from 'zustand/vanilla'
-import { collection, column, createSqlBackend, defineSchema, persistSQLite } from '@zustand-sqlite/core'
+import { collection, column, createSqlBackend, defineSchema, persistSQLite, table } from '@zustand-sqlite/core'
 import type { SqlDriver } from '@zustand-sqlite/core'
 
 /**
@@ -171,6 +171,78 @@ describe('createSqlBackend', () => {
     })
     backend.prepare('s', indexed.spec)
     expect(writes).toBe(2)
+  })
+
+  it('stamps times and the state version on upserts and updates, keeping `since` while the flag stays 1', () => {
+    let clock = 1000
+    const { driver } = limitedDriver(100)
+    const backend = createSqlBackend(driver, { now: () => clock })
+    const stamped = defineSchema({
+      state: {
+        flags: collection({
+          table: 'flags',
+          shape: 'record',
+          keyColumn: 'name',
+          value: column.boolean({ column: 'enabled', since: 'enabled_at' }),
+          timestamps: { created: 'born', updated: 'touched' },
+          versionColumn: 'v',
+        }),
+      },
+    })
+    backend.prepare('s', stamped.spec)
+    const write = (mode: 'upsert' | 'update', rows: [string, number][], stateVersion = 1): void =>
+      backend.apply({
+        store: 's',
+        schemaVersion: 1,
+        stateVersion,
+        tables: [{ table: 'flags', [mode]: [{ columns: ['name', 'enabled'], rows }] }],
+      })
+    const read = (): unknown => backend.query('SELECT name, enabled, enabled_at, born, touched, v FROM flags ORDER BY name')
+    write('upsert', [
+      ['a', 1],
+      ['b', 0],
+    ])
+    clock = 2000
+    // The conflict path of the upsert: `a` stays enabled, `b` becomes enabled.
+    write('upsert', [
+      ['a', 1],
+      ['b', 1],
+    ])
+    expect(read()).toEqual([
+      { name: 'a', enabled: 1, enabled_at: 1000, born: 1000, touched: 2000, v: 1 },
+      { name: 'b', enabled: 1, enabled_at: 2000, born: 1000, touched: 2000, v: 1 },
+    ])
+    clock = 3000
+    // The update path, and a missing row (`c`) written by the upsert fallback.
+    write(
+      'update',
+      [
+        ['a', 0],
+        ['b', 1],
+        ['c', 1],
+      ],
+      2,
+    )
+    expect(read()).toEqual([
+      { name: 'a', enabled: 0, enabled_at: null, born: 1000, touched: 3000, v: 2 },
+      { name: 'b', enabled: 1, enabled_at: 2000, born: 1000, touched: 3000, v: 2 },
+      { name: 'c', enabled: 1, enabled_at: 3000, born: 3000, touched: 3000, v: 2 },
+    ])
+    expect(backend.load('s')).toMatchObject({ tables: { flags: { columns: ['name', 'enabled'] } } })
+  })
+
+  it('refuses stamp options that cannot work', () => {
+    const bad = (options: Parameters<typeof column.text>[0]) => () =>
+      defineSchema({ state: { x: collection({ table: 'x', shape: 'record', value: column.text(options) }) } })
+    expect(bad({ since: 'at' })).toThrow(/not a boolean/)
+    expect(() =>
+      defineSchema({ tables: { t: table({ columns: { on: column.boolean({ since: 'at' }) } }) } }),
+    ).toThrow(/append-only/)
+    expect(() =>
+      defineSchema({
+        state: { x: collection({ table: 'x', key: 'id', columns: { id: column.text() }, timestamps: { created: 'id' } }) },
+      }),
+    ).toThrow(/two columns/)
   })
 
   it('refuses a ChangeSet naming an unknown table or column, writing nothing', () => {

@@ -8,7 +8,7 @@ import type { ZustandSqliteErrorCode } from '../errors'
 import { readLazyColumn } from '../lazy'
 import { persistSQLite } from '../persistSQLite'
 import type { CommitInfo, PersistSQLiteApi, PersistSQLiteOptions } from '../persistSQLite'
-import { collection, column, defineSchema } from '../schema'
+import { collection, column, defineSchema, singleton } from '../schema'
 import type { StoreSchema } from '../schema'
 import { shapesSchema, shapesState, typedItems, typesSchema } from './fixtures'
 import type { ShapesState, TypedItem } from './fixtures'
@@ -498,6 +498,81 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
         await new Promise((resolve) => setTimeout(resolve, 0))
         expectCode(c.errors[0], 'SCHEMA_MISMATCH')
         expect(await backend.query('SELECT id FROM notes ORDER BY id')).toEqual([{ id: 'n1' }, { id: 'n2' }])
+      }))
+
+    it('stamps creation and update times, the state version and when a flag became true, outside the state', () =>
+      run(async (backend) => {
+        type Flags = Record<string, { enabled: boolean; note?: string }>
+        const schema = defineSchema({
+          state: {
+            flags: collection({
+              table: 'stamped_flags',
+              shape: 'record',
+              keyColumn: 'flag',
+              columns: { enabled: column.boolean({ since: 'enabled_at' }), note: column.text({ optional: true }) },
+              timestamps: true,
+              versionColumn: 'version',
+            }),
+            prefs: singleton({ table: 'stamped_prefs', columns: { theme: column.text() }, timestamps: true }),
+          },
+        })
+        const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5))
+        const row = async (flag: string): Promise<Record<string, unknown>> =>
+          (await backend.query(`SELECT * FROM stamped_flags WHERE flag = ?`, [flag]))[0] ?? {}
+        const initial = { flags: {} as Flags, prefs: { theme: 'light' } }
+        const a = persistedStore(backend, initial, { name: 'stamped', schema, version: 3 })
+        await hydrated(a)
+        const t0 = Date.now()
+        a.setState({ flags: { on: { enabled: true }, off: { enabled: false } }, prefs: { theme: 'dark' } })
+        await a.persist.flush()
+        const t1 = Date.now()
+        const on1 = await row('on')
+        expect(on1['enabled_at']).toBeGreaterThanOrEqual(t0)
+        expect(on1['enabled_at']).toBeLessThanOrEqual(t1)
+        expect(on1['created_at']).toBe(on1['updated_at'])
+        expect(on1['version']).toBe(3)
+        expect((await row('off'))['enabled_at']).toBeNull()
+        const [prefs1] = await backend.query(`SELECT created_at, updated_at FROM stamped_prefs`)
+        expect(prefs1?.['created_at']).toBeGreaterThanOrEqual(t0)
+
+        await pause()
+        const t2 = Date.now()
+        a.setState((s) => ({
+          flags: { ...s.flags, on: { enabled: true, note: 'still on' }, off: { enabled: true } },
+          prefs: { theme: 'light' },
+        }))
+        await a.persist.flush()
+        const on2 = await row('on')
+        expect(on2['enabled_at']).toBe(on1['enabled_at'])
+        expect(on2['created_at']).toBe(on1['created_at'])
+        expect(on2['updated_at']).toBeGreaterThanOrEqual(t2)
+        expect((await row('off'))['enabled_at']).toBeGreaterThanOrEqual(t2)
+        const [prefs2] = await backend.query(`SELECT created_at, updated_at FROM stamped_prefs`)
+        expect(prefs2?.['created_at']).toBe(prefs1?.['created_at'])
+        expect(prefs2?.['updated_at']).toBeGreaterThanOrEqual(t2)
+
+        a.setState((s) => ({ flags: { ...s.flags, on: { enabled: false, note: 'still on' } } }))
+        await a.persist.flush()
+        expect((await row('on'))['enabled_at']).toBeNull()
+
+        const again = await reopened(backend)
+        try {
+          const b = persistedStore(again, initial, { name: 'stamped', schema, version: 3 })
+          await hydrated(b)
+          expect(b.getState()).toEqual({
+            flags: { on: { enabled: false, note: 'still on' }, off: { enabled: true } },
+            prefs: { theme: 'light' },
+          })
+          const refused: ChangeSet = {
+            store: 'stamped',
+            schemaVersion: 1,
+            stateVersion: 3,
+            tables: [{ table: 'stamped_prefs', upsert: [{ columns: ['id', 'theme', 'updated_at'], rows: [[1, 'x', 0]] }] }],
+          }
+          expectCode(await rejection(() => again.apply(refused)), 'INVALID_CHANGESET')
+        } finally {
+          await again.close()
+        }
       }))
 
     it('refuses a table that belongs to another store', () =>

@@ -481,10 +481,8 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo): Differ {
         )
     }
     let all = singletonColumns.get(node)
-    if (all === undefined) singletonColumns.set(
-        node,
-        (all = node.table.columns.filter((c) => c.stamp === undefined).map((c) => c.name)),
-      )
+    if (all === undefined)
+      singletonColumns.set(node, (all = node.table.columns.filter((c) => c.stamp === undefined).map((c) => c.name)))
     if (stored) builder.update(node.table, without(all, omitted), row)
     else builder.upsert(node.table, without(all, omitted), row)
   }

@@ -21,6 +21,10 @@ export type ZustandSqliteErrorCode =
   | 'INVALID_SCHEMA'
   /** An option passed to a factory or to `persistSQLite` is invalid. */
   | 'INVALID_OPTIONS'
+  /** A value does not fit a store's state (a wrong type or an unknown field in an update). The message names the path; nothing was written. */
+  | 'INVALID_VALUE'
+  /** Data from a legacy store (a localStorage or IndexedDB envelope) cannot be read: not JSON, no `state` object, no `version`. */
+  | 'INVALID_LEGACY_DATA'
   /** A ChangeSet is not valid for the schema it names (unknown table or column, wrong version). Nothing was written. */
   | 'INVALID_CHANGESET'
   /** Two stores claim the same table, or a table of that name already exists and is not ours. Nothing was written. */

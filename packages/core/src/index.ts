@@ -18,6 +18,8 @@ export type {
   SingletonOptions,
   SqlType,
   StoreSchema,
+  ColumnStamp,
+  TimestampsOption,
   TableDef,
   TableOptions,
   TableSpec,
@@ -32,3 +34,9 @@ export type { ZustandSqliteErrorCode, ZustandSqliteErrorOptions } from './errors
 export { orderKeyBetween, orderKeysBetween } from './orderKey'
 export { readLazyColumn } from './lazy'
 export type { ReadLazyColumnOptions } from './lazy'
+export { readStoredState, writeStoredState } from './storedState'
+export type { StoredState, StoredStateOptions, WriteStoredStateOptions } from './storedState'
+export { readPersistEnvelope } from './persistEnvelope'
+export type { PersistEnvelope } from './persistEnvelope'
+export { rules, validatePatch } from './validation'
+export type { Rule, Rules, ValidatePatchOptions } from './validation'

@@ -577,12 +577,7 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
           : null
         : ctx.now
 
-  const writeRows = (
-    table: TableSpec,
-    batch: RowBatch,
-    mode: 'upsert' | 'insert',
-    ctx: StampContext,
-  ): void => {
+  const writeRows = (table: TableSpec, batch: RowBatch, mode: 'upsert' | 'insert', ctx: StampContext): void => {
     const columns = batch.columns
     const s = shapeFor(columns, `${mode} ${table.name}`, () => {
       const stamps = stampsOf(table)

@@ -190,7 +190,7 @@ describe('createSqlBackend', () => {
       },
     })
     backend.prepare('s', stamped.spec)
-    const write = (mode: 'upsert' | 'update', rows: [string, number][], stateVersion = 1): void =>
+    const write = (mode: 'upsert' | 'update', rows: [string, number][], stateVersion = 1): unknown =>
       backend.apply({
         store: 's',
         schemaVersion: 1,

@@ -567,7 +567,9 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
             store: 'stamped',
             schemaVersion: 1,
             stateVersion: 3,
-            tables: [{ table: 'stamped_prefs', upsert: [{ columns: ['id', 'theme', 'updated_at'], rows: [[1, 'x', 0]] }] }],
+            tables: [
+              { table: 'stamped_prefs', upsert: [{ columns: ['id', 'theme', 'updated_at'], rows: [[1, 'x', 0]] }] },
+            ],
           }
           expectCode(await rejection(() => again.apply(refused)), 'INVALID_CHANGESET')
         } finally {

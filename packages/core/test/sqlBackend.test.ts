@@ -197,7 +197,8 @@ describe('createSqlBackend', () => {
         stateVersion,
         tables: [{ table: 'flags', [mode]: [{ columns: ['name', 'enabled'], rows }] }],
       })
-    const read = (): unknown => backend.query('SELECT name, enabled, enabled_at, born, touched, v FROM flags ORDER BY name')
+    const read = (): unknown =>
+      backend.query('SELECT name, enabled, enabled_at, born, touched, v FROM flags ORDER BY name')
     write('upsert', [
       ['a', 1],
       ['b', 0],
@@ -235,12 +236,14 @@ describe('createSqlBackend', () => {
     const bad = (options: Parameters<typeof column.text>[0]) => () =>
       defineSchema({ state: { x: collection({ table: 'x', shape: 'record', value: column.text(options) }) } })
     expect(bad({ since: 'at' })).toThrow(/not a boolean/)
-    expect(() =>
-      defineSchema({ tables: { t: table({ columns: { on: column.boolean({ since: 'at' }) } }) } }),
-    ).toThrow(/append-only/)
+    expect(() => defineSchema({ tables: { t: table({ columns: { on: column.boolean({ since: 'at' }) } }) } })).toThrow(
+      /append-only/,
+    )
     expect(() =>
       defineSchema({
-        state: { x: collection({ table: 'x', key: 'id', columns: { id: column.text() }, timestamps: { created: 'id' } }) },
+        state: {
+          x: collection({ table: 'x', key: 'id', columns: { id: column.text() }, timestamps: { created: 'id' } }),
+        },
       }),
     ).toThrow(/two columns/)
   })

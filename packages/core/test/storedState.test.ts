@@ -10,7 +10,7 @@ import {
   validatePatch,
   writeStoredState,
 } from '@zustand-sqlite/core'
-import type { ChangeSet, ZustandSqliteErrorCode } from '@zustand-sqlite/core'
+import type { ChangeSet, StoredState, ZustandSqliteErrorCode } from '@zustand-sqlite/core'
 import { persistedStore } from '@zustand-sqlite/core/testing'
 import { asyncBackend, memoryBackend } from './helpers'
 
@@ -101,7 +101,7 @@ describe('readStoredState / writeStoredState', () => {
   it('checks values before writing anything', () => {
     const backend = memoryBackend()
     writeStoredState(backend, { name: 'bad', schema, version: 1 }, { items: [], theme: 'ok' })
-    const previous = readStoredState(backend, { name: 'bad', schema }) as { state: object; version: number }
+    const previous = readStoredState(backend, { name: 'bad', schema }) as StoredState
     expect(
       codeOf(() => writeStoredState(backend, { name: 'bad', schema, version: 1, previous }, { items: [], theme: 42 })),
     ).toBe('UNSTORABLE_VALUE')

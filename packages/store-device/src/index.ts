@@ -1,0 +1,16 @@
+export {
+  DEVICE_STATE_VERSION,
+  DEVICE_STORE_NAME,
+  deviceDefaults,
+  deviceLegacyPersistOptions,
+  deviceStateCreator,
+  generateLocalDeviceId,
+  migrateDeviceState,
+} from './state'
+export type { DeviceActions, DeviceState, DeviceStore } from './state'
+export { deviceSchema } from './schema'
+export { createDeviceStore } from './store'
+export type { DeviceStoreApi, DeviceStoreOptions } from './store'
+export { importLegacyDevice } from './legacy'
+export { deviceRules, getDevice, resetDevice, updateDevice } from './queries'
+export type { DeviceQueryOptions, DeviceRecord } from './queries'

@@ -1,0 +1,29 @@
+import 'fake-indexeddb/auto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import initSqlJs from 'sql.js'
+import type { Backend } from '@zustand-sqlite/core'
+import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
+import { createSqlJsBackend } from '@zustand-sqlite/backend-sqljs'
+
+/** A way to open a database file on one engine, twice (as two runs of an app would). */
+export interface EngineHarness {
+  readonly name: string
+  /** Opens (creating it on first use) the database file `file`. */
+  open(file: string): Backend | Promise<Backend>
+}
+
+const sqlJs = initSqlJs()
+
+/** The engines every store package is tested on: better-sqlite3 (synchronous) and sql.js (a file image). */
+export const engines: readonly EngineHarness[] = [
+  { name: 'better-sqlite3', open: (file) => createBetterSqlite3Backend({ filename: file }) },
+  { name: 'sql.js', open: (file) => createSqlJsBackend({ sqlJs, storage: { file } }) },
+]
+
+/** A fresh directory for one test's database files; `remove()` deletes it. */
+export function tempDatabase(): { file: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'zs-store-'))
+  return { file: join(dir, 'app.db'), remove: () => rmSync(dir, { recursive: true, force: true }) }
+}

@@ -1,4 +1,5 @@
 import 'fake-indexeddb/auto'
+import { afterEach } from 'vitest'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -26,4 +27,33 @@ export const engines: readonly EngineHarness[] = [
 export function tempDatabase(): { file: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'zs-store-'))
   return { file: join(dir, 'app.db'), remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/**
+ * One database file per test on `engine`: `open()` opens it (again after `closeAll()`, as a restarted
+ * app would); everything is closed and removed after each test.
+ */
+export function databaseOn(engine: EngineHarness): {
+  open: () => Promise<Backend>
+  closeAll: () => Promise<void>
+} {
+  let db: ReturnType<typeof tempDatabase> | undefined
+  const opened: Backend[] = []
+  const closeAll = async (): Promise<void> => {
+    for (const backend of opened.splice(0)) await backend.close()
+  }
+  afterEach(async () => {
+    await closeAll()
+    db?.remove()
+    db = undefined
+  })
+  return {
+    open: async () => {
+      db ??= tempDatabase()
+      const backend = await engine.open(db.file)
+      opened.push(backend)
+      return backend
+    },
+    closeAll,
+  }
 }

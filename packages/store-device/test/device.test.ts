@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createStore } from 'zustand/vanilla'
 import { createJSONStorage, persist } from 'zustand/middleware'
 import { hydrated } from '@zustand-sqlite/core/testing'
-import type { Backend } from '@zustand-sqlite/core'
 import {
   createDeviceStore,
   deviceLegacyPersistOptions,
@@ -15,7 +14,7 @@ import {
   updateDevice,
 } from '@zustand-sqlite/store-device'
 import type { DeviceStore } from '@zustand-sqlite/store-device'
-import { engines, tempDatabase } from '../../../test-utils/backends'
+import { databaseOn, engines } from '../../../test-utils/backends'
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')
 
@@ -83,23 +82,9 @@ describe('importLegacyDevice', () => {
 })
 
 describe.each(engines)('device store on $name', (engine) => {
-  let db: ReturnType<typeof tempDatabase>
-  const opened: Backend[] = []
-  const open = async (): Promise<Backend> => {
-    const backend = await engine.open(db.file)
-    opened.push(backend)
-    return backend
-  }
-  const closeAll = async (): Promise<void> => {
-    for (const b of opened.splice(0)) await b.close()
-  }
-  afterEach(async () => {
-    await closeAll()
-    db?.remove()
-  })
+  const { open, closeAll } = databaseOn(engine)
 
   it('generates the id once, stores it, and finds it again after a restart', async () => {
-    db = tempDatabase()
     const first = createDeviceStore({ backend: await open() })
     await hydrated(first)
     const id = first.getState().localDeviceId
@@ -115,7 +100,6 @@ describe.each(engines)('device store on $name', (engine) => {
   })
 
   it('stores an imported legacy record with its unknown keys', async () => {
-    db = tempDatabase()
     const first = createDeviceStore({ backend: await open(), generateId: false })
     await hydrated(first)
     const imported = importLegacyDevice(fixture('app-device.v1-stale.json'))
@@ -136,7 +120,6 @@ describe.each(engines)('device store on $name', (engine) => {
   })
 
   it('does not make an id over a record it could not load, and leaves the record as it was', async () => {
-    db = tempDatabase()
     const backend = await open()
     await updateDevice(backend, { localDeviceId: 'keep-me-01' })
     // A newer app wrote version 2 of the state.
@@ -158,7 +141,6 @@ describe.each(engines)('device store on $name', (engine) => {
   })
 
   it('gets, updates and resets the record through the query functions', async () => {
-    db = tempDatabase()
     const backend = await open()
     expect(await getDevice(backend)).toEqual({ device: { localDeviceId: '' }, createdAt: null, updatedAt: null })
 
@@ -179,7 +161,6 @@ describe.each(engines)('device store on $name', (engine) => {
   })
 
   it('refuses a bad update with INVALID_VALUE and writes nothing', async () => {
-    db = tempDatabase()
     const backend = await open()
     const stored = await updateDevice(backend, { localDeviceId: 'abcdef1234' })
     for (const patch of [{ localDeviceId: 42 }, { localDeviceId: '' }, { other: 'x' }, 'abc', null]) {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
+import { openAppSettings } from './appSettings'
 import { createChatStore } from './chatStore'
 
 // `npm start` at the repository root runs this from examples/basic; keep the file at the root's .data/.
@@ -9,6 +10,18 @@ const file = process.env['EXAMPLE_DB'] ?? join(root, '.data', 'example.db')
 mkdirSync(resolve(file, '..'), { recursive: true })
 
 const backend = createBetterSqlite3Backend({ filename: file })
+console.log(`SQLite file: ${relative(process.cwd(), file) || file}`)
+
+console.log('\nSettings stores (device, UI preferences, UX labs):')
+const settingsCommits: string[] = []
+await openAppSettings(
+  backend,
+  (line) => console.log(`  ${line}`),
+  (info) => settingsCommits.push(`${info.rows} row(s): ${JSON.stringify(info.tables)}`),
+)
+console.log(`  Settings commits of this run: ${settingsCommits.join('; ')}`)
+
+console.log('\nChat store:')
 const commits: string[] = []
 const store = createChatStore(backend, (info) =>
   commits.push(`${info.rows} row(s) in ${info.durationMs.toFixed(2)} ms: ${JSON.stringify(info.tables)}`),
@@ -16,7 +29,6 @@ const store = createChatStore(backend, (info) =>
 
 // better-sqlite3 is synchronous: the stored state is already here, no loading step.
 const before = store.getState()
-console.log(`SQLite file: ${relative(process.cwd(), file) || file}`)
 if (before.runs === 0) {
   console.log('First run: nothing stored yet. Run `npm start` again to see this state come back.')
 } else {

@@ -57,3 +57,22 @@ export function databaseOn(engine: EngineHarness): {
     closeAll,
   }
 }
+
+/**
+ * A synchronous Web Storage over a Map, for Zustand's `createJSONStorage`: what a browser's localStorage
+ * holds for the legacy path. `entries` are its initial keys and values.
+ */
+export function memoryLocalStorage(entries: Record<string, string> = {}): {
+  map: Map<string, string>
+  storage: { getItem(k: string): string | null; setItem(k: string, v: string): void; removeItem(k: string): void }
+} {
+  const map = new Map(Object.entries(entries))
+  return {
+    map,
+    storage: {
+      getItem: (k) => map.get(k) ?? null,
+      setItem: (k, v) => void map.set(k, v),
+      removeItem: (k) => void map.delete(k),
+    },
+  }
+}

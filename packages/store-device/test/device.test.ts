@@ -14,7 +14,7 @@ import {
   updateDevice,
 } from '@zustand-sqlite/store-device'
 import type { DeviceStore } from '@zustand-sqlite/store-device'
-import { databaseOn, engines } from '../../../test-utils/backends'
+import { databaseOn, engines, memoryLocalStorage } from '../../../test-utils/backends'
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')
 
@@ -62,15 +62,11 @@ describe('importLegacyDevice', () => {
   })
 
   it('is the migration of the legacy path too: Zustand persist reads a version 0 blob', () => {
-    const storage = new Map<string, string>([['app-device', fixture('app-device.v0.json')]])
+    const { map: storage, storage: localStorage } = memoryLocalStorage({ 'app-device': fixture('app-device.v0.json') })
     const useDevice = createStore<DeviceStore>()(
       persist(deviceStateCreator, {
         ...deviceLegacyPersistOptions,
-        storage: createJSONStorage(() => ({
-          getItem: (k) => storage.get(k) ?? null,
-          setItem: (k, v) => void storage.set(k, v),
-          removeItem: (k) => void storage.delete(k),
-        })),
+        storage: createJSONStorage(() => localStorage),
       }),
     )
     expect(useDevice.getState().getLocalDeviceId()).toBe('Xy3_-Q1a2b')

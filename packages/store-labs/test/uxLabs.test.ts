@@ -17,7 +17,7 @@ import {
   uxLabsStateCreator,
 } from '@zustand-sqlite/store-labs'
 import type { UXLabsStore } from '@zustand-sqlite/store-labs'
-import { databaseOn, engines } from '../../../test-utils/backends'
+import { databaseOn, engines, memoryLocalStorage } from '../../../test-utils/backends'
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')
 
@@ -96,15 +96,13 @@ describe('importLegacyUXLabs', () => {
   })
 
   it('is the migration of the legacy path too: Zustand persist reads a flat version 1 blob', () => {
-    const storage = new Map<string, string>([['app-ux-labs', fixture('app-ux-labs.v1-head.json')]])
+    const { map: storage, storage: localStorage } = memoryLocalStorage({
+      'app-ux-labs': fixture('app-ux-labs.v1-head.json'),
+    })
     const store = createStore<UXLabsStore>()(
       persist(uxLabsStateCreator, {
         ...uxLabsLegacyPersistOptions,
-        storage: createJSONStorage(() => ({
-          getItem: (k) => storage.get(k) ?? null,
-          setItem: (k, v) => void storage.set(k, v),
-          removeItem: (k) => void storage.delete(k),
-        })),
+        storage: createJSONStorage(() => localStorage),
       }),
     )
     expect(store.getState().getLabsAutoHideComposer()).toBe(true)

@@ -16,7 +16,7 @@ import {
   updateUIPreferences,
 } from '@zustand-sqlite/store-ui'
 import type { PersistedUIPreferences, UIPreferencesStore } from '@zustand-sqlite/store-ui'
-import { databaseOn, engines } from '../../../test-utils/backends'
+import { databaseOn, engines, memoryLocalStorage } from '../../../test-utils/backends'
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')
 const defaults = (): PersistedUIPreferences => partializeUIPreferences(uiPreferencesDefaults())
@@ -111,15 +111,11 @@ describe('importLegacyUIPreferences', () => {
   })
 
   it('is the migration of the legacy path too: Zustand persist reads a version 0 blob', () => {
-    const storage = new Map<string, string>([['app-ui', fixture('app-ui.v0.json')]])
+    const { map: storage, storage: localStorage } = memoryLocalStorage({ 'app-ui': fixture('app-ui.v0.json') })
     const store = createStore<UIPreferencesStore>()(
       persist(createUIPreferencesState(), {
         ...uiPreferencesLegacyPersistOptions,
-        storage: createJSONStorage(() => ({
-          getItem: (k) => storage.get(k) ?? null,
-          setItem: (k, v) => void storage.set(k, v),
-          removeItem: (k) => void storage.delete(k),
-        })),
+        storage: createJSONStorage(() => localStorage),
       }),
     )
     expect(store.getState()).toMatchObject({ enterIsNewline: true, centerMode: 'full', zenMode: 'clean' })

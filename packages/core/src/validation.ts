@@ -90,6 +90,12 @@ export const rules = {
       return checked
     },
 
+  /** An array whose every item passes `rule`. */
+  array:
+    <T>(rule: Rule<T>): Rule<T[]> =>
+    (value, path) =>
+      Array.isArray(value) ? value.map((item, i) => rule(item, `${path}.${i}`)) : invalidValue(path, 'an array', value),
+
   /** Any value JSON holds faithfully (no cycles, BigInts, class instances or non-finite numbers). */
   json: (): Rule<unknown> => (value, path) => {
     try {

@@ -144,10 +144,19 @@ describe('validatePatch', () => {
     name: rules.string({ maxLength: 3 }),
     counts: rules.record(rules.integer()),
     config: rules.json(),
+    tags: rules.array(rules.string()),
   }
 
   it('returns a patch whose fields fit', () => {
-    const patch = { mode: 'b', size: 10, on: false, name: 'abc', counts: { x: 1 }, config: { deep: [1, null] } }
+    const patch = {
+      mode: 'b',
+      size: 10,
+      on: false,
+      name: 'abc',
+      counts: { x: 1 },
+      config: { deep: [1, null] },
+      tags: ['a'],
+    }
     expect(validatePatch(patch, fieldRules)).toEqual(patch)
   })
 
@@ -161,6 +170,8 @@ describe('validatePatch', () => {
       [{ counts: { x: 'one' } }, 'ui.counts.x'],
       [{ config: { n: 1n } }, 'ui.config.n'],
       [{ typo: true }, 'ui.typo'],
+      [{ tags: 'a' }, 'ui.tags'],
+      [{ tags: ['a', 1] }, 'ui.tags.1'],
       [{ toString: 1 }, 'ui.toString'],
     ]
     for (const [patch, path] of cases) {

@@ -5,6 +5,7 @@ export {
   deviceLegacyPersistOptions,
   deviceStateCreator,
   generateLocalDeviceId,
+  MAX_ID_LENGTH,
   migrateDeviceState,
 } from './state'
 export type { DeviceActions, DeviceState, DeviceStore } from './state'

@@ -6,6 +6,7 @@ import {
   DEVICE_STORE_NAME,
   deviceDefaults,
   generateLocalDeviceId,
+  MAX_ID_LENGTH,
   migrateDeviceState,
 } from './state'
 import type { DeviceState } from './state'
@@ -27,7 +28,7 @@ export interface DeviceRecord {
 
 /** What `updateDevice` accepts: an id of 1 to 64 characters. */
 export const deviceRules: Rules<DeviceState> = {
-  localDeviceId: rules.string({ minLength: 1, maxLength: 64 }),
+  localDeviceId: rules.string({ minLength: 1, maxLength: MAX_ID_LENGTH }),
 }
 
 interface Current {
@@ -63,7 +64,8 @@ async function write(backend: Backend, name: string, before: Current, device: De
 
 /**
  * The stored device record (for `GET /api/device`): the state with defaults for what is missing, and
- * the row's times. Reads only; an id is not generated here.
+ * the row's times. Changes no stored data (on a database without the table, it creates it, empty);
+ * an id is not generated here.
  *
  * @example
  * ```ts

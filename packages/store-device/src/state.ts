@@ -24,6 +24,9 @@ export const DEVICE_STORE_NAME = 'app-device'
 /** The state version: big-AGI's `app-device` is at 1 and was never migrated. */
 export const DEVICE_STATE_VERSION = 1
 
+/** The longest device id accepted from an update or an import. */
+export const MAX_ID_LENGTH = 64
+
 /** The state of a device that has no id yet. */
 export function deviceDefaults(): DeviceState {
   return { localDeviceId: '' }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createStore } from 'zustand/vanilla'
 import { createJSONStorage, persist } from 'zustand/middleware'
 import { hydrated } from '@zustand-sqlite/core/testing'
+import type { Backend } from '@zustand-sqlite/core'
 import {
   createDeviceStore,
   deviceLegacyPersistOptions,
@@ -45,8 +46,9 @@ describe('importLegacyDevice', () => {
   it('imports every historic version, keeping unknown keys', () => {
     expect(importLegacyDevice(fixture('app-device.v0.json'))).toEqual({ localDeviceId: 'Xy3_-Q1a2b' })
     expect(importLegacyDevice(fixture('app-device.v1.json'))).toEqual({ localDeviceId: 'a7f3g9h812' })
+    // The server-rendering placeholder is no id: it comes back empty, for the store to generate one.
     expect(importLegacyDevice(JSON.parse(fixture('app-device.v1-stale.json')))).toEqual({
-      localDeviceId: 'ssr-dummy-device-id',
+      localDeviceId: '',
       deviceName: 'Old laptop',
       syncEnabled: true,
     })
@@ -57,6 +59,8 @@ describe('importLegacyDevice', () => {
   it('refuses a version with no migration path and data that is not an envelope', async () => {
     expect(await codeOf(() => importLegacyDevice(fixture('app-device.v2-unknown.json')))).toBe('MIGRATION_FAILED')
     expect(await codeOf(() => importLegacyDevice(fixture('app-device.v1-bad-id.json')))).toBe('INVALID_LEGACY_DATA')
+    const tooLong = { state: { localDeviceId: 'x'.repeat(65) }, version: 1 }
+    expect(await codeOf(() => importLegacyDevice(tooLong))).toBe('INVALID_LEGACY_DATA')
     expect(await codeOf(() => importLegacyDevice('{"state":'))).toBe('INVALID_LEGACY_DATA')
     expect(await codeOf(() => importLegacyDevice({ localDeviceId: 'no-envelope' }))).toBe('INVALID_LEGACY_DATA')
   })
@@ -95,24 +99,36 @@ describe.each(engines)('device store on $name', (engine) => {
     expect(second.getState().getLocalDeviceId()).toBe(id)
   })
 
-  it('stores an imported legacy record with its unknown keys', async () => {
-    const first = createDeviceStore({ backend: await open(), generateId: false })
+  it('stores an imported legacy record with its unknown keys, and an id where it had none', async () => {
+    const first = createDeviceStore({ backend: await open() })
     await hydrated(first)
     const imported = importLegacyDevice(fixture('app-device.v1-stale.json'))
     if (imported === null) throw new Error('expected a record')
     first.setState(imported)
+    const id = first.getState().localDeviceId
+    expect(id).toMatch(ID_FORMAT)
     await first.persist.flush()
     await closeAll()
 
     const backend = await open()
     const second = createDeviceStore({ backend })
     await hydrated(second)
-    expect(second.getState()).toMatchObject({ localDeviceId: 'ssr-dummy-device-id', deviceName: 'Old laptop' })
+    expect(second.getState()).toMatchObject({ localDeviceId: id, deviceName: 'Old laptop', syncEnabled: true })
     const [row] = await backend.query('SELECT local_device_id, extra FROM device')
     expect(row).toEqual({
-      local_device_id: 'ssr-dummy-device-id',
+      local_device_id: id,
       extra: JSON.stringify({ deviceName: 'Old laptop', syncEnabled: true }),
     })
+  })
+
+  it('leaves the id empty until it is asked for, with generateId: false', async () => {
+    const store = createDeviceStore({ backend: await open(), generateId: false })
+    await hydrated(store)
+    expect(store.getState().localDeviceId).toBe('')
+    const id = store.getState().getLocalDeviceId()
+    expect(id).toMatch(ID_FORMAT)
+    await store.persist.flush()
+    expect((await getDevice(store.persist.getBackend() as Backend)).device.localDeviceId).toBe(id)
   })
 
   it('does not make an id over a record it could not load, and leaves the record as it was', async () => {

@@ -1,4 +1,6 @@
 import { readPersistEnvelope, ZustandSqliteError } from '@zustand-sqlite/core'
+import { toPersistedUXLabs } from './schema'
+import type { PersistedUXLabs } from './schema'
 import { UX_LABS_FLAG_DEFAULTS, UX_LABS_STATE_VERSION, UX_LABS_STORE_NAME } from './state'
 import type { UXLabsState } from './state'
 
@@ -7,7 +9,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 function malformed(problem: string, path: string): never {
   throw new ZustandSqliteError('INVALID_LEGACY_DATA', `${UX_LABS_STORE_NAME}: ${problem}; nothing was imported`, {
-    path,
+    path: `${UX_LABS_STORE_NAME}.${path}`,
     store: UX_LABS_STORE_NAME,
   })
 }
@@ -31,7 +33,7 @@ export function migrateUXLabs(persisted: unknown, version: number): UXLabsState 
       { store: UX_LABS_STORE_NAME },
     )
   }
-  if (!isObject(persisted)) return malformed('the state is not an object', '(state)')
+  if (!isObject(persisted)) return malformed('the state is not an object', 'state')
   if (version === UX_LABS_STATE_VERSION) {
     const { enabledFlags, experiments = {} } = persisted
     if (!isObject(enabledFlags)) return malformed('enabledFlags is not an object', 'enabledFlags')
@@ -89,3 +91,14 @@ export const uxLabsLegacyPersistOptions = {
   }),
   migrate: migrateUXLabs,
 } as const
+
+/**
+ * `persistSQLite`'s `migrate` for this store: rows stored at state version 0 or 1 hold the app's flat
+ * flags as key/value rows (written there by hand or by an early import); they go through
+ * {@link migrateUXLabs}. A version newer than 2 throws MIGRATION_FAILED.
+ */
+export function migratePersistedUXLabs(persisted: unknown, version: number): PersistedUXLabs {
+  // The `flags` collection of the schema loads as {} beside the flat rows: it is not a flag.
+  const { flags: _emptyCollection, ...flat } = (persisted ?? {}) as Record<string, unknown>
+  return toPersistedUXLabs(migrateUXLabs(flat, version))
+}

@@ -1,6 +1,6 @@
-import { readStoredState, rules, validatePatch, writeStoredState } from '@zustand-sqlite/core'
+import { readStoredState, rules, validatePatch, writeStoredState, ZustandSqliteError } from '@zustand-sqlite/core'
 import type { Backend, Rules, StoredState } from '@zustand-sqlite/core'
-import { migrateUXLabs } from './legacy'
+import { migratePersistedUXLabs } from './legacy'
 import { fromPersistedUXLabs, toPersistedUXLabs, uxLabsSchema } from './schema'
 import type { PersistedUXLabs } from './schema'
 import { flagValue, UX_LABS_FLAG_DEFAULTS, UX_LABS_STATE_VERSION, UX_LABS_STORE_NAME, uxLabsDefaults } from './state'
@@ -30,19 +30,25 @@ export interface UXLabsRecord {
   readonly rows: readonly UXLabsFlagRecord[]
 }
 
-/** What `updateUXLabs` accepts: flags and experiment configurations to set, by name. */
+const NAME_RULE = rules.string({ minLength: 1, maxLength: 128 })
+
+/** What `updateUXLabs` accepts: flags and experiment configurations to set, and names to remove. */
 export interface UXLabsPatch {
   enabledFlags: Record<string, boolean>
   experiments: Record<string, unknown>
+  /** Names whose flag and configuration are removed (a known flag goes back to its default). Applied first. */
+  remove: string[]
 }
 
-/** The rules `updateUXLabs` checks a patch against: flags are booleans, configurations any JSON value. */
+/**
+ * The rules `updateUXLabs` checks a patch against: flags are booleans, configurations any JSON value,
+ * names 1 to 128 characters.
+ */
 export const uxLabsRules: Rules<UXLabsPatch> = {
   enabledFlags: rules.record(rules.boolean()),
   experiments: rules.record(rules.json()),
+  remove: rules.array(NAME_RULE),
 }
-
-const NAME_RULE = rules.string({ minLength: 1, maxLength: 128 })
 
 interface Current {
   readonly stored: StoredState | null
@@ -55,7 +61,7 @@ async function current(backend: Backend, name: string): Promise<Current> {
   const persisted =
     stored.version === UX_LABS_STATE_VERSION
       ? (stored.state as unknown as PersistedUXLabs)
-      : toPersistedUXLabs(migrateUXLabs(stored.state, stored.version))
+      : migratePersistedUXLabs(stored.state, stored.version)
   return { stored, labs: fromPersistedUXLabs(persisted) }
 }
 
@@ -74,16 +80,19 @@ async function record(backend: Backend, labs: UXLabsState, stored: boolean): Pro
 }
 
 async function write(backend: Backend, name: string, before: Current, labs: UXLabsState): Promise<UXLabsRecord> {
+  const persisted = toPersistedUXLabs(labs)
   await writeStoredState(
     backend,
     { name, schema: uxLabsSchema, version: UX_LABS_STATE_VERSION, previous: before.stored },
-    toPersistedUXLabs(labs),
+    persisted,
   )
-  return record(backend, labs, true)
+  // As the next read sees it: a known flag without a row is at its default.
+  return record(backend, fromPersistedUXLabs(persisted), true)
 }
 
 /**
- * The stored flags (for `GET /api/ux-labs`): the state and each row with its times. Reads only.
+ * The stored flags (for `GET /api/ux-labs`): the state and each row with its times. Changes no
+ * stored data (on a database without the table, it creates it, empty).
  *
  * @example
  * ```ts
@@ -98,24 +107,43 @@ export async function getUXLabs(backend: Backend, options: UXLabsQueryOptions = 
 /**
  * The value of one flag, read straight from the database: before any store exists, before React
  * renders, on a server. A flag that is not stored has its default (`false` for one this code does
- * not know). It neither creates tables nor writes.
+ * not know). It neither creates tables nor writes. Throws MIGRATION_FAILED when the store was written
+ * at a state version newer than this package knows, as the store would fail to hydrate.
  *
  * @example
  * ```ts
  * const useSQLite = await readUXLabsFlag(backend, SQLITE_MIGRATION_FLAG)
  * ```
  */
-export async function readUXLabsFlag(backend: Backend, flag: string): Promise<boolean> {
+export async function readUXLabsFlag(
+  backend: Backend,
+  flag: string,
+  options: UXLabsQueryOptions = {},
+): Promise<boolean> {
   NAME_RULE(flag, 'flag')
-  const tables = await backend.query(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name = 'ux_labs'`)
-  const rows = tables.length === 0 ? [] : await backend.query('SELECT enabled FROM ux_labs WHERE flag_name = ?', [flag])
-  const enabled = rows[0]?.['enabled']
+  const name = options.name ?? UX_LABS_STORE_NAME
+  const tables = await backend.query(
+    `SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('ux_labs', 'zs_stores')`,
+  )
+  if (tables.length < 2) return flagValue({ enabledFlags: {} }, flag)
+  const [store] = await backend.query('SELECT state_version FROM zs_stores WHERE store = ?', [name])
+  const version = store?.['state_version']
+  if (typeof version === 'number' && version > UX_LABS_STATE_VERSION) {
+    throw new ZustandSqliteError(
+      'MIGRATION_FAILED',
+      `${name} holds state version ${version}, newer than this package knows (${UX_LABS_STATE_VERSION})`,
+      { store: name },
+    )
+  }
+  const [row] = await backend.query('SELECT enabled FROM ux_labs WHERE flag_name = ?', [flag])
+  const enabled = row?.['enabled']
   return enabled === undefined || enabled === null ? flagValue({ enabledFlags: {} }, flag) : enabled === 1
 }
 
 /**
  * Sets flags and experiment configurations (for `PUT /api/ux-labs`), by name, in one transaction that
- * writes one row per name that changed. Other flags stay as they are. The patch is checked first: a
+ * writes one row per name that changed. Other flags stay as they are. Names in `remove` lose their
+ * flag and configuration first (their rows are deleted). The patch is checked first: a
  * flag that is not a boolean, a configuration JSON cannot hold, or another field throws INVALID_VALUE
  * and writes nothing.
  *
@@ -130,13 +158,20 @@ export async function updateUXLabs(
   options: UXLabsQueryOptions = {},
 ): Promise<UXLabsRecord> {
   const checked = validatePatch(patch, uxLabsRules, { what: 'ux-labs' })
-  for (const [field, values] of Object.entries(checked))
-    for (const flag of Object.keys(values)) NAME_RULE(flag, `ux-labs.${field}.${flag}`)
+  for (const field of ['enabledFlags', 'experiments'] as const)
+    for (const flag of Object.keys(checked[field] ?? {})) NAME_RULE(flag, `ux-labs.${field}.${flag}`)
   const name = options.name ?? UX_LABS_STORE_NAME
   const before = await current(backend, name)
+  const enabledFlags = { ...before.labs.enabledFlags }
+  const experiments = { ...before.labs.experiments }
+  for (const removed of checked.remove ?? []) {
+    delete enabledFlags[removed]
+    delete experiments[removed]
+  }
   return write(backend, name, before, {
-    enabledFlags: { ...before.labs.enabledFlags, ...checked.enabledFlags },
-    experiments: { ...before.labs.experiments, ...checked.experiments },
+    ...before.labs,
+    enabledFlags: { ...enabledFlags, ...checked.enabledFlags },
+    experiments: { ...experiments, ...checked.experiments },
   })
 }
 
@@ -153,6 +188,7 @@ export async function resetUXLabs(backend: Backend, options: UXLabsQueryOptions 
   const name = options.name ?? UX_LABS_STORE_NAME
   const before = await current(backend, name)
   return write(backend, name, before, {
+    ...before.labs,
     enabledFlags: { ...before.labs.enabledFlags, ...UX_LABS_FLAG_DEFAULTS },
     experiments: {},
   })

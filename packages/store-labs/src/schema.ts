@@ -10,9 +10,13 @@ export interface UXLabsFlagEntry {
   config?: unknown
 }
 
-/** What `persistSQLite` stores: one entry per name found in `enabledFlags` or `experiments`. */
+/**
+ * What `persistSQLite` stores: one entry per name found in `enabledFlags` or `experiments`, and any
+ * other top-level key of the state as it is (a key/value row), so unknown keys survive.
+ */
 export interface PersistedUXLabs {
   flags: Record<string, UXLabsFlagEntry>
+  [key: string]: unknown
 }
 
 /**
@@ -42,23 +46,29 @@ export const uxLabsSchema = defineSchema({
   },
 })
 
-/** The state as rows: `persistSQLite`'s `partialize` for this store. */
+/** The state as rows: `persistSQLite`'s `partialize` for this store. Actions are left out. */
 export function toPersistedUXLabs(state: UXLabsState): PersistedUXLabs {
+  const others: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(state)) {
+    if (key !== 'enabledFlags' && key !== 'experiments' && key !== 'flags' && typeof value !== 'function')
+      others[key] = value
+  }
   const flags: Record<string, UXLabsFlagEntry> = {}
   for (const [name, enabled] of Object.entries(state.enabledFlags)) flags[name] = { enabled }
   for (const [name, config] of Object.entries(state.experiments)) {
     if (config !== undefined) flags[name] = { ...flags[name], config }
   }
-  return { flags }
+  return { ...others, flags }
 }
 
 /** Rows back into the state, known flags that have no row taking their defaults. */
 export function fromPersistedUXLabs(persisted: PersistedUXLabs): UXLabsState {
+  const { flags, ...others } = persisted
   const enabledFlags: Record<string, boolean> = { ...UX_LABS_FLAG_DEFAULTS }
   const experiments: Record<string, unknown> = {}
-  for (const [name, entry] of Object.entries(persisted.flags)) {
+  for (const [name, entry] of Object.entries(flags)) {
     if (entry.enabled !== undefined) enabledFlags[name] = entry.enabled
     if (entry.config !== undefined) experiments[name] = entry.config
   }
-  return { enabledFlags, experiments }
+  return { ...others, enabledFlags, experiments }
 }

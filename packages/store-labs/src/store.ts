@@ -1,8 +1,8 @@
 import { createStore } from 'zustand/vanilla'
 import type { StoreApi } from 'zustand/vanilla'
-import { persistSQLite, ZustandSqliteError } from '@zustand-sqlite/core'
+import { persistSQLite } from '@zustand-sqlite/core'
 import type { BackendOption, PersistSQLiteApi, PersistSQLiteOptions } from '@zustand-sqlite/core'
-import { migrateUXLabs } from './legacy'
+import { migratePersistedUXLabs } from './legacy'
 import { fromPersistedUXLabs, toPersistedUXLabs, uxLabsSchema } from './schema'
 import type { PersistedUXLabs } from './schema'
 import { UX_LABS_STATE_VERSION, UX_LABS_STORE_NAME, uxLabsStateCreator } from './state'
@@ -21,21 +21,6 @@ export interface UXLabsStoreOptions extends Pick<
 
 /** The UX labs store: a Zustand store with `store.persist`. */
 export type UXLabsStoreApi = StoreApi<UXLabsStore> & { persist: PersistSQLiteApi<UXLabsStore, PersistedUXLabs> }
-
-/**
- * Rows stored at an older state version: versions 0 and 1 hold the app's flat flags (written there
- * by hand or by an import), brought to version 2 by the legacy chain.
- */
-function migratePersisted(persisted: unknown, version: number): PersistedUXLabs {
-  if (version > UX_LABS_STATE_VERSION) {
-    throw new ZustandSqliteError(
-      'MIGRATION_FAILED',
-      `${UX_LABS_STORE_NAME} state version ${version} is newer than this package knows (${UX_LABS_STATE_VERSION})`,
-      { store: UX_LABS_STORE_NAME },
-    )
-  }
-  return toPersistedUXLabs(migrateUXLabs(persisted, version))
-}
 
 /**
  * A UX labs store persisted with `persistSQLite`: one `ux_labs` row per flag, so toggling a flag
@@ -61,7 +46,7 @@ export function createUXLabsStore(options: UXLabsStoreOptions): UXLabsStoreApi {
       // Called with undefined when nothing is stored (as Zustand's persist does).
       merge: (persisted, current) =>
         persisted === undefined ? current : { ...current, ...fromPersistedUXLabs(persisted as PersistedUXLabs) },
-      migrate: migratePersisted,
+      migrate: migratePersistedUXLabs,
     }),
   )
 }

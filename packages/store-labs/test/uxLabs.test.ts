@@ -3,6 +3,7 @@ import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { createStore } from 'zustand/vanilla'
 import { createJSONStorage, persist } from 'zustand/middleware'
 import { hydrated } from '@zustand-sqlite/core/testing'
+import { writeStoredState } from '@zustand-sqlite/core'
 import type { CommitInfo } from '@zustand-sqlite/core'
 import {
   createUXLabsStore,
@@ -14,6 +15,7 @@ import {
   updateUXLabs,
   UX_LABS_FLAG_DEFAULTS,
   uxLabsLegacyPersistOptions,
+  uxLabsSchema,
   uxLabsStateCreator,
 } from '@zustand-sqlite/store-labs'
 import type { UXLabsStore } from '@zustand-sqlite/store-labs'
@@ -89,7 +91,7 @@ describe('importLegacyUXLabs', () => {
     )
     expect(await failure(() => importLegacyUXLabs(fixture('app-ux-labs.v2-bad-flag.json')))).toMatchObject({
       code: 'INVALID_LEGACY_DATA',
-      path: 'enabledFlags.labsHighPerformance',
+      path: 'app-ux-labs.enabledFlags.labsHighPerformance',
     })
     expect((await failure(() => importLegacyUXLabs('{}')))?.code).toBe('INVALID_LEGACY_DATA')
     expect(importLegacyUXLabs(null)).toBeNull()
@@ -218,6 +220,66 @@ describe.each(engines)('UX labs store on $name', (engine) => {
     expect(await readUXLabsFlag(backend, SQLITE_MIGRATION_FLAG)).toBe(true)
     expect(await readUXLabsFlag(backend, 'labsScreenWakeLock')).toBe(false)
     expect((await failure(() => readUXLabsFlag(backend, '')))?.code).toBe('INVALID_VALUE')
+  })
+
+  it('migrates flat flags stored at state version 1 into rows, without a stray row', async () => {
+    const backend = await open()
+    await writeStoredState(
+      backend,
+      { name: 'app-ux-labs', schema: uxLabsSchema, version: 1 },
+      { labsHighPerformance: true, labsChatBarAlt: 'title' },
+    )
+    const store = createUXLabsStore({ backend })
+    await hydrated(store)
+    expect(store.getState().getLabsHighPerformance()).toBe(true)
+    expect(store.getState().experiments).toEqual({ labsChatBarAlt: 'title' })
+    const names = (await backend.query('SELECT flag_name FROM ux_labs ORDER BY flag_name')).map((r) => r['flag_name'])
+    expect(names).toContain('labsHighPerformance')
+    expect(names).not.toContain('flags')
+    expect(await backend.query(`SELECT key FROM zs_kv WHERE store = 'app-ux-labs'`)).toEqual([])
+  })
+
+  it('keeps unknown top-level keys of imported data through a restart', async () => {
+    const first = createUXLabsStore({ backend: await open() })
+    await hydrated(first)
+    const imported = importLegacyUXLabs({
+      state: { enabledFlags: {}, experiments: {}, layoutHint: 'wide' },
+      version: 2,
+    })
+    if (imported === null) throw new Error('expected flags')
+    first.setState(imported)
+    await first.persist.flush()
+    await closeAll()
+    const second = createUXLabsStore({ backend: await open() })
+    await hydrated(second)
+    expect((second.getState() as unknown as Record<string, unknown>)['layoutHint']).toBe('wide')
+  })
+
+  it('refuses to read a flag of a store written by a newer version', async () => {
+    const backend = await open()
+    await updateUXLabs(backend, { enabledFlags: { [SQLITE_MIGRATION_FLAG]: true } }, { name: 'labs-b' })
+    expect(await readUXLabsFlag(backend, SQLITE_MIGRATION_FLAG, { name: 'labs-b' })).toBe(true)
+    await writeStoredState(backend, { name: 'labs-b', schema: uxLabsSchema, version: 3 }, { flags: {} })
+    expect((await failure(() => readUXLabsFlag(backend, SQLITE_MIGRATION_FLAG, { name: 'labs-b' })))?.code).toBe(
+      'MIGRATION_FAILED',
+    )
+    expect((await failure(() => getUXLabs(backend, { name: 'labs-b' })))?.code).toBe('MIGRATION_FAILED')
+  })
+
+  it('removes flags and experiments by name through updateUXLabs', async () => {
+    const backend = await open()
+    await updateUXLabs(backend, {
+      enabledFlags: { old: true, labsHighPerformance: true },
+      experiments: { old: { a: 1 }, keep: 2 },
+    })
+    const after = await updateUXLabs(backend, { remove: ['old', 'labsHighPerformance'], enabledFlags: { fresh: true } })
+    expect(after.labs).toEqual({
+      enabledFlags: { ...UX_LABS_FLAG_DEFAULTS, fresh: true },
+      experiments: { keep: 2 },
+    })
+    expect(after.rows.map((r) => r.name)).not.toContain('old')
+    expect((await failure(() => updateUXLabs(backend, { remove: 'old' })))?.path).toBe('ux-labs.remove')
+    expect((await failure(() => updateUXLabs(backend, { remove: [''] })))?.path).toBe('ux-labs.remove.0')
   })
 
   it('gets, updates by name and resets through the query functions', async () => {

@@ -15,6 +15,11 @@ import type { PersistedUIPreferences } from './state'
 export interface UIPreferencesQueryOptions {
   /** The store's name in the database. @default 'app-ui' */
   readonly name?: string
+  /**
+   * Defaults to use instead of the built-in ones, as the store's `initial` (a user's language: on a
+   * server the built-in default is the server's, or `'en-US'`). Used for settings not stored and by reset.
+   */
+  readonly initial?: Partial<PersistedUIPreferences>
 }
 
 /** The stored preferences as the query functions return them. */
@@ -32,12 +37,16 @@ interface Current {
   readonly preferences: PersistedUIPreferences
 }
 
-const defaults = (): PersistedUIPreferences => partializeUIPreferences(uiPreferencesDefaults())
+const defaults = (options: UIPreferencesQueryOptions): PersistedUIPreferences => ({
+  ...partializeUIPreferences(uiPreferencesDefaults()),
+  ...options.initial,
+})
 
-async function current(backend: Backend, name: string): Promise<Current> {
+async function current(backend: Backend, options: UIPreferencesQueryOptions): Promise<Current> {
+  const name = options.name ?? UI_PREFERENCES_STORE_NAME
   const stored = await readStoredState(backend, { name, schema: uiPreferencesSchema })
-  if (stored === null) return { stored, preferences: defaults() }
-  return { stored, preferences: { ...defaults(), ...migrateUIPreferences(stored.state, stored.version) } }
+  if (stored === null) return { stored, preferences: defaults(options) }
+  return { stored, preferences: { ...defaults(options), ...migrateUIPreferences(stored.state, stored.version) } }
 }
 
 async function record(
@@ -70,7 +79,8 @@ async function write(
 
 /**
  * The stored preferences (for `GET /api/ui-preferences`): every setting, with defaults for what is
- * not stored, and the row's times. Reads only.
+ * not stored, and the row's times. Changes no stored data (on a database without the table, it
+ * creates it, empty).
  *
  * @example
  * ```ts
@@ -81,7 +91,7 @@ export async function getUIPreferences(
   backend: Backend,
   options: UIPreferencesQueryOptions = {},
 ): Promise<UIPreferencesRecord> {
-  const { stored, preferences } = await current(backend, options.name ?? UI_PREFERENCES_STORE_NAME)
+  const { stored, preferences } = await current(backend, options)
   return record(backend, preferences, stored !== null)
 }
 
@@ -102,9 +112,8 @@ export async function updateUIPreferences(
   options: UIPreferencesQueryOptions = {},
 ): Promise<UIPreferencesRecord> {
   const checked = validatePatch(patch, uiPreferencesRules, { what: 'ui-preferences' })
-  const name = options.name ?? UI_PREFERENCES_STORE_NAME
-  const before = await current(backend, name)
-  return write(backend, name, before, { ...before.preferences, ...checked })
+  const before = await current(backend, options)
+  return write(backend, options.name ?? UI_PREFERENCES_STORE_NAME, before, { ...before.preferences, ...checked })
 }
 
 /**
@@ -120,7 +129,9 @@ export async function resetUIPreferences(
   backend: Backend,
   options: UIPreferencesQueryOptions = {},
 ): Promise<UIPreferencesRecord> {
-  const name = options.name ?? UI_PREFERENCES_STORE_NAME
-  const before = await current(backend, name)
-  return write(backend, name, before, { ...before.preferences, ...defaults() })
+  const before = await current(backend, options)
+  return write(backend, options.name ?? UI_PREFERENCES_STORE_NAME, before, {
+    ...before.preferences,
+    ...defaults(options),
+  })
 }

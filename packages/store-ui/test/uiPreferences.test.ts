@@ -262,6 +262,8 @@ describe.each(engines)('UI preferences store on $name', (engine) => {
     const reset = await resetUIPreferences(backend)
     expect(reset.preferences).toEqual(defaults())
     expect(reset.createdAt).toBe(updated.createdAt)
+    const inGerman = await resetUIPreferences(backend, { initial: { preferredLanguage: 'de-DE' } })
+    expect(inGerman.preferences).toEqual({ ...defaults(), preferredLanguage: 'de-DE' })
   })
 
   it('refuses a bad update with INVALID_VALUE naming the setting, and writes nothing', async () => {

@@ -7,6 +7,7 @@ import { writeStoredState } from '@zustand-sqlite/core'
 import type { CommitInfo } from '@zustand-sqlite/core'
 import {
   createUXLabsStore,
+  flagValue,
   getUXLabs,
   importLegacyUXLabs,
   readUXLabsFlag,
@@ -14,6 +15,7 @@ import {
   SQLITE_MIGRATION_FLAG,
   updateUXLabs,
   UX_LABS_FLAG_DEFAULTS,
+  uxLabsDefaults,
   uxLabsLegacyPersistOptions,
   uxLabsSchema,
   uxLabsStateCreator,
@@ -95,6 +97,11 @@ describe('importLegacyUXLabs', () => {
     })
     expect((await failure(() => importLegacyUXLabs('{}')))?.code).toBe('INVALID_LEGACY_DATA')
     expect(importLegacyUXLabs(null)).toBeNull()
+    // Reading the rollout flag from localStorage, before the switch:
+    expect(
+      flagValue(importLegacyUXLabs(fixture('app-ux-labs.v2.json')) ?? uxLabsDefaults(), SQLITE_MIGRATION_FLAG),
+    ).toBe(true)
+    expect(flagValue(importLegacyUXLabs(null) ?? uxLabsDefaults(), SQLITE_MIGRATION_FLAG)).toBe(false)
   })
 
   it('is the migration of the legacy path too: Zustand persist reads a flat version 1 blob', () => {

@@ -23,6 +23,8 @@ export type ZustandSqliteErrorCode =
   | 'INVALID_OPTIONS'
   /** A value does not fit a store's state (a wrong type or an unknown field in an update). The message names the path; nothing was written. */
   | 'INVALID_VALUE'
+  /** A query function was given the id of something that is not stored (a folder, a conversation). Nothing was written. */
+  | 'NOT_FOUND'
   /** Data from a legacy store (a localStorage or IndexedDB envelope) cannot be read: not JSON, no `state` object, no `version`. */
   | 'INVALID_LEGACY_DATA'
   /** A ChangeSet is not valid for the schema it names (unknown table or column, wrong version). Nothing was written. */

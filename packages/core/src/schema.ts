@@ -115,6 +115,11 @@ export interface CollectionOptions {
   readonly timestamps?: TimestampsOption
   /** SQL name of an INTEGER column that holds the state version each row was written with. @default none */
   readonly versionColumn?: string
+  /**
+   * Objects: fields that live in state but are never stored (an abort controller, a pending flag): not
+   * written, not compared (changing only them writes nothing), absent after loading. @default []
+   */
+  readonly transient?: readonly string[]
 }
 
 /** A collection of items mapped onto a table; see {@link collection}. */
@@ -604,10 +609,19 @@ function compileCollection(
     return compileCollection(ctx, childField, child, { table: spec, key: primaryKey })
   })
 
+  const transient = def.transient ?? []
+  if (transient.length > 0 && itemKind === 'value')
+    invalid(`collection ${def.table}: a collection of values has no fields to keep transient`)
+  for (const name of transient) {
+    if (name === keyField || fields.some((f) => f.field === name) || children.some((c) => c.field === name))
+      invalid(`collection ${def.table}: field ${name} is transient and also stored`)
+  }
+  // Transient fields count as mapped: the rest column and the comparison of items both skip mapped fields.
   const mapped = new Set<string>([
     ...(keyField === undefined ? [] : [keyField]),
     ...fields.map((f) => f.field),
     ...children.map((c) => c.field),
+    ...transient,
   ])
   const readColumns = columns.filter((c) => !c.lazy && c.stamp === undefined).map((c) => c.name)
   const writeColumns = stateColumns

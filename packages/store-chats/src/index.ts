@@ -1,0 +1,50 @@
+export type {
+  DConversation,
+  DConversationId,
+  DMessage,
+  DMessageFragment,
+  DMessageFragmentId,
+  DMessageFragmentPart,
+  DMessageGenerator,
+  DMessageId,
+  DMessageMetadata,
+  DMessageRole,
+  DMessageUserFlag,
+} from './types'
+export { conversationTitle } from './types'
+export {
+  createChatId,
+  createDConversation,
+  createDMessageTextContent,
+  createErrorContentFragment,
+  createTextContentFragment,
+} from './factories'
+export {
+  CHATS_STATE_VERSION,
+  CHATS_STORE_NAME,
+  createChatsState,
+  isEmptyConversation,
+  mergeChats,
+  partializeChats,
+} from './state'
+export type { ChatsActions, ChatsState, ChatsStateOptions, ChatsStore, DMessageUpdate, PersistedChats } from './state'
+export { chatsSchema } from './schema'
+export { createChatsStore } from './store'
+export type { ChatsStoreApi, ChatsStoreOptions } from './store'
+export {
+  chatsLegacyPersistOptions,
+  importChatsFromExport,
+  importLegacyChats,
+  migrateChats,
+  partializeChatsForJson,
+} from './legacy'
+export type { ChatsExportImport, ChatsImportIssue, ChatsImportReport } from './legacy'
+export { listConversations, loadConversationMessages, searchConversations } from './queries'
+export type {
+  ChatsQueryOptions,
+  ConversationSummary,
+  ListConversationsOptions,
+  ConversationPage,
+  SearchConversationsOptions,
+  ConversationMatch,
+} from './queries'

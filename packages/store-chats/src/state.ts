@@ -1,0 +1,388 @@
+import type { StateCreator } from 'zustand/vanilla'
+import { createChatId, createDConversation } from './factories'
+import type {
+  DConversation,
+  DConversationId,
+  DMessage,
+  DMessageFragment,
+  DMessageFragmentId,
+  DMessageId,
+  DMessageMetadata,
+} from './types'
+
+/** The state of the chats store: every conversation, in drawer order (new ones first). */
+export interface ChatsState {
+  conversations: DConversation[]
+}
+
+/** What is persisted: the conversations that are neither incognito nor empty (see {@link partializeChats}). */
+export interface PersistedChats {
+  conversations: DConversation[]
+}
+
+/** A change to a message: fields to set, or a function of the message returning them. */
+export type DMessageUpdate = Partial<DMessage> | ((message: DMessage) => Partial<DMessage>)
+
+/** The chats store's actions: those of the app that change conversations, plus its transient helpers. */
+export interface ChatsActions {
+  /** A new empty conversation at the top of the list; an incognito one is never stored. Returns its id. */
+  prependNewConversation: (personaId?: string, isIncognito?: boolean) => DConversationId
+  /**
+   * Puts a conversation at the top. When one with the same id exists, its generation is aborted, and
+   * with `preventClash` the imported one gets a new id (both are kept); without, it replaces it.
+   * Returns the id the conversation has in the store.
+   */
+  importConversation: (conversation: DConversation, preventClash: boolean) => DConversationId
+  /**
+   * A copy of a conversation up to and including message `messageId` (all of it with `null`), at the top,
+   * with a new id. Returns its id, or `null` when the conversation is not there.
+   */
+  branchConversation: (conversationId: DConversationId, messageId: DMessageId | null) => DConversationId | null
+  /**
+   * Deletes conversations (aborting their generations). When none remain, an empty one is created.
+   * Returns the id to show next: the conversation now at the first deleted one's place.
+   */
+  deleteConversations: (conversationIds: readonly DConversationId[], newPersonaId?: string) => DConversationId
+  appendMessage: (conversationId: DConversationId, message: DMessage) => void
+  /**
+   * Changes a message. `removePendingState` clears its pending flag; `touchUpdated` (default true) sets
+   * the message's and the conversation's `updated` to now. Streaming passes `false`: only the message
+   * row changes then.
+   */
+  editMessage: (
+    conversationId: DConversationId,
+    messageId: DMessageId,
+    update: DMessageUpdate,
+    removePendingState?: boolean,
+    touchUpdated?: boolean,
+  ) => void
+  deleteMessage: (conversationId: DConversationId, messageId: DMessageId) => void
+  /** Adds a fragment at the end of a message. `touch` (default false) sets `updated` as `editMessage` does. */
+  appendMessageFragment: (
+    conversationId: DConversationId,
+    messageId: DMessageId,
+    fragment: DMessageFragment,
+    removePendingState?: boolean,
+    touch?: boolean,
+  ) => void
+  /**
+   * Replaces fragment `fragmentId` in place (the new one may have another id). During streaming this is
+   * called for every token: with `touch` false (the default) it changes one fragment row only.
+   */
+  replaceMessageFragment: (
+    conversationId: DConversationId,
+    messageId: DMessageId,
+    fragmentId: DMessageFragmentId,
+    newFragment: DMessageFragment,
+    removePendingState?: boolean,
+    touch?: boolean,
+  ) => void
+  deleteMessageFragment: (
+    conversationId: DConversationId,
+    messageId: DMessageId,
+    fragmentId: DMessageFragmentId,
+    removePendingState?: boolean,
+    touch?: boolean,
+  ) => void
+  /** Replaces every message (aborting a running generation); an emptied history loses its automatic title. */
+  historyReplace: (conversationId: DConversationId, messages: DMessage[]) => void
+  /** Keeps the messages up to and including `messageId` (plus `offset` more). */
+  historyTruncateToIncluded: (conversationId: DConversationId, messageId: DMessageId, offset?: number) => void
+  updateMetadata: (
+    conversationId: DConversationId,
+    messageId: DMessageId,
+    delta: Partial<DMessageMetadata>,
+    touchUpdated?: boolean,
+  ) => void
+  setSystemPurposeId: (conversationId: DConversationId, personaId: string) => void
+  setUserTitle: (conversationId: DConversationId, userTitle: string) => void
+  setAutoTitle: (conversationId: DConversationId, autoTitle: string) => void
+  setArchived: (conversationId: DConversationId, isArchived: boolean) => void
+  /** An emoji, or `undefined` to remove it. */
+  setUserSymbol: (conversationId: DConversationId, userSymbol: string | undefined) => void
+  /** Transient: the abort controller of a running generation. */
+  setAbortController: (conversationId: DConversationId, abortController: AbortController | null) => void
+  /** Aborts the running generation, if any. */
+  abortConversationTemp: (conversationId: DConversationId) => void
+  isIncognito: (conversationId: DConversationId) => boolean
+}
+
+/** State and actions of the chats store. */
+export type ChatsStore = ChatsState & ChatsActions
+
+/** Options of {@link createChatsState}. */
+export interface ChatsStateOptions {
+  /**
+   * Called after `deleteConversations` with the ids it deleted: the hook for cascades, such as removing
+   * them from chat folders (`foldersStore.getState().removeConversationsFromFolders(ids)`).
+   */
+  onConversationsDeleted?: (conversationIds: readonly DConversationId[]) => void
+  /** The clock, in milliseconds since the epoch. @default Date.now */
+  now?: () => number
+}
+
+/** The store's name, in the database and (for the legacy path) in IndexedDB. */
+export const CHATS_STORE_NAME = 'app-chats'
+/** The state version: the app's `app-chats` is at 4 (multi-part messages). */
+export const CHATS_STATE_VERSION = 4
+
+/** No messages and no title: the app does not keep such a conversation unless it is the only one. */
+export function isEmptyConversation(conversation: DConversation): boolean {
+  return conversation.messages.length === 0 && !conversation.userTitle && !conversation.autoTitle
+}
+
+/**
+ * What is stored of the state, by the app's rules: incognito conversations never; empty ones only when
+ * there is a single conversation. Returns the same array when nothing is left out, so an unchanged list
+ * costs one comparison per conversation and no copy. Transient fields (`_abortController`,
+ * `pendingIncomplete`) are left out by the schema.
+ */
+export function partializeChats(state: ChatsState): PersistedChats {
+  const list = state.conversations
+  const stored = list.filter((c) => c._isIncognito !== true)
+  const keep = stored.length <= 1 ? stored : stored.filter((c) => !isEmptyConversation(c))
+  return { conversations: keep.length === list.length ? list : keep }
+}
+
+/**
+ * The app's merge: conversations made before hydration finished come first, then the stored ones (a
+ * stored one with the id of a newer one is left out); an empty result gets one empty conversation.
+ */
+export function mergeChats<S extends ChatsState>(persisted: unknown, current: S): S {
+  const stored = (persisted as Partial<PersistedChats> | undefined)?.conversations ?? []
+  const ids = new Set(current.conversations.map((c) => c.id))
+  const conversations = [...current.conversations, ...stored.filter((c) => !ids.has(c.id))]
+  if (conversations.length === 0) conversations.push(createDConversation())
+  return { ...current, conversations }
+}
+
+/**
+ * The chats store's state and actions, on their own: for `persistSQLite` (see `createChatsStore`) or
+ * for Zustand's `persist` on the legacy path (with `chatsLegacyPersistOptions`). The list starts empty;
+ * hydration (the merge) adds an empty conversation when nothing is stored.
+ *
+ * @example
+ * ```ts
+ * const useChatStore = create<ChatsStore>()(persist(createChatsState(), chatsLegacyPersistOptions))
+ * ```
+ */
+export function createChatsState(options: ChatsStateOptions = {}): StateCreator<ChatsStore, [], [], ChatsStore> {
+  const now = options.now ?? Date.now
+  return (set, get) => {
+    const editConversation = (
+      conversationId: DConversationId,
+      edit: (conversation: DConversation) => DConversation | undefined,
+    ): void =>
+      set((state) => {
+        const index = state.conversations.findIndex((c) => c.id === conversationId)
+        if (index < 0) return state
+        const edited = edit(state.conversations[index] as DConversation)
+        if (edited === undefined) return state
+        const conversations = state.conversations.slice()
+        conversations[index] = edited
+        return { conversations }
+      })
+
+    const editMessageIn = (
+      conversationId: DConversationId,
+      messageId: DMessageId,
+      edit: (message: DMessage) => DMessage | undefined,
+      touch: boolean,
+    ): void =>
+      editConversation(conversationId, (conversation) => {
+        const index = conversation.messages.findIndex((m) => m.id === messageId)
+        if (index < 0) return undefined
+        const edited = edit(conversation.messages[index] as DMessage)
+        if (edited === undefined) return undefined
+        const messages = conversation.messages.slice()
+        const time = now()
+        messages[index] = touch ? { ...edited, updated: time } : edited
+        return touch ? { ...conversation, messages, updated: time } : { ...conversation, messages }
+      })
+
+    const withoutPending = (message: DMessage, removePendingState: boolean): DMessage => {
+      if (!removePendingState || message.pendingIncomplete === undefined) return message
+      const { pendingIncomplete: _done, ...rest } = message
+      return rest
+    }
+
+    const editFragments = (
+      conversationId: DConversationId,
+      messageId: DMessageId,
+      edit: (fragments: DMessageFragment[]) => DMessageFragment[] | undefined,
+      removePendingState: boolean,
+      touch: boolean,
+    ): void =>
+      editMessageIn(
+        conversationId,
+        messageId,
+        (message) => {
+          const fragments = edit(message.fragments)
+          return fragments === undefined ? undefined : withoutPending({ ...message, fragments }, removePendingState)
+        },
+        touch,
+      )
+
+    return {
+      conversations: [],
+
+      prependNewConversation: (personaId, isIncognito = false) => {
+        const conversation = createDConversation(personaId, now())
+        if (isIncognito) conversation._isIncognito = true
+        set((state) => ({ conversations: [conversation, ...state.conversations] }))
+        return conversation.id
+      },
+
+      importConversation: (conversation, preventClash) => {
+        const { conversations } = get()
+        const existing = conversations.find((c) => c.id === conversation.id)
+        existing?._abortController?.abort()
+        const imported = existing !== undefined && preventClash ? { ...conversation, id: createChatId() } : conversation
+        set({ conversations: [imported, ...conversations.filter((c) => c.id !== imported.id)] })
+        return imported.id
+      },
+
+      branchConversation: (conversationId, messageId) => {
+        const source = get().conversations.find((c) => c.id === conversationId)
+        if (source === undefined) return null
+        const end = messageId === null ? -1 : source.messages.findIndex((m) => m.id === messageId)
+        const messages = (end < 0 ? source.messages : source.messages.slice(0, end + 1)).map((m) =>
+          withoutPending(m, true),
+        )
+        const { _abortController: _running, _isIncognito: _incognito, ...rest } = source
+        const time = now()
+        const branched: DConversation = { ...rest, id: createChatId(), messages, created: time, updated: time }
+        set((state) => ({ conversations: [branched, ...state.conversations] }))
+        return branched.id
+      },
+
+      deleteConversations: (conversationIds, newPersonaId) => {
+        const { conversations } = get()
+        const ids = new Set(conversationIds)
+        const firstIndex = conversations.findIndex((c) => ids.has(c.id))
+        const deleted = conversations.filter((c) => ids.has(c.id))
+        for (const c of deleted) c._abortController?.abort()
+        const remaining = conversations.filter((c) => !ids.has(c.id))
+        if (remaining.length === 0) remaining.push(createDConversation(newPersonaId, now()))
+        if (deleted.length > 0) set({ conversations: remaining })
+        if (deleted.length > 0) options.onConversationsDeleted?.(deleted.map((c) => c.id))
+        const next = remaining[firstIndex >= 0 && firstIndex < remaining.length ? firstIndex : 0] as DConversation
+        return next.id
+      },
+
+      appendMessage: (conversationId, message) =>
+        editConversation(conversationId, (conversation) => ({
+          ...conversation,
+          messages: [...conversation.messages, message],
+          updated: now(),
+        })),
+
+      editMessage: (conversationId, messageId, update, removePendingState = false, touchUpdated = true) =>
+        editMessageIn(
+          conversationId,
+          messageId,
+          (message) =>
+            withoutPending(
+              { ...message, ...(typeof update === 'function' ? update(message) : update) },
+              removePendingState,
+            ),
+          touchUpdated,
+        ),
+
+      deleteMessage: (conversationId, messageId) =>
+        editConversation(conversationId, (conversation) => {
+          const messages = conversation.messages.filter((m) => m.id !== messageId)
+          return messages.length === conversation.messages.length
+            ? undefined
+            : { ...conversation, messages, updated: now() }
+        }),
+
+      appendMessageFragment: (conversationId, messageId, fragment, removePendingState = false, touch = false) =>
+        editFragments(conversationId, messageId, (fragments) => [...fragments, fragment], removePendingState, touch),
+
+      replaceMessageFragment: (
+        conversationId,
+        messageId,
+        fragmentId,
+        newFragment,
+        removePendingState = false,
+        touch = false,
+      ) =>
+        editFragments(
+          conversationId,
+          messageId,
+          (fragments) => {
+            const index = fragments.findIndex((f) => f.fId === fragmentId)
+            if (index < 0) return undefined
+            const next = fragments.slice()
+            next[index] = newFragment
+            return next
+          },
+          removePendingState,
+          touch,
+        ),
+
+      deleteMessageFragment: (conversationId, messageId, fragmentId, removePendingState = false, touch = false) =>
+        editFragments(
+          conversationId,
+          messageId,
+          (fragments) => {
+            const next = fragments.filter((f) => f.fId !== fragmentId)
+            return next.length === fragments.length ? undefined : next
+          },
+          removePendingState,
+          touch,
+        ),
+
+      historyReplace: (conversationId, messages) =>
+        editConversation(conversationId, (conversation) => {
+          conversation._abortController?.abort()
+          const { autoTitle, _abortController: _aborted, ...rest } = conversation
+          return {
+            ...rest,
+            ...(messages.length > 0 && autoTitle !== undefined ? { autoTitle } : {}),
+            messages,
+            updated: now(),
+          }
+        }),
+
+      historyTruncateToIncluded: (conversationId, messageId, offset = 0) =>
+        editConversation(conversationId, (conversation) => {
+          const index = conversation.messages.findIndex((m) => m.id === messageId)
+          if (index < 0) return undefined
+          const messages = conversation.messages.slice(0, index + offset + 1)
+          return messages.length === conversation.messages.length
+            ? undefined
+            : { ...conversation, messages, updated: now() }
+        }),
+
+      updateMetadata: (conversationId, messageId, delta, touchUpdated = true) =>
+        editMessageIn(
+          conversationId,
+          messageId,
+          (message) => ({ ...message, metadata: { ...message.metadata, ...delta } }),
+          touchUpdated,
+        ),
+
+      setSystemPurposeId: (conversationId, systemPurposeId) =>
+        editConversation(conversationId, (c) => ({ ...c, systemPurposeId })),
+      setUserTitle: (conversationId, userTitle) => editConversation(conversationId, (c) => ({ ...c, userTitle })),
+      setAutoTitle: (conversationId, autoTitle) => editConversation(conversationId, (c) => ({ ...c, autoTitle })),
+      setArchived: (conversationId, isArchived) => editConversation(conversationId, (c) => ({ ...c, isArchived })),
+      setUserSymbol: (conversationId, userSymbol) =>
+        editConversation(conversationId, (c) => {
+          const { userSymbol: _previous, ...rest } = c
+          return userSymbol === undefined ? rest : { ...rest, userSymbol }
+        }),
+
+      setAbortController: (conversationId, abortController) =>
+        editConversation(conversationId, (c) => ({ ...c, _abortController: abortController })),
+      abortConversationTemp: (conversationId) =>
+        editConversation(conversationId, (c) => {
+          c._abortController?.abort()
+          return { ...c, _abortController: null }
+        }),
+      isIncognito: (conversationId) => get().conversations.find((c) => c.id === conversationId)?._isIncognito === true,
+    }
+  }
+}

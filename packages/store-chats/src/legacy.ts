@@ -31,29 +31,29 @@ const ROLES: readonly DMessageRole[] = ['user', 'assistant', 'system']
 const TRANSIENT_MESSAGE_KEYS = ['pendingIncomplete', 'pendingPlaceholderText', 'sender', 'typing', 'avatar']
 
 /** Converts and cleans conversations as the app does on load, collecting what it changed. */
-class Cleaner {
-  readonly issues: ChatsImportIssue[] = []
-  messages = 0
-  fragments = 0
-  converted = 0
+function createCleaner() {
+  const issues: ChatsImportIssue[] = []
+  let messageCount = 0
+  let fragmentCount = 0
+  let converted = 0
 
-  note(path: string, problem: string, action: ChatsImportIssue['action']): void {
-    this.issues.push({ path, problem, action })
+  const note = (path: string, problem: string, action: ChatsImportIssue['action']): void => {
+    issues.push({ path, problem, action })
   }
 
-  conversations(list: unknown, path: string, textMessages: boolean): DConversation[] {
+  const cleanConversations = (list: unknown, path: string, textMessages: boolean): DConversation[] => {
     if (!Array.isArray(list)) {
-      this.note(path, 'not an array of conversations', 'dropped')
+      note(path, 'not an array of conversations', 'dropped')
       return []
     }
     const ids = new Set<string>()
     const result: DConversation[] = []
     list.forEach((value, i) => {
-      const conversation = this.conversation(value, `${path}[${i}]`, textMessages)
+      const conversation = cleanConversation(value, `${path}[${i}]`, textMessages)
       if (conversation === undefined) return
       if (ids.has(conversation.id)) {
         const id = createChatId()
-        this.note(`${path}[${i}]`, `a second conversation with id ${JSON.stringify(conversation.id)}`, 'renamed')
+        note(`${path}[${i}]`, `a second conversation with id ${JSON.stringify(conversation.id)}`, 'renamed')
         conversation.id = id
       }
       ids.add(conversation.id)
@@ -62,33 +62,33 @@ class Cleaner {
     return result
   }
 
-  conversation(value: unknown, path: string, textMessages: boolean): DConversation | undefined {
+  const cleanConversation = (value: unknown, path: string, textMessages: boolean): DConversation | undefined => {
     if (!isObject(value) || typeof value['id'] !== 'string' || value['id'] === '') {
-      this.note(path, 'not a conversation with a string id', 'dropped')
+      note(path, 'not a conversation with a string id', 'dropped')
       return undefined
     }
     const { abortController: _v3, _abortController: _v4, _isIncognito: _incognito, ...rest } = value
     const conversation = { ...rest } as Item
     if (typeof conversation['systemPurposeId'] !== 'string') {
       conversation['systemPurposeId'] = 'Generic'
-      if (value['systemPurposeId'] !== undefined) this.note(`${path}.systemPurposeId`, 'not a string', 'fixed')
+      if (value['systemPurposeId'] !== undefined) note(`${path}.systemPurposeId`, 'not a string', 'fixed')
     }
-    this.number(conversation, 'created', 0, path)
-    this.nullableNumber(conversation, 'updated', path)
-    this.number(conversation, 'tokenCount', 0, path)
+    number(conversation, 'created', 0, path)
+    nullableNumber(conversation, 'updated', path)
+    number(conversation, 'tokenCount', 0, path)
     for (const key of ['userTitle', 'autoTitle', 'userSymbol'] as const) {
       if (conversation[key] !== undefined && typeof conversation[key] !== 'string') {
         delete conversation[key]
-        this.note(`${path}.${key}`, 'not a string', 'dropped')
+        note(`${path}.${key}`, 'not a string', 'dropped')
       }
     }
     if (conversation['isArchived'] !== undefined && typeof conversation['isArchived'] !== 'boolean') {
       conversation['isArchived'] = conversation['isArchived'] === true
-      this.note(`${path}.isArchived`, 'not a boolean', 'fixed')
+      note(`${path}.isArchived`, 'not a boolean', 'fixed')
     }
     const messages = value['messages']
-    if (!Array.isArray(messages)) this.note(`${path}.messages`, 'not an array', 'fixed')
-    conversation['messages'] = this.messageList(
+    if (!Array.isArray(messages)) note(`${path}.messages`, 'not an array', 'fixed')
+    conversation['messages'] = cleanMessages(
       Array.isArray(messages) ? messages : [],
       `${path}.messages`,
       textMessages,
@@ -97,44 +97,54 @@ class Cleaner {
     return conversation as unknown as DConversation
   }
 
-  messageList(list: readonly unknown[], path: string, textMessages: boolean, fallbackTime: number): DMessage[] {
+  const cleanMessages = (
+    list: readonly unknown[],
+    path: string,
+    textMessages: boolean,
+    fallbackTime: number,
+  ): DMessage[] => {
     const ids = new Set<string>()
     const result: DMessage[] = []
     list.forEach((value, i) => {
-      const message = this.message(value, `${path}[${i}]`, textMessages, fallbackTime)
+      const message = cleanMessage(value, `${path}[${i}]`, textMessages, fallbackTime)
       if (message === undefined) return
       if (ids.has(message.id)) {
-        this.note(`${path}[${i}]`, `a second message with id ${JSON.stringify(message.id)}`, 'renamed')
+        note(`${path}[${i}]`, `a second message with id ${JSON.stringify(message.id)}`, 'renamed')
         message.id = createChatId()
       }
       ids.add(message.id)
       result.push(message)
-      this.messages++
+      messageCount++
     })
     return result
   }
 
-  message(value: unknown, path: string, textMessages: boolean, fallbackTime: number): DMessage | undefined {
+  const cleanMessage = (
+    value: unknown,
+    path: string,
+    textMessages: boolean,
+    fallbackTime: number,
+  ): DMessage | undefined => {
     if (!isObject(value)) {
-      this.note(path, 'not a message', 'dropped')
+      note(path, 'not a message', 'dropped')
       return undefined
     }
     const message: Item = { ...value }
     for (const key of TRANSIENT_MESSAGE_KEYS) delete message[key]
     if (typeof message['id'] !== 'string' || message['id'] === '') {
       message['id'] = createChatId()
-      this.note(`${path}.id`, 'missing', 'fixed')
+      note(`${path}.id`, 'missing', 'fixed')
     }
     if (!ROLES.includes(message['role'] as DMessageRole)) {
       const sender = value['sender']
       message['role'] = sender === 'You' ? 'user' : 'assistant'
-      this.note(`${path}.role`, `${JSON.stringify(value['role'])} is not a role`, 'fixed')
+      note(`${path}.role`, `${JSON.stringify(value['role'])} is not a role`, 'fixed')
     }
     // Versions 2 and 3: one `text` per message. Version 4 data with a stray `text` and no fragments too.
     if (typeof message['text'] === 'string' && (textMessages || !Array.isArray(message['fragments']))) {
       message['fragments'] = [{ ft: 'content', fId: createChatId(8), part: { pt: 'text', text: message['text'] } }]
       delete message['text']
-      this.converted++
+      converted++
     }
     if (typeof message['originLLM'] === 'string') {
       if (message['generator'] === undefined) message['generator'] = { mgt: 'named', name: message['originLLM'] }
@@ -154,18 +164,18 @@ class Cleaner {
       )
     } else if (message['userFlags'] !== undefined) {
       delete message['userFlags']
-      this.note(`${path}.userFlags`, 'not an array', 'dropped')
+      note(`${path}.userFlags`, 'not an array', 'dropped')
     }
-    this.number(message, 'created', fallbackTime, path)
-    this.nullableNumber(message, 'updated', path)
-    this.number(message, 'tokenCount', 0, path)
-    message['fragments'] = this.fragmentList(message['fragments'], `${path}.fragments`)
+    number(message, 'created', fallbackTime, path)
+    nullableNumber(message, 'updated', path)
+    number(message, 'tokenCount', 0, path)
+    message['fragments'] = cleanFragments(message['fragments'], `${path}.fragments`)
     return message as unknown as DMessage
   }
 
-  fragmentList(list: unknown, path: string): DMessageFragment[] {
+  const cleanFragments = (list: unknown, path: string): DMessageFragment[] => {
     if (!Array.isArray(list)) {
-      this.note(path, 'not an array', 'fixed')
+      note(path, 'not an array', 'fixed')
       return []
     }
     const ids = new Set<string>()
@@ -173,13 +183,13 @@ class Cleaner {
     list.forEach((value, i) => {
       const at = `${path}[${i}]`
       if (!isObject(value) || typeof value['ft'] !== 'string' || !isObject(value['part'])) {
-        this.note(at, 'a null or broken fragment', 'dropped')
+        note(at, 'a null or broken fragment', 'dropped')
         return
       }
       const fragment: Item = { ...value, part: { ...value['part'] } }
       const part = fragment['part'] as Item
       if (typeof part['pt'] !== 'string') {
-        this.note(at, 'a fragment part without a type', 'dropped')
+        note(at, 'a fragment part without a type', 'dropped')
         return
       }
       if (part['pt'] === 'doc' && part['vdt'] === undefined && typeof part['type'] === 'string') {
@@ -188,46 +198,47 @@ class Cleaner {
       }
       if (typeof fragment['fId'] !== 'string' || fragment['fId'] === '' || ids.has(fragment['fId'])) {
         if (typeof fragment['fId'] === 'string' && fragment['fId'] !== '')
-          this.note(at, `a second fragment with id ${JSON.stringify(fragment['fId'])}`, 'renamed')
-        else this.note(`${at}.fId`, 'missing', 'fixed')
+          note(at, `a second fragment with id ${JSON.stringify(fragment['fId'])}`, 'renamed')
+        else note(`${at}.fId`, 'missing', 'fixed')
         fragment['fId'] = createChatId(8)
       }
       ids.add(fragment['fId'] as string)
       result.push(fragment as unknown as DMessageFragment)
-      this.fragments++
+      fragmentCount++
     })
     // A placeholder left at the end by a generation that never completed becomes an error.
     const last = result[result.length - 1]
     if (last !== undefined && last.ft === 'void' && last.part.pt === 'ph') {
       result[result.length - 1] = { ft: 'content', fId: last.fId, part: { pt: 'error', error: '(did not complete)' } }
-      this.note(`${path}[${result.length - 1}]`, 'a placeholder of a generation that did not complete', 'fixed')
+      note(`${path}[${result.length - 1}]`, 'a placeholder of a generation that did not complete', 'fixed')
     }
     return result
   }
 
-  private number(object: Item, key: string, fallback: number, path: string): void {
+  const number = (object: Item, key: string, fallback: number, path: string): void => {
     const value = object[key]
     if (typeof value === 'number' && Number.isSafeInteger(value)) return
     object[key] = typeof value === 'number' && Number.isFinite(value) ? Math.round(value) : fallback
-    if (value !== undefined || key !== 'tokenCount') this.note(`${path}.${key}`, 'not an integer', 'fixed')
+    if (value !== undefined || key !== 'tokenCount') note(`${path}.${key}`, 'not an integer', 'fixed')
   }
 
-  private nullableNumber(object: Item, key: string, path: string): void {
+  const nullableNumber = (object: Item, key: string, path: string): void => {
     const value = object[key]
     if (value === null || (typeof value === 'number' && Number.isSafeInteger(value))) return
     object[key] = typeof value === 'number' && Number.isFinite(value) ? Math.round(value) : null
-    if (value !== undefined) this.note(`${path}.${key}`, 'not an integer', 'fixed')
+    if (value !== undefined) note(`${path}.${key}`, 'not an integer', 'fixed')
   }
 
-  report(conversations: readonly DConversation[]): ChatsImportReport {
+  const report = (conversations: readonly DConversation[]): ChatsImportReport => {
     return {
       conversations: conversations.length,
-      messages: this.messages,
-      fragments: this.fragments,
-      converted: this.converted,
-      issues: this.issues,
+      messages: messageCount,
+      fragments: fragmentCount,
+      converted,
+      issues,
     }
   }
+  return { conversations: cleanConversations, report }
 }
 
 function unsupported(version: number): never {
@@ -246,7 +257,7 @@ function unsupported(version: number): never {
  */
 export function migrateChats(persisted: unknown, version: number): PersistedChats {
   if (!Number.isInteger(version) || version < 2 || version > CHATS_STATE_VERSION) unsupported(version)
-  const cleaner = new Cleaner()
+  const cleaner = createCleaner()
   const state = isObject(persisted) ? persisted : {}
   return { conversations: cleaner.conversations(state['conversations'] ?? [], 'conversations', version < 4) }
 }
@@ -275,7 +286,7 @@ export function importLegacyChats(value: unknown): { state: PersistedChats; repo
   if (value === null || value === undefined) return null
   const { state, version } = readPersistEnvelope(value, CHATS_STORE_NAME)
   if (version < 2 || version > CHATS_STATE_VERSION) unsupported(version)
-  const cleaner = new Cleaner()
+  const cleaner = createCleaner()
   const conversations = cleaner.conversations(state['conversations'] ?? [], 'conversations', version < 4)
   return { state: { conversations }, report: cleaner.report(conversations) }
 }
@@ -311,7 +322,7 @@ export function importChatsFromExport(value: unknown): ChatsExportImport {
     }
   }
   if (!isObject(parsed)) throw new ZustandSqliteError('INVALID_LEGACY_DATA', 'the export file is not an object')
-  const cleaner = new Cleaner()
+  const cleaner = createCleaner()
   let conversations: DConversation[]
   if (Array.isArray(parsed['conversations'])) {
     conversations = cleaner.conversations(parsed['conversations'], 'conversations', false)

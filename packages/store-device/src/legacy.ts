@@ -1,9 +1,9 @@
 import { readPersistEnvelope, ZustandSqliteError } from '@zustand-sqlite/core'
 import { DEVICE_STORE_NAME, deviceDefaults, MAX_ID_LENGTH, migrateDeviceState } from './state'
+import type { DeviceState } from './state'
 
 /** What big-AGI's device id function returns while rendering on the server. */
 const SSR_PLACEHOLDER_ID = 'ssr-dummy-device-id'
-import type { DeviceState } from './state'
 
 /**
  * Imports what big-AGI's device store left in localStorage (`localStorage.getItem('app-device')`): the

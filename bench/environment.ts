@@ -7,7 +7,12 @@ import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlit
 import { createSqlJsBackend } from '@zustand-sqlite/backend-sqljs'
 import { betterSqlite3Version, loadSqlJs, openRawDatabase, readPragmas, sqlJsVersion } from './engines'
 
-const LIBRARY = ['@zustand-sqlite/core', '@zustand-sqlite/backend-better-sqlite3', '@zustand-sqlite/backend-sqljs']
+const LIBRARY = [
+  '@zustand-sqlite/core',
+  '@zustand-sqlite/backend-better-sqlite3',
+  '@zustand-sqlite/backend-sqljs',
+  '@zustand-sqlite/store-chats',
+]
 const PACKAGES = ['zustand', 'better-sqlite3', 'sql.js', 'idb-keyval', 'fake-indexeddb', '@zustand-sqlite/core']
 
 function packageVersion(repoRoot: string, name: string): string {

@@ -1,7 +1,8 @@
 // Run settings. The full run is sized to finish in a few minutes on a 2-core machine; BENCH_QUICK=1
 // is a smoke run (N up to 10k, few iterations) that checks the harness end to end in seconds.
+// S1 counts conversations (of 10 messages each), not messages.
 
-export const TARGET_IDS = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8'] as const
+export const TARGET_IDS = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'S1'] as const
 export type TargetId = (typeof TARGET_IDS)[number]
 
 export interface BenchOptions {
@@ -23,6 +24,17 @@ export interface BenchOptions {
   exports: { n: number; sets: number; intervalMs: number; rounds: number }
   metrics: { batches: readonly number[]; rounds: number; warmupSets: number; setsPerRound: (batch: number) => number }
   memory: { runs: number }
+  /** S1: conversations (10 messages each) and tokens streamed per round. */
+  streaming: {
+    conversations: readonly number[]
+    rounds: number
+    warmup: number
+    tokensPerRound: number
+    /** JSON stringifies and stores the whole state per token: fewer tokens, by conversations. */
+    jsonTokensPerRound: (conversations: number) => number
+    /** Also measure LIB on sql.js (in memory). */
+    sqlJs: boolean
+  }
 }
 
 function parseOnly(value: string | undefined): ReadonlySet<TargetId> {
@@ -51,6 +63,14 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
       exports: { n: 10_000, sets: 100, intervalMs: 10, rounds: 1 },
       metrics: { batches: [1, 10, 100], rounds: 3, warmupSets: 20, setsPerRound: (b) => Math.max(20, 1_000 / b) },
       memory: { runs: 1 },
+      streaming: {
+        conversations: [100, 1_000],
+        rounds: 3,
+        warmup: 20,
+        tokensPerRound: 50,
+        jsonTokensPerRound: (c) => (c >= 1_000 ? 5 : 20),
+        sqlJs: true,
+      },
     }
   }
   return {
@@ -69,6 +89,14 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
       setsPerRound: (b) => Math.max(200, Math.min(2_000, 20_000 / b)),
     },
     memory: { runs: 5 },
+    streaming: {
+      conversations: [1_000, 10_000],
+      rounds: 7,
+      warmup: 50,
+      tokensPerRound: 200,
+      jsonTokensPerRound: (c) => (c >= 10_000 ? 4 : 20),
+      sqlJs: true,
+    },
   }
 }
 
@@ -84,6 +112,12 @@ export function describeOptions(options: BenchOptions): Record<string, unknown> 
     metrics: {
       ...options.metrics,
       setsPerRound: Object.fromEntries(options.metrics.batches.map((b) => [b, options.metrics.setsPerRound(b)])),
+    },
+    streaming: {
+      ...options.streaming,
+      jsonTokensPerRound: Object.fromEntries(
+        options.streaming.conversations.map((c) => [c, options.streaming.jsonTokensPerRound(c)]),
+      ),
     },
   }
 }

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { formatCount, formatKiB, formatMs } from './stats'
+import { formatCount, formatKiB, formatMs, formatUs } from './stats'
 
-export type Unit = 'ms' | 'KiB' | 'exports'
+export type Unit = 'ms' | 'µs' | 'KiB' | 'exports'
 
 /** One contender's figure at one size. */
 export interface Measurement {
@@ -41,6 +41,7 @@ export interface TargetResult {
 
 function formatValue(value: number, unit: Unit): string {
   if (unit === 'ms') return formatMs(value)
+  if (unit === 'µs') return formatUs(value)
   if (unit === 'KiB') return formatKiB(value)
   return formatCount(value)
 }

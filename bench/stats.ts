@@ -44,6 +44,12 @@ export function formatMs(ms: number): string {
   return `${ms.toFixed(digits)} ms`
 }
 
+/** Microseconds with about three significant digits (thousands separated). */
+export function formatUs(us: number): string {
+  if (!Number.isFinite(us)) return 'n/a'
+  return `${us < 10 ? us.toFixed(2) : us < 100 ? us.toFixed(1) : formatCount(us)} µs`
+}
+
 export function formatRatio(ratio: number): string {
   if (!Number.isFinite(ratio)) return 'n/a'
   return ratio < 0.01 ? `${ratio.toPrecision(2)}x` : `${ratio.toFixed(2)}x`

@@ -6,7 +6,12 @@ import { join } from 'node:path'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
 import { createSqlJsBackend } from '@zustand-sqlite/backend-sqljs'
 import type { Backend } from '@zustand-sqlite/core'
-import { chatsLegacyPersistOptions, createChatsState, createChatsStore } from '@zustand-sqlite/store-chats'
+import {
+  chatsLegacyPersistOptions,
+  createChatsState,
+  createChatsStore,
+  partializeChats,
+} from '@zustand-sqlite/store-chats'
 import type { ChatsStore, DConversation, DMessage, DMessageFragment } from '@zustand-sqlite/store-chats'
 import { persist } from 'zustand/middleware'
 import type { PersistStorage } from 'zustand/middleware'
@@ -51,11 +56,16 @@ interface StreamTarget {
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-'
 
-/** An id shaped like the app's (`nanoid`), drawn from the seeded generator: the same on every run. */
+/**
+ * An id shaped like the app's (`nanoid`), drawn from the seeded generator: the same on every run. Made
+ * flat in one piece, as ids read from storage are: an id concatenated character by character is a
+ * chain of string pieces that V8 walks on every comparison, which would make the action's `findIndex`
+ * over the conversations many times slower than in an app (until something flattens the strings).
+ */
 function seededId(random: () => number, size: number): string {
-  let id = ''
-  for (let i = 0; i < size; i++) id += ALPHABET[randomInt(random, ALPHABET.length)]
-  return id
+  const codes: number[] = []
+  for (let i = 0; i < size; i++) codes.push(ALPHABET.charCodeAt(randomInt(random, ALPHABET.length)))
+  return String.fromCharCode(...codes)
 }
 
 /**
@@ -220,6 +230,8 @@ async function openLib(
 interface SizeResult {
   conversations: number
   stats: Map<StreamingName, Stats>
+  /** partializeChats(state) alone, on the same state. */
+  partialize: Stats
   /** Tokens each LIB contender wrote, and the commits onCommit reported for them. */
   writes: Record<string, { tokens: number; commits: number; rowsPerCommit: number[]; tables: string[] }>
 }
@@ -298,7 +310,24 @@ async function measureAtSize(ctx: BenchContext, count: number): Promise<SizeResu
       }
     }
     ctx.facts[`S1 LIB writes at ${size} conversations`] = writes
-    return { conversations: count, stats: new Map([...stats].map(([c, s]) => [c.name, s])), writes }
+
+    // What the store's partialize (run by every LIB write, before the diff) costs on its own at this size.
+    const state = (contenders[0] as StreamingContender).store.getState()
+    let kept = 0
+    const partialize = await interleave(
+      ['partializeChats'],
+      { rounds: settings.rounds, warmup: () => settings.warmup, perRound: () => settings.tokensPerRound },
+      () => {
+        kept += partializeChats(state).conversations.length
+      },
+    )
+    if (kept === 0) throw new Error('S1: partializeChats kept no conversation')
+    return {
+      conversations: count,
+      stats: new Map([...stats].map(([c, s]) => [c.name, s])),
+      partialize: partialize.get('partializeChats') as Stats,
+      writes,
+    }
   } finally {
     for (const c of contenders) await c.close()
     collectGarbage()
@@ -336,6 +365,15 @@ export async function runStreamingTarget(ctx: BenchContext): Promise<TargetResul
         },
       })
     }
+    measurements.push({
+      contender: 'partializeChats alone',
+      size: label(r.conversations),
+      unit: 'µs',
+      median: r.partialize.median * 1000,
+      p90: r.partialize.p90 * 1000,
+      samples: r.partialize.count,
+      extra: { roundMedians: r.partialize.roundMedians.map((m) => m * 1000), min: r.partialize.min * 1000 },
+    })
     for (const [name, w] of Object.entries(r.writes)) {
       const exact = w.commits === w.tokens && w.rowsPerCommit.length === 1 && w.rowsPerCommit[0] === 1
       checks.push({
@@ -386,8 +424,10 @@ export async function runStreamingTarget(ctx: BenchContext): Promise<TargetResul
     target: "<= 1/100 (T2's limit)",
     pass: libJson <= 0.01,
   })
+  const partializeGrowth = largest.partialize.median / smallest.partialize.median
   notes.push(
-    `growth ${growthLabel} for every contender: ${[...largest.stats.keys()].map((name) => `${name} ${growthDetail(name)}`).join('; ')}.`,
+    `growth ${growthLabel} for every contender: ${[...largest.stats.keys()].map((name) => `${name} ${growthDetail(name)}`).join('; ')}; partializeChats alone ${formatRatio(partializeGrowth)} (${us(largest.partialize.median)} / ${us(smallest.partialize.median)}).`,
+    "partializeChats alone: the store's partialize (incognito and empty conversations left out) on the same state, timed apart; every LIB write runs it before the diff, and JSON's partializeChatsForJson runs it too.",
     'timed per token: store.getState().replaceMessageFragment(conversationId, messageId, fragmentId, fragment) (touch=false), then, until committed: LIB flush(), JSON the storage write. NONE is the action alone.',
     `the answer streams into the last message of the conversation in the middle of the list (index N/2); one answer of ${ctx.options.streaming.tokensPerRound} tokens per round (JSON streams only its first ${counts.map((n) => `${ctx.options.streaming.jsonTokensPerRound(n)} at ${sizeLabel(n)}`).join(', ')}: each of its tokens stringifies and stores the whole state).`,
     ...(ctx.options.streaming.sqlJs

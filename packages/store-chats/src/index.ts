@@ -22,6 +22,7 @@ export {
 export {
   CHATS_STATE_VERSION,
   CHATS_STORE_NAME,
+  closeCutOffGenerations,
   createChatsState,
   isEmptyConversation,
   mergeChats,

@@ -153,9 +153,10 @@ function createCleaner() {
     const metadata = message['metadata']
     if (isObject(metadata) && typeof metadata['inReplyToText'] === 'string') {
       const { inReplyToText, ...restMetadata } = metadata
+      const existing = Array.isArray(restMetadata['inReferenceTo']) ? (restMetadata['inReferenceTo'] as unknown[]) : []
       message['metadata'] = {
         ...restMetadata,
-        inReferenceTo: [{ mrt: 'dmsg', mText: inReplyToText, mRole: 'assistant' }],
+        inReferenceTo: [...existing, { mrt: 'dmsg', mText: inReplyToText, mRole: 'assistant' }],
       }
     }
     if (Array.isArray(message['userFlags'])) {
@@ -218,14 +219,16 @@ function createCleaner() {
   const number = (object: Item, key: string, fallback: number, path: string): void => {
     const value = object[key]
     if (typeof value === 'number' && Number.isSafeInteger(value)) return
-    object[key] = typeof value === 'number' && Number.isFinite(value) ? Math.round(value) : fallback
+    const rounded = typeof value === 'number' ? Math.round(value) : NaN
+    object[key] = Number.isSafeInteger(rounded) ? rounded : fallback
     if (value !== undefined || key !== 'tokenCount') note(`${path}.${key}`, 'not an integer', 'fixed')
   }
 
   const nullableNumber = (object: Item, key: string, path: string): void => {
     const value = object[key]
     if (value === null || (typeof value === 'number' && Number.isSafeInteger(value))) return
-    object[key] = typeof value === 'number' && Number.isFinite(value) ? Math.round(value) : null
+    const rounded = typeof value === 'number' ? Math.round(value) : NaN
+    object[key] = Number.isSafeInteger(rounded) ? rounded : null
     if (value !== undefined) note(`${path}.${key}`, 'not an integer', 'fixed')
   }
 
@@ -250,10 +253,11 @@ function unsupported(version: number): never {
 }
 
 /**
- * The migration of `app-chats`, called with the stored version (`persist`'s `migrate`): versions 2
- * and 3 hold one `text` per message, which becomes one text fragment (the app's 3 to 4 step); every
- * version is then cleaned as the app cleans it on load (see `importLegacyChats`). Versions below 2
- * (a single chat) and above 4 throw MIGRATION_FAILED.
+ * The migration of `app-chats`, called with the stored version (`persist`'s `migrate`, so only for a
+ * version other than 4): versions 2 and 3 hold one `text` per message, which becomes one text fragment
+ * (the app's 3 to 4 step), then the data is cleaned as `importLegacyChats` cleans it. Versions below 2
+ * (a single chat) and above 4 throw MIGRATION_FAILED. Version 4 data is cleaned by the merge of the
+ * legacy path (`chatsLegacyPersistOptions`).
  */
 export function migrateChats(persisted: unknown, version: number): PersistedChats {
   if (!Number.isInteger(version) || version < 2 || version > CHATS_STATE_VERSION) unsupported(version)
@@ -294,7 +298,10 @@ export function importLegacyChats(value: unknown): { state: PersistedChats; repo
 /** What `importChatsFromExport` returns. */
 export interface ChatsExportImport {
   readonly conversations: DConversation[]
-  /** The file's `folders` section as it is, for `importChatFoldersFromExport`; `undefined` when absent. */
+  /**
+   * The file's `folders` section as it is; `undefined` when absent. To import the folders, pass the file
+   * itself (or `{ folders }`) to `importChatFoldersFromExport`.
+   */
   readonly folders: unknown
   readonly report: ChatsImportReport
 }
@@ -327,7 +334,7 @@ export function importChatsFromExport(value: unknown): ChatsExportImport {
   if (Array.isArray(parsed['conversations'])) {
     conversations = cleaner.conversations(parsed['conversations'], 'conversations', false)
   } else if (Array.isArray(parsed['messages'])) {
-    conversations = cleaner.conversations([parsed], 'conversation', false)
+    conversations = cleaner.conversations([parsed], 'conversations', false)
   } else {
     throw new ZustandSqliteError(
       'INVALID_LEGACY_DATA',
@@ -370,5 +377,7 @@ export const chatsLegacyPersistOptions = {
   version: CHATS_STATE_VERSION,
   migrate: migrateChats,
   partialize: partializeChatsForJson,
-  merge: mergeChats<ChatsStore>,
+  // The JSON blob may hold what the app cleaned on load (null fragments, pending flags, placeholders).
+  merge: (persisted: unknown, current: ChatsStore): ChatsStore =>
+    mergeChats(persisted === undefined ? undefined : migrateChats(persisted, CHATS_STATE_VERSION), current),
 } as const

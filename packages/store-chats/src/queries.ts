@@ -245,7 +245,7 @@ export async function searchConversations(
      )
      SELECT c.id, c.user_title, c.auto_title, h.message_id, h.body
      FROM conversations c LEFT JOIN first_hits h ON h.conversation_id = c.id AND h.n = 1
-     WHERE (h.message_id IS NOT NULL OR coalesce(c.user_title, c.auto_title, '') LIKE ? ESCAPE '\\') ${archived}
+     WHERE (h.message_id IS NOT NULL OR coalesce(nullif(c.user_title, ''), c.auto_title, '') LIKE ? ESCAPE '\\') ${archived}
      ORDER BY coalesce(c.updated, c.created) DESC, c.id
      LIMIT ?`,
     [pattern, pattern, limit],

@@ -35,7 +35,8 @@ export interface ChatsActions {
   importConversation: (conversation: DConversation, preventClash: boolean) => DConversationId
   /**
    * A copy of a conversation up to and including message `messageId` (all of it with `null`), at the top,
-   * with a new id. Returns its id, or `null` when the conversation is not there.
+   * with a new id (incognito when the source is). Returns its id, or `null` when the conversation or the
+   * message is not there.
    */
   branchConversation: (conversationId: DConversationId, messageId: DMessageId | null) => DConversationId | null
   /**
@@ -145,11 +146,40 @@ export function partializeChats(state: ChatsState): PersistedChats {
 }
 
 /**
+ * A generation cut off mid-stream (a closed tab, a crash) leaves a placeholder as the last fragment of its
+ * message: as the app does on load, it becomes an error fragment. Conversations without one are returned
+ * as they are.
+ */
+export function closeCutOffGenerations(conversations: DConversation[]): DConversation[] {
+  let result: DConversation[] | undefined
+  conversations.forEach((conversation, i) => {
+    let messages: DMessage[] | undefined
+    conversation.messages.forEach((message, j) => {
+      const last = message.fragments[message.fragments.length - 1]
+      if (last === undefined || last.ft !== 'void' || last.part.pt !== 'ph') return
+      messages ??= conversation.messages.slice()
+      messages[j] = {
+        ...message,
+        fragments: [
+          ...message.fragments.slice(0, -1),
+          { ft: 'content', fId: last.fId, part: { pt: 'error', error: '(did not complete)' } },
+        ],
+      }
+    })
+    if (messages === undefined) return
+    result ??= conversations.slice()
+    result[i] = { ...conversation, messages }
+  })
+  return result ?? conversations
+}
+
+/**
  * The app's merge: conversations made before hydration finished come first, then the stored ones (a
  * stored one with the id of a newer one is left out); an empty result gets one empty conversation.
+ * Generations cut off mid-stream are closed (see {@link closeCutOffGenerations}).
  */
 export function mergeChats<S extends ChatsState>(persisted: unknown, current: S): S {
-  const stored = (persisted as Partial<PersistedChats> | undefined)?.conversations ?? []
+  const stored = closeCutOffGenerations((persisted as Partial<PersistedChats> | undefined)?.conversations ?? [])
   const ids = new Set(current.conversations.map((c) => c.id))
   const conversations = [...current.conversations, ...stored.filter((c) => !ids.has(c.id))]
   if (conversations.length === 0) conversations.push(createDConversation())
@@ -245,11 +275,12 @@ export function createChatsState(options: ChatsStateOptions = {}): StateCreator<
       branchConversation: (conversationId, messageId) => {
         const source = get().conversations.find((c) => c.id === conversationId)
         if (source === undefined) return null
-        const end = messageId === null ? -1 : source.messages.findIndex((m) => m.id === messageId)
-        const messages = (end < 0 ? source.messages : source.messages.slice(0, end + 1)).map((m) =>
-          withoutPending(m, true),
-        )
-        const { _abortController: _running, _isIncognito: _incognito, ...rest } = source
+        const end =
+          messageId === null ? source.messages.length - 1 : source.messages.findIndex((m) => m.id === messageId)
+        if (end < 0 && messageId !== null) return null
+        const messages = source.messages.slice(0, end + 1).map((m) => withoutPending(m, true))
+        // A branch of an incognito conversation stays incognito.
+        const { _abortController: _running, ...rest } = source
         const time = now()
         const branched: DConversation = { ...rest, id: createChatId(), messages, created: time, updated: time }
         set((state) => ({ conversations: [branched, ...state.conversations] }))
@@ -264,7 +295,7 @@ export function createChatsState(options: ChatsStateOptions = {}): StateCreator<
         for (const c of deleted) c._abortController?.abort()
         const remaining = conversations.filter((c) => !ids.has(c.id))
         if (remaining.length === 0) remaining.push(createDConversation(newPersonaId, now()))
-        if (deleted.length > 0) set({ conversations: remaining })
+        if (deleted.length > 0 || conversations.length === 0) set({ conversations: remaining })
         if (deleted.length > 0) options.onConversationsDeleted?.(deleted.map((c) => c.id))
         const next = remaining[firstIndex >= 0 && firstIndex < remaining.length ? firstIndex : 0] as DConversation
         return next.id

@@ -81,6 +81,10 @@ describe('chat actions', () => {
     expect(s().conversations).toHaveLength(1)
     expect(s().conversations[0]).toMatchObject({ id: last, systemPurposeId: 'Scientist', messages: [] })
     expect(s().branchConversation('missing', null)).toBeNull()
+    expect(s().branchConversation(last, 'no-such-message')).toBeNull()
+    const secret = s().prependNewConversation(undefined, true)
+    const secretBranch = s().branchConversation(secret, null) as string
+    expect(s().isIncognito(secretBranch)).toBe(true)
   })
 
   it('keeps incognito and, beside others, empty conversations out of what is persisted', () => {
@@ -194,6 +198,17 @@ describe('legacy import', () => {
     })
     expect((await failure(() => importChatsFromExport('{"nothing":true}')))?.code).toBe('INVALID_LEGACY_DATA')
     expect((await failure(() => importChatsFromExport('not json')))?.code).toBe('INVALID_LEGACY_DATA')
+  })
+
+  it('cleans a version 4 blob on the legacy path as the app does on load', () => {
+    const { storage } = memoryLocalStorage({ 'app-chats': fixture('app-chats.v4.json') })
+    const store = createStore<ChatsStore>()(
+      persist(createChatsState(), { ...chatsLegacyPersistOptions, storage: createJSONStorage(() => storage) }),
+    )
+    const [notes, cat] = store.getState().conversations
+    expect(notes?.messages[1]?.fragments.every((f) => f !== null)).toBe(true)
+    expect(notes?.messages[1]).not.toHaveProperty('pendingIncomplete')
+    expect(cat?.messages[1]?.fragments[0]?.part).toEqual({ pt: 'error', error: '(did not complete)' })
   })
 
   it('is the migration of the legacy path too: Zustand persist reads a version 3 blob', () => {
@@ -321,6 +336,23 @@ describe.each(engines)('chats store on $name', (engine) => {
     expect(await backend.query('SELECT count(*) AS n FROM fragments')).toEqual([{ n: 1 }])
   })
 
+  it('closes a generation cut off mid-stream when it loads it again', async () => {
+    const first = createChatsStore({ backend: await open() })
+    await hydrated(first)
+    const id = first.getState().prependNewConversation()
+    const answer: DMessage = {
+      ...createDMessageTextContent('assistant', ''),
+      fragments: [{ ft: 'void', fId: 'ph1', part: { pt: 'ph', pText: 'Thinking…' } }],
+      pendingIncomplete: true,
+    }
+    first.getState().appendMessage(id, answer)
+    await first.persist.flush()
+    const again = await reopened()
+    expect(again.getState().conversations[0]?.messages[0]?.fragments).toEqual([
+      { ft: 'content', fId: 'ph1', part: { pt: 'error', error: '(did not complete)' } },
+    ])
+  })
+
   it('lists, loads and searches through the query functions', async () => {
     let clock = 10_000
     const backend = await open()
@@ -372,6 +404,10 @@ describe.each(engines)('chats store on $name', (engine) => {
     expect(await searchConversations(backend, '_thing')).toHaveLength(1)
     expect(await searchConversations(backend, '%')).toHaveLength(1)
     expect((await searchConversations(backend, 'chat 4')).map((m) => m.title)).toEqual(['Chat 4'])
+    s().setUserTitle(ids[3]!, '')
+    s().setAutoTitle(ids[3]!, 'Automatic title')
+    await store.persist.flush()
+    expect((await searchConversations(backend, 'automatic')).map((m) => m.title)).toEqual(['Automatic title'])
     expect(await searchConversations(backend, 'Chat 1', { excludeArchived: true })).toEqual([])
     expect((await failure(() => searchConversations(backend, '')))?.code).toBe('INVALID_VALUE')
     expect((await failure(() => listConversations(backend, { limit: 0 })))?.code).toBe('INVALID_VALUE')

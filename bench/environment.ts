@@ -90,6 +90,7 @@ export async function describeEnvironment(repoRoot: string, dir: string): Promis
       RAW: `better-sqlite3 file in ${where}, hand-written prepared statements, one transaction per set`,
       'LIB (better-sqlite3)': `persistSQLite on createBetterSqlite3Backend({ filename }), file in ${where}`,
       'LIB (sql.js)': `persistSQLite on createSqlJsBackend({ storage: { file } }), file in ${where}: image written to a temporary file, fsynced, renamed`,
+      'S1 (chats store)': `createChatsStore({ backend }) on createBetterSqlite3Backend({ filename }), file in ${where}, and on createSqlJsBackend({ storage: 'memory' }); JSON: persist(createChatsState(), chatsLegacyPersistOptions) over the JSON storage above`,
     },
   }
 }

@@ -91,8 +91,8 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
     memory: { runs: 5 },
     streaming: {
       conversations: [1_000, 10_000],
-      rounds: 7,
-      warmup: 50,
+      rounds: 9,
+      warmup: 200,
       tokensPerRound: 200,
       jsonTokensPerRound: (c) => (c >= 10_000 ? 4 : 20),
       sqlJs: true,

@@ -38,6 +38,8 @@ interface StreamingContender {
   readonly name: StreamingName
   readonly store: StoreApi<ChatsStore>
   token(fragment: DMessageFragment): unknown
+  /** JSON: writes handed to the storage so far (one per token expected). */
+  storageWrites?: () => number
   storage(): Promise<Record<string, unknown>>
   close(): Promise<void>
 }
@@ -126,18 +128,24 @@ function openNone(conversations: DConversation[], target: StreamTarget): Streami
 }
 
 /** The JSON storage the other targets use, remembering its last write so a token can wait for it. */
-function trackedJsonStorage<S>(): { storage: PersistStorage<S>; written: () => Promise<unknown> } {
+function trackedJsonStorage<S>(): {
+  storage: PersistStorage<S>
+  written: () => Promise<unknown>
+  writes: () => number
+} {
   const inner = idbJsonStorage<S>()
   let last: Promise<unknown> = Promise.resolve()
+  let writes = 0
   const storage: PersistStorage<S> = {
     getItem: (name) => inner.getItem(name),
     setItem: (name, value) => {
+      writes++
       last = Promise.resolve(inner.setItem(name, value))
       return last
     },
     removeItem: (name) => inner.removeItem(name),
   }
-  return { storage, written: () => last }
+  return { storage, written: () => last, writes: () => writes }
 }
 
 /** Zustand persist with the app's legacy options (partialize, merge, version) over idb-keyval. */
@@ -161,6 +169,7 @@ async function openJson(
       replace(store, target, fragment)
       return json.written()
     },
+    storageWrites: json.writes,
     storage: async () => ({ jsonStringLength: await storedJsonLength(name) }),
     close: () => deleteStoredJson(name),
   }
@@ -230,6 +239,8 @@ async function openLib(
 interface SizeResult {
   conversations: number
   stats: Map<StreamingName, Stats>
+  /** Tokens JSON streamed, and the writes its storage received for them. */
+  jsonWrites: { tokens: number; storageWrites: number }
   /** partializeChats(state) alone, on the same state. */
   partialize: Stats
   /** Tokens each LIB contender wrote, and the commits onCommit reported for them. */
@@ -285,6 +296,8 @@ async function measureAtSize(ctx: BenchContext, count: number): Promise<SizeResu
     const warmup = (c: StreamingContender): number => (c.name === 'JSON' ? 1 : settings.warmup)
     let answer: DMessageFragment[] = []
     const before = new Map(libs.map((l) => [l, l.log.commits]))
+    const json = contenders.find((c) => c.name === 'JSON') as StreamingContender
+    const jsonWritesBefore = json.storageWrites?.() ?? 0
     ctx.progress(`S1: ${size} conversations: ${settings.rounds} rounds`)
     const stats = await interleave(
       contenders,
@@ -310,6 +323,11 @@ async function measureAtSize(ctx: BenchContext, count: number): Promise<SizeResu
       }
     }
     ctx.facts[`S1 LIB writes at ${size} conversations`] = writes
+    const jsonWrites = {
+      tokens: warmup(json) + settings.rounds * perRound(json),
+      storageWrites: (json.storageWrites?.() ?? 0) - jsonWritesBefore,
+    }
+    ctx.facts[`S1 JSON writes at ${size} conversations`] = jsonWrites
 
     // What the store's partialize (run by every LIB write, before the diff) costs on its own at this size.
     const state = (contenders[0] as StreamingContender).store.getState()
@@ -327,6 +345,7 @@ async function measureAtSize(ctx: BenchContext, count: number): Promise<SizeResu
       stats: new Map([...stats].map(([c, s]) => [c.name, s])),
       partialize: partialize.get('partializeChats') as Stats,
       writes,
+      jsonWrites,
     }
   } finally {
     for (const c of contenders) await c.close()
@@ -424,6 +443,14 @@ export async function runStreamingTarget(ctx: BenchContext): Promise<TargetResul
     target: "<= 1/100 (T2's limit)",
     pass: libJson <= 0.01,
   })
+  const jsonWrites = results.map(
+    (r) => `${r.jsonWrites.tokens} tokens -> ${r.jsonWrites.storageWrites} writes at ${sizeLabel(r.conversations)}`,
+  )
+  notes.push(
+    results.every((r) => r.jsonWrites.storageWrites === r.jsonWrites.tokens)
+      ? `JSON: one storage write per token (${jsonWrites.join(', ')}).`
+      : `JSON: NOT one storage write per token, its figures are not per write: ${jsonWrites.join(', ')}.`,
+  )
   const partializeGrowth = largest.partialize.median / smallest.partialize.median
   notes.push(
     `growth ${growthLabel} for every contender: ${[...largest.stats.keys()].map((name) => `${name} ${growthDetail(name)}`).join('; ')}; partializeChats alone ${formatRatio(partializeGrowth)} (${us(largest.partialize.median)} / ${us(smallest.partialize.median)}).`,

@@ -6,9 +6,8 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 export function createChatId(size = 21): string {
   const bytes = new Uint8Array(size)
   globalThis.crypto.getRandomValues(bytes)
-  let id = ''
-  for (const byte of bytes) id += ALPHABET[byte & 63]
-  return id
+  // Built in one piece: a string concatenated character by character stays a rope, slow to compare.
+  return Array.from(bytes, (byte) => ALPHABET[byte & 63]).join('')
 }
 
 /** A new, empty conversation. */

@@ -140,9 +140,18 @@ export function isEmptyConversation(conversation: DConversation): boolean {
  */
 export function partializeChats(state: ChatsState): PersistedChats {
   const list = state.conversations
-  const stored = list.filter((c) => c._isIncognito !== true)
-  const keep = stored.length <= 1 ? stored : stored.filter((c) => !isEmptyConversation(c))
-  return { conversations: keep.length === list.length ? list : keep }
+  // One pass without allocating: a streamed token calls this on every write, over every conversation.
+  let incognito = 0
+  let empty = 0
+  for (const c of list) {
+    if (c._isIncognito === true) incognito++
+    else if (isEmptyConversation(c)) empty++
+  }
+  const dropEmpty = list.length - incognito > 1
+  if (incognito === 0 && (!dropEmpty || empty === 0)) return { conversations: list }
+  return {
+    conversations: list.filter((c) => c._isIncognito !== true && !(dropEmpty && isEmptyConversation(c))),
+  }
 }
 
 /**

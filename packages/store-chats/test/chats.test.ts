@@ -92,6 +92,8 @@ describe('chat actions', () => {
     const s = store.getState
     const only = s().prependNewConversation()
     expect(partializeChats(s()).conversations.map((c) => c.id)).toEqual([only])
+    // Nothing left out: the state's own array, not a copy.
+    expect(partializeChats(s()).conversations).toBe(s().conversations)
     const secret = s().prependNewConversation(undefined, true)
     s().appendMessage(secret, createDMessageTextContent('user', 'secret'))
     const kept = s().prependNewConversation()

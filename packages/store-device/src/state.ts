@@ -47,9 +47,7 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 export function generateLocalDeviceId(now: number = Date.now()): string {
   const bytes = new Uint8Array(6)
   globalThis.crypto.getRandomValues(bytes)
-  let id = ''
-  for (const byte of bytes) id += ALPHABET[byte & 63]
-  return id + now.toString(36).slice(-4)
+  return Array.from(bytes, (byte) => ALPHABET[byte & 63]).join('') + now.toString(36).slice(-4)
 }
 
 /**

@@ -112,9 +112,8 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 export function generateFolderId(): string {
   const bytes = new Uint8Array(21)
   globalThis.crypto.getRandomValues(bytes)
-  let id = ''
-  for (const byte of bytes) id += ALPHABET[byte & 63]
-  return id
+  // Built in one piece: a string concatenated character by character stays a rope, slow to compare.
+  return Array.from(bytes, (byte) => ALPHABET[byte & 63]).join('')
 }
 
 /** Each id once, first occurrence first; the same array when nothing repeats. */

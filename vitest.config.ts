@@ -11,7 +11,10 @@ export default defineConfig({
       { find: /^@zustand-sqlite\/core$/, replacement: src('core/src/index.ts') },
       { find: /^@zustand-sqlite\/backend-better-sqlite3$/, replacement: src('backend-better-sqlite3/src/index.ts') },
       { find: /^@zustand-sqlite\/backend-sqljs$/, replacement: src('backend-sqljs/src/index.ts') },
-      { find: /^@zustand-sqlite\/store-(ui|labs|device|chats|folders)$/, replacement: src('store-$1/src/index.ts') },
+      {
+        find: /^@zustand-sqlite\/store-(ui|labs|device|chats|folders|metrics)$/,
+        replacement: src('store-$1/src/index.ts'),
+      },
     ],
   },
   test: {

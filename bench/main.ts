@@ -1,6 +1,6 @@
-// The bench itself (started by run.ts): measures the performance targets T1-T8 of the design and the
-// chats store's streaming cost (S1), every contender in this one process (T8 in child processes),
-// prints a table per target and writes the results as JSON. See bench/README.md.
+// The bench itself (started by run.ts): measures the performance targets T1-T8 of the design, the
+// chats store's streaming cost (S1) and the metrics store (M1), every contender in this one process
+// (T8 in child processes), prints a table per target and writes the results as JSON. See bench/README.md.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -18,6 +18,7 @@ import { runExportsTarget } from './targets/exports'
 import { runHydrationTarget } from './targets/hydration'
 import { runMemoryTarget } from './targets/memory'
 import { runMetricsTarget } from './targets/metrics'
+import { runMetricsStoreTarget } from './targets/metricsStore'
 import { runStreamingTarget } from './targets/streaming'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -31,6 +32,7 @@ const PHASES: { ids: readonly TargetId[]; run: (ctx: BenchContext) => Promise<Ta
   { ids: ['T7'], run: async (ctx) => [await runMetricsTarget(ctx)] },
   { ids: ['T8'], run: async (ctx) => [await runMemoryTarget(ctx)] },
   { ids: ['S1'], run: async (ctx) => [await runStreamingTarget(ctx)] },
+  { ids: ['M1'], run: async (ctx) => [await runMetricsStoreTarget(ctx)] },
 ]
 
 async function main(): Promise<void> {

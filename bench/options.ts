@@ -1,8 +1,9 @@
 // Run settings. The full run is sized to finish in a few minutes on a 2-core machine; BENCH_QUICK=1
 // is a smoke run (N up to 10k, few iterations) that checks the harness end to end in seconds.
-// S1 counts conversations (of 10 messages each), not messages.
+// S1 counts conversations (of 10 messages each), not messages. M1 loads 1M events for its queries
+// (50k in a quick run).
 
-export const TARGET_IDS = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'S1'] as const
+export const TARGET_IDS = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'S1', 'M1'] as const
 export type TargetId = (typeof TARGET_IDS)[number]
 
 export interface BenchOptions {
@@ -34,6 +35,15 @@ export interface BenchOptions {
     jsonTokensPerRound: (conversations: number) => number
     /** Also measure LIB on sql.js (in memory). */
     sqlJs: boolean
+  }
+  /** M1: record() batches as T7's, then the query dataset's size (events) and timed runs per query. */
+  metricsStore: {
+    batches: readonly number[]
+    rounds: number
+    warmupSets: number
+    setsPerRound: (batch: number) => number
+    events: number
+    queryRuns: number
   }
 }
 
@@ -71,6 +81,14 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
         jsonTokensPerRound: (c) => (c >= 1_000 ? 5 : 20),
         sqlJs: true,
       },
+      metricsStore: {
+        batches: [1, 10, 100],
+        rounds: 3,
+        warmupSets: 20,
+        setsPerRound: (b) => Math.max(20, 1_000 / b),
+        events: 50_000,
+        queryRuns: 5,
+      },
     }
   }
   return {
@@ -97,6 +115,14 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
       jsonTokensPerRound: (c) => (c >= 10_000 ? 4 : 20),
       sqlJs: true,
     },
+    metricsStore: {
+      batches: [1, 10, 100],
+      rounds: 5,
+      warmupSets: 100,
+      setsPerRound: (b) => Math.max(200, Math.min(2_000, 20_000 / b)),
+      events: 1_000_000,
+      queryRuns: 5,
+    },
   }
 }
 
@@ -112,6 +138,12 @@ export function describeOptions(options: BenchOptions): Record<string, unknown> 
     metrics: {
       ...options.metrics,
       setsPerRound: Object.fromEntries(options.metrics.batches.map((b) => [b, options.metrics.setsPerRound(b)])),
+    },
+    metricsStore: {
+      ...options.metricsStore,
+      setsPerRound: Object.fromEntries(
+        options.metricsStore.batches.map((b) => [b, options.metricsStore.setsPerRound(b)]),
+      ),
     },
     streaming: {
       ...options.streaming,

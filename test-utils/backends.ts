@@ -76,3 +76,13 @@ export function memoryLocalStorage(entries: Record<string, string> = {}): {
     },
   }
 }
+
+/** The error `action` throws or rejects with (its `code` and `path`), or `undefined` when it succeeds. */
+export async function failure(action: () => unknown): Promise<{ code?: string; path?: string } | undefined> {
+  try {
+    await action()
+  } catch (error) {
+    return error as { code?: string; path?: string }
+  }
+  return undefined
+}

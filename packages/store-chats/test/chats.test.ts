@@ -18,18 +18,9 @@ import {
   searchConversations,
 } from '@zustand-sqlite/store-chats'
 import type { ChatsStore, DConversation, DMessage } from '@zustand-sqlite/store-chats'
-import { databaseOn, engines, memoryLocalStorage } from '../../../test-utils/backends'
+import { databaseOn, engines, memoryLocalStorage, failure } from '../../../test-utils/backends'
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')
-
-async function failure(action: () => unknown): Promise<{ code?: string; path?: string } | undefined> {
-  try {
-    await action()
-  } catch (error) {
-    return error as { code?: string; path?: string }
-  }
-  return undefined
-}
 
 /** What a store persists, as plain data: the state a fresh store must hydrate to. */
 const persisted = (state: ChatsStore): DConversation[] => structuredClone(partializeChats(state).conversations)

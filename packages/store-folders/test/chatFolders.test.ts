@@ -21,21 +21,12 @@ import {
   updateChatFolder,
 } from '@zustand-sqlite/store-folders'
 import type { ChatFoldersState, ChatFoldersStore, DFolder } from '@zustand-sqlite/store-folders'
-import { databaseOn, engines, memoryLocalStorage } from '../../../test-utils/backends'
+import { databaseOn, engines, memoryLocalStorage, failure } from '../../../test-utils/backends'
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')
 
 /** nanoid's format: 21 characters of its URL-safe alphabet. */
 const ID_FORMAT = /^[A-Za-z0-9_-]{21}$/
-
-async function failure(action: () => unknown): Promise<{ code?: string; path?: string } | undefined> {
-  try {
-    await action()
-  } catch (error) {
-    return error as { code?: string; path?: string }
-  }
-  return undefined
-}
 
 const dataOf = (state: ChatFoldersState): ChatFoldersState => ({
   folders: state.folders,

@@ -21,18 +21,9 @@ import {
   uxLabsStateCreator,
 } from '@zustand-sqlite/store-labs'
 import type { UXLabsStore } from '@zustand-sqlite/store-labs'
-import { databaseOn, engines, memoryLocalStorage } from '../../../test-utils/backends'
+import { databaseOn, engines, memoryLocalStorage, failure } from '../../../test-utils/backends'
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')
-
-async function failure(action: () => unknown): Promise<{ code?: string; path?: string } | undefined> {
-  try {
-    await action()
-  } catch (error) {
-    return error as { code?: string; path?: string }
-  }
-  return undefined
-}
 
 const dataOf = (state: UXLabsStore): { enabledFlags: unknown; experiments: unknown } => ({
   enabledFlags: state.enabledFlags,

@@ -16,16 +16,7 @@ import {
   topMetricNames,
 } from '@zustand-sqlite/store-metrics'
 import type { MetricsStore, MetricsStoreApi } from '@zustand-sqlite/store-metrics'
-import { databaseOn, engines } from '../../../test-utils/backends'
-
-async function failure(action: () => unknown): Promise<{ code?: string; path?: string } | undefined> {
-  try {
-    await action()
-  } catch (error) {
-    return error as { code?: string; path?: string }
-  }
-  return undefined
-}
+import { databaseOn, engines, failure } from '../../../test-utils/backends'
 
 const MINUTE = 60_000
 const HOUR = 3_600_000

@@ -16,19 +16,10 @@ import {
   updateUIPreferences,
 } from '@zustand-sqlite/store-ui'
 import type { PersistedUIPreferences, UIPreferencesStore } from '@zustand-sqlite/store-ui'
-import { databaseOn, engines, memoryLocalStorage } from '../../../test-utils/backends'
+import { databaseOn, engines, memoryLocalStorage, failure } from '../../../test-utils/backends'
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')
 const defaults = (): PersistedUIPreferences => partializeUIPreferences(uiPreferencesDefaults())
-
-async function failure(action: () => unknown): Promise<{ code?: string; path?: string } | undefined> {
-  try {
-    await action()
-  } catch (error) {
-    return error as { code?: string; path?: string }
-  }
-  return undefined
-}
 
 describe('importLegacyUIPreferences', () => {
   it('runs the app migration chain from version 0, keeping stale keys', () => {

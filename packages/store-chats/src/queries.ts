@@ -1,5 +1,6 @@
 import { rules, ZustandSqliteError } from '@zustand-sqlite/core'
 import type { Backend, QueryRow } from '@zustand-sqlite/core'
+import { CHATS_STATE_VERSION } from './state'
 import type { DConversationId, DMessage, DMessageFragment } from './types'
 
 /** Options every chats query takes. */
@@ -57,11 +58,27 @@ const LIMIT = rules.integer({ min: 1, max: 1000 })
 const OFFSET = rules.integer({ min: 0 })
 const SEARCH_TEXT = rules.string({ minLength: 1, maxLength: 200 })
 
+/**
+ * Whether the chats tables exist. Throws MIGRATION_FAILED when the store that owns them was written at a
+ * state version newer than this package knows: its rows may not mean what these queries read.
+ */
 async function hasTables(backend: Backend): Promise<boolean> {
   const rows = await backend.query(
     `SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name IN ('conversations', 'messages', 'fragments')`,
   )
-  return rows[0]?.['n'] === 3
+  if (rows[0]?.['n'] !== 3) return false
+  const [owner] = await backend.query(
+    `SELECT s.store, s.state_version FROM zs_tables t JOIN zs_stores s ON s.store = t.store WHERE t.table_name = 'conversations'`,
+  )
+  const version = owner?.['state_version']
+  if (typeof version === 'number' && version > CHATS_STATE_VERSION) {
+    throw new ZustandSqliteError(
+      'MIGRATION_FAILED',
+      `${String(owner?.['store'])} holds chats at state version ${version}, newer than this package knows (${CHATS_STATE_VERSION})`,
+      { store: String(owner?.['store']) },
+    )
+  }
+  return true
 }
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null)

@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest'
 import { createStore } from 'zustand/vanilla'
 import { createJSONStorage, persist } from 'zustand/middleware'
 import { hydrated } from '@zustand-sqlite/core/testing'
+import { writeStoredState } from '@zustand-sqlite/core'
 import type { Backend, CommitInfo } from '@zustand-sqlite/core'
 import {
   chatsLegacyPersistOptions,
+  chatsSchema,
   createChatsState,
   createChatsStore,
   createDMessageTextContent,
@@ -404,6 +406,17 @@ describe.each(engines)('chats store on $name', (engine) => {
     expect(await searchConversations(backend, 'Chat 1', { excludeArchived: true })).toEqual([])
     expect((await failure(() => searchConversations(backend, '')))?.code).toBe('INVALID_VALUE')
     expect((await failure(() => listConversations(backend, { limit: 0 })))?.code).toBe('INVALID_VALUE')
+  })
+
+  it('refuses to query chats written at a newer state version', async () => {
+    const backend = await open()
+    const store = createChatsStore({ backend })
+    await hydrated(store)
+    store.getState().appendMessage(store.getState().conversations[0]!.id, createDMessageTextContent('user', 'x'))
+    await store.persist.flush()
+    await writeStoredState(backend, { name: 'app-chats', schema: chatsSchema, version: 5 }, { conversations: [] })
+    expect((await failure(() => listConversations(backend)))?.code).toBe('MIGRATION_FAILED')
+    expect((await failure(() => searchConversations(backend, 'x')))?.code).toBe('MIGRATION_FAILED')
   })
 
   it('answers the query functions on an empty database without creating tables', async () => {

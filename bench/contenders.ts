@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs'
-import { persistSQLite } from '@zustand-sqlite/core'
+import { persistSQLite, whenHydrated } from '@zustand-sqlite/core'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
 import { persist } from 'zustand/middleware'
 import { createStore } from 'zustand/vanilla'
@@ -7,7 +7,7 @@ import type { StoreApi } from 'zustand/vanilla'
 import { applyEdit } from './dataset'
 import type { ChatState, Edit } from './dataset'
 import { openRawDatabase } from './engines'
-import { deleteStoredJson, hydrated, idbJsonStorage, storedJsonLength } from './jsonStorage'
+import { deleteStoredJson, idbJsonStorage, storedJsonLength } from './jsonStorage'
 import { chatSchema, RAW_CHAT_DDL } from './schemas'
 
 export type ContenderName = 'NONE' | 'JSON' | 'RAW' | 'LIB'
@@ -63,7 +63,7 @@ export function openNone(state: ChatState): ChatContender {
 
 export async function openJson(name: string, state: ChatState): Promise<ChatContender> {
   const store = createStore<ChatState>()(persist(() => state, { name, storage: idbJsonStorage<ChatState>() }))
-  await hydrated(store)
+  await whenHydrated(store)
   // Zustand 5's persist returns the storage's setItem promise from setState: awaited, the write is committed.
   const written: unknown = store.setState({})
   await written
@@ -138,7 +138,7 @@ export async function openLib(file: string, name: string, state: ChatState): Pro
       },
     }),
   )
-  await hydrated(store)
+  await whenHydrated(store)
   // Nothing is stored yet: the first write stores the whole dataset.
   store.setState({})
   await store.persist.flush()

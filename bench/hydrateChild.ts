@@ -2,7 +2,7 @@
 // Usage: node --expose-gc --import tsx bench/hydrateChild.ts <mode> <file> <conversations> <messages>
 // Every mode loads the same modules, so the figures differ by what hydration itself costs.
 import { readFileSync } from 'node:fs'
-import { persistSQLite } from '@zustand-sqlite/core'
+import { persistSQLite, whenHydrated } from '@zustand-sqlite/core'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
 import { createSqlJsBackend } from '@zustand-sqlite/backend-sqljs'
 import { persist } from 'zustand/middleware'
@@ -10,7 +10,7 @@ import { createStore } from 'zustand/vanilla'
 import { countMessages } from './dataset'
 import type { ChatState } from './dataset'
 import { loadSqlJs } from './engines'
-import { hydrated, idbJsonStorage, writeStoredJson } from './jsonStorage'
+import { idbJsonStorage, writeStoredJson } from './jsonStorage'
 import { collectGarbage, now } from './measure'
 import { chatSchema } from './schemas'
 
@@ -63,7 +63,7 @@ async function setup(mode: ChildMode, file: string): Promise<() => Promise<ChatS
       await writeStoredJson(STORE, readFileSync(file, 'utf8'))
       return async () => {
         const store = createStore<ChatState>()(persist(empty, { name: STORE, storage: idbJsonStorage<ChatState>() }))
-        await hydrated(store)
+        await whenHydrated(store)
         return store.getState()
       }
     }
@@ -78,7 +78,7 @@ async function setup(mode: ChildMode, file: string): Promise<() => Promise<ChatS
       return async () => {
         const backend = await createSqlJsBackend({ sqlJs, storage: { file } })
         const store = createStore<ChatState>()(persistSQLite(empty, { name: STORE, backend, schema: chatSchema }))
-        await hydrated(store)
+        await whenHydrated(store)
         return store.getState()
       }
     }

@@ -24,16 +24,3 @@ export async function storedJsonLength(name: string): Promise<number> {
 export const readStoredJson = (name: string): Promise<string | undefined> => get<string>(name)
 export const writeStoredJson = (name: string, json: string): Promise<void> => set(name, json)
 export const deleteStoredJson = (name: string): Promise<void> => del(name)
-
-/** Resolves once a store (Zustand's persist or persistSQLite) has hydrated. */
-export async function hydrated(store: {
-  persist: { hasHydrated(): boolean; onFinishHydration(fn: () => void): () => void }
-}): Promise<void> {
-  if (store.persist.hasHydrated()) return
-  await new Promise<void>((resolve) => {
-    const stop = store.persist.onFinishHydration(() => {
-      stop()
-      resolve()
-    })
-  })
-}

@@ -1,6 +1,6 @@
 import { statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { persistSQLite } from '@zustand-sqlite/core'
+import { persistSQLite, whenHydrated } from '@zustand-sqlite/core'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
 import { createSqlJsBackend } from '@zustand-sqlite/backend-sqljs'
 import { persist } from 'zustand/middleware'
@@ -10,7 +10,7 @@ import { openJson } from '../contenders'
 import { buildChat, countMessages } from '../dataset'
 import type { ChatState } from '../dataset'
 import { loadSqlJs, sqlJsInitTime } from '../engines'
-import { hydrated, idbJsonStorage, readStoredJson } from '../jsonStorage'
+import { idbJsonStorage, readStoredJson } from '../jsonStorage'
 import { collectGarbage, now } from '../measure'
 import type { Check, Measurement, TargetResult } from '../report'
 import { formatBytes, formatMs, formatRatio, sizeLabel, summarize } from '../stats'
@@ -101,7 +101,7 @@ function hydrators(data: HydrationData): Hydrator[] {
         const store = createStore<ChatState>()(
           persist(empty, { name: data.jsonName, storage: idbJsonStorage<ChatState>() }),
         )
-        await hydrated(store)
+        await whenHydrated(store)
         return { ms: now() - started, state: store.getState(), release: () => Promise.resolve() }
       },
     },
@@ -129,7 +129,7 @@ function hydrators(data: HydrationData): Hydrator[] {
         const store = createStore<ChatState>()(
           persistSQLite(empty, { name: HYDRATION_STORE, backend, schema: chatSchema }),
         )
-        await hydrated(store)
+        await whenHydrated(store)
         return { ms: now() - started, state: store.getState(), release: async () => await backend.close() }
       },
     },

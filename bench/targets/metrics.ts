@@ -1,12 +1,11 @@
 import { join } from 'node:path'
-import { persistSQLite } from '@zustand-sqlite/core'
+import { persistSQLite, whenHydrated } from '@zustand-sqlite/core'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
 import { createStore } from 'zustand/vanilla'
 import type { BenchContext } from '../context'
 import { createRandom, makeMetricEvents } from '../dataset'
 import type { MetricEvent } from '../dataset'
 import { openRawDatabase } from '../engines'
-import { hydrated } from '../jsonStorage'
 import { collectGarbage, interleave } from '../measure'
 import type { Check, Measurement, TargetResult } from '../report'
 import { RAW_METRICS_DDL, metricsSchema } from '../schemas'
@@ -25,7 +24,7 @@ async function openLibMetrics(file: string): Promise<Appender> {
   const store = createStore<Record<string, never>>()(
     persistSQLite(() => ({}), { name: 'metrics', backend, schema: metricsSchema }),
   )
-  await hydrated(store)
+  await whenHydrated(store)
   return {
     name: 'LIB',
     append: (events) => {

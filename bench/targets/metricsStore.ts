@@ -1,3 +1,4 @@
+import { whenHydrated } from '@zustand-sqlite/core'
 // M1: the metrics store (@zustand-sqlite/store-metrics). Two parts: events/s through the store's
 // record(type, name, value) against hand-written inserts into an identical `metrics` table (T7's RAW
 // approach, T7's limits), and the latency of the query functions and of one retention run on a table of
@@ -17,7 +18,6 @@ import type { MetricsStoreApi } from '@zustand-sqlite/store-metrics'
 import type { BenchContext } from '../context'
 import { createRandom, randomInt } from '../dataset'
 import { openRawDatabase } from '../engines'
-import { hydrated } from '../jsonStorage'
 import { collectGarbage, interleave, now } from '../measure'
 import type { Check, Measurement, TargetResult } from '../report'
 import { formatCount, formatMs, formatRatio, sizeLabel } from '../stats'
@@ -63,7 +63,7 @@ interface Recorder {
 async function openLibRecorder(file: string): Promise<{ recorder: Recorder; ddl: string[] }> {
   const backend = createBetterSqlite3Backend({ filename: file })
   const store = createMetricsStore({ backend })
-  await hydrated(store)
+  await whenHydrated(store)
   // The store's own DDL of `metrics` (table and indexes), for RAW's identical table.
   const ddl = (
     await backend.query(
@@ -230,7 +230,7 @@ async function measureQueries(ctx: BenchContext, measurements: Measurement[]): P
   const backend: Backend = createBetterSqlite3Backend({ filename: file })
   try {
     const store: MetricsStoreApi = createMetricsStore({ backend })
-    await hydrated(store)
+    await whenHydrated(store)
     // One event through the store, so that it commits its record (state version) to the database:
     // retention reads it, and folds nothing for a store that never committed.
     store.getState().record('bench', 'load', 0)

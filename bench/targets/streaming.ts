@@ -1,3 +1,4 @@
+import { whenHydrated } from '@zustand-sqlite/core'
 // S1: the streaming cost of the chats store (@zustand-sqlite/store-chats). An answer arrives as
 // hundreds of replaceMessageFragment calls a second, each replacing the streaming message's text
 // fragment with a longer text (touch = false). Measured per token, until committed, on the store's
@@ -22,7 +23,7 @@ import { databaseBytes } from '../contenders'
 import type { CommitLog } from '../contenders'
 import { buildChat, createRandom, makeText, MESSAGES_PER_CONVERSATION, randomInt } from '../dataset'
 import { loadSqlJs, readPragmas } from '../engines'
-import { deleteStoredJson, hydrated, idbJsonStorage, storedJsonLength } from '../jsonStorage'
+import { deleteStoredJson, idbJsonStorage, storedJsonLength } from '../jsonStorage'
 import { collectGarbage, interleave } from '../measure'
 import type { Check, Measurement, TargetResult } from '../report'
 import { formatCount, formatRatio, formatUs, sizeLabel } from '../stats'
@@ -158,7 +159,7 @@ async function openJson(
   const store = createStore<ChatsStore>()(
     persist(createChatsState(), { ...chatsLegacyPersistOptions, name, storage: json.storage }),
   )
-  await hydrated(store)
+  await whenHydrated(store)
   store.setState({ conversations })
   await json.written()
   return {
@@ -206,7 +207,7 @@ async function openLib(
       committed = undefined
     },
   })
-  await hydrated(store)
+  await whenHydrated(store)
   // Hydration found nothing and added one empty conversation: replace it with the dataset.
   store.setState({ conversations })
   await store.persist.flush()

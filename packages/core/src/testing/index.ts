@@ -7,6 +7,7 @@ import { isZustandSqliteError } from '../errors'
 import type { ZustandSqliteErrorCode } from '../errors'
 import { readLazyColumn } from '../lazy'
 import { persistSQLite } from '../persistSQLite'
+import { whenHydrated } from '../whenHydrated'
 import type { CommitInfo, PersistSQLiteApi, PersistSQLiteOptions } from '../persistSQLite'
 import { collection, column, defineSchema, singleton } from '../schema'
 import type { StoreSchema } from '../schema'
@@ -50,18 +51,8 @@ export function persistedStore<S extends object>(
   return Object.assign(store, { errors, commits })
 }
 
-/** Resolves once the store has hydrated, whether that was synchronous or not. */
-export async function hydrated(store: {
-  persist: { hasHydrated(): boolean; onFinishHydration(fn: () => void): () => void }
-}): Promise<void> {
-  if (store.persist.hasHydrated()) return
-  await new Promise<void>((resolve) => {
-    const stop = store.persist.onFinishHydration(() => {
-      stop()
-      resolve()
-    })
-  })
-}
+/** Resolves once the store has hydrated, whether that was synchronous or not (core's `whenHydrated`). */
+export const hydrated = whenHydrated
 
 function expectCode(error: unknown, code: ZustandSqliteErrorCode): void {
   expect(isZustandSqliteError(error), `expected a ZustandSqliteError, got ${String(error)}`).toBe(true)

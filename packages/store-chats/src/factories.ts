@@ -1,13 +1,9 @@
+import { randomId } from '@zustand-sqlite/core'
 import type { DConversation, DMessage, DMessageFragment, DMessageRole } from './types'
-
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-'
 
 /** A random id of URL-safe characters, as `nanoid(size)` makes them (from `crypto.getRandomValues`). */
 export function createChatId(size = 21): string {
-  const bytes = new Uint8Array(size)
-  globalThis.crypto.getRandomValues(bytes)
-  // Built in one piece: a string concatenated character by character stays a rope, slow to compare.
-  return Array.from(bytes, (byte) => ALPHABET[byte & 63]).join('')
+  return randomId(size)
 }
 
 /** A new, empty conversation. */

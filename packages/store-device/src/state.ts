@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla'
-import { ZustandSqliteError } from '@zustand-sqlite/core'
+import { randomId, ZustandSqliteError } from '@zustand-sqlite/core'
 
 /** The persisted state of the device store: big-AGI's `app-device`. */
 export interface DeviceState {
@@ -32,9 +32,6 @@ export function deviceDefaults(): DeviceState {
   return { localDeviceId: '' }
 }
 
-// The 64 URL-safe characters of nanoid's alphabet, which big-AGI's ids are drawn from.
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-'
-
 /**
  * A new device id in big-AGI's format: 6 random URL-safe characters, then the last 4 characters of
  * the time in base 36. Random characters come from `crypto.getRandomValues`.
@@ -45,9 +42,7 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
  * ```
  */
 export function generateLocalDeviceId(now: number = Date.now()): string {
-  const bytes = new Uint8Array(6)
-  globalThis.crypto.getRandomValues(bytes)
-  return Array.from(bytes, (byte) => ALPHABET[byte & 63]).join('') + now.toString(36).slice(-4)
+  return randomId(6) + now.toString(36).slice(-4)
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla'
-import { ZustandSqliteError } from '@zustand-sqlite/core'
+import { randomId, ZustandSqliteError } from '@zustand-sqlite/core'
 
 /** A chat folder: big-AGI's `DFolder`, plus `isCollapsed`. */
 export interface DFolder {
@@ -97,9 +97,6 @@ export function chatFoldersDefaults(): ChatFoldersState {
   return { folders: [], enableFolders: false }
 }
 
-// The 64 URL-safe characters of nanoid's alphabet, which big-AGI's ids are drawn from.
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-'
-
 /**
  * A new folder id in big-AGI's format (nanoid's): 21 random URL-safe characters, from
  * `crypto.getRandomValues`.
@@ -110,10 +107,7 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
  * ```
  */
 export function generateFolderId(): string {
-  const bytes = new Uint8Array(21)
-  globalThis.crypto.getRandomValues(bytes)
-  // Built in one piece: a string concatenated character by character stays a rope, slow to compare.
-  return Array.from(bytes, (byte) => ALPHABET[byte & 63]).join('')
+  return randomId()
 }
 
 /** Each id once, first occurrence first; the same array when nothing repeats. */

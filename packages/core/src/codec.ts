@@ -1,6 +1,16 @@
 import { ZustandSqliteError } from './errors'
 import type { ColumnDef } from './schema'
 
+/**
+ * True for a plain object: `{...}` or `Object.create(null)`, not an array, a class instance or `null`. What
+ * JSON can hold as an object, and what state, patches and legacy envelopes are checked to be.
+ */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const proto: unknown = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
 /** A value SQLite can bind and return. */
 export type SqlValue = string | number | bigint | Uint8Array | null
 

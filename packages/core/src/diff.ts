@@ -1,5 +1,5 @@
 import type { ChangeSetBuilder } from './changeSet'
-import { encodeColumn, encodeJson, isDropped, joinPath, OMIT } from './codec'
+import { encodeColumn, encodeJson, isDropped, isPlainObject, joinPath, OMIT } from './codec'
 import type { SqlValue, Where } from './codec'
 import { ZustandSqliteError } from './errors'
 import { MAX_ORDER_KEY_LENGTH, orderKeysBetween } from './orderKey'
@@ -23,12 +23,6 @@ const hasOwn = Object.prototype.hasOwnProperty
 function unstorable(where: Path, problem: string): never {
   const path = where()
   throw new ZustandSqliteError('UNSTORABLE_VALUE', `${path}: ${problem}`, { path })
-}
-
-function isPlainObject(value: unknown): value is Item {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-  const proto: unknown = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
 }
 
 function child(where: Path, segment: string | number): Path {

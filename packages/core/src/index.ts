@@ -26,6 +26,7 @@ export type {
 } from './schema'
 export type { Backend, LoadedTable, LoadResult, MaybePromise, QueryRow } from './backend'
 export type { ChangeSet, KeyValueChange, RowBatch, TableChange } from './changeSet'
+export { isPlainObject } from './codec'
 export type { SqlValue } from './codec'
 export { APPLICATION_ID, createSqlBackend, FORMAT_VERSION, isCorruptionError } from './sqlBackend'
 export type { SqlBackend, SqlBackendOptions, SqlDriver, SqlStatement } from './sqlBackend'

@@ -1,3 +1,4 @@
+import { isPlainObject } from './codec'
 import { ZustandSqliteError } from './errors'
 
 /** What Zustand's `persist` stores under a store's name: the persisted state and its version. */
@@ -10,12 +11,6 @@ function refuse(what: string, problem: string, cause?: unknown): never {
   throw new ZustandSqliteError('INVALID_LEGACY_DATA', `${what}: ${problem}; nothing was imported`, {
     ...(cause === undefined ? {} : { cause }),
   })
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-  const proto: unknown = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
 }
 
 /**

@@ -1,4 +1,4 @@
-import { encodeJson } from './codec'
+import { encodeJson, isPlainObject } from './codec'
 import { isZustandSqliteError, ZustandSqliteError } from './errors'
 
 /**
@@ -22,12 +22,6 @@ function describeValue(value: unknown): string {
 
 function invalidValue(path: string, expected: string, value: unknown): never {
   throw new ZustandSqliteError('INVALID_VALUE', `${path}: expected ${expected}, got ${describeValue(value)}`, { path })
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-  const proto: unknown = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
 }
 
 /**

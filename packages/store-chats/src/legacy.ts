@@ -1,4 +1,4 @@
-import { readPersistEnvelope, ZustandSqliteError } from '@zustand-sqlite/core'
+import { isPlainObject, readPersistEnvelope, ZustandSqliteError } from '@zustand-sqlite/core'
 import { createChatId } from './factories'
 import { CHATS_STATE_VERSION, CHATS_STORE_NAME, mergeChats, partializeChats } from './state'
 import type { ChatsState, ChatsStore, PersistedChats } from './state'
@@ -24,8 +24,6 @@ export interface ChatsImportReport {
 }
 
 type Item = Record<string, unknown>
-
-const isObject = (value: unknown): value is Item => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 const ROLES: readonly DMessageRole[] = ['user', 'assistant', 'system']
 const TRANSIENT_MESSAGE_KEYS = ['pendingIncomplete', 'pendingPlaceholderText', 'sender', 'typing', 'avatar']
@@ -63,7 +61,7 @@ function createCleaner() {
   }
 
   const cleanConversation = (value: unknown, path: string, textMessages: boolean): DConversation | undefined => {
-    if (!isObject(value) || typeof value['id'] !== 'string' || value['id'] === '') {
+    if (!isPlainObject(value) || typeof value['id'] !== 'string' || value['id'] === '') {
       note(path, 'not a conversation with a string id', 'dropped')
       return undefined
     }
@@ -125,7 +123,7 @@ function createCleaner() {
     textMessages: boolean,
     fallbackTime: number,
   ): DMessage | undefined => {
-    if (!isObject(value)) {
+    if (!isPlainObject(value)) {
       note(path, 'not a message', 'dropped')
       return undefined
     }
@@ -151,7 +149,7 @@ function createCleaner() {
       delete message['originLLM']
     }
     const metadata = message['metadata']
-    if (isObject(metadata) && typeof metadata['inReplyToText'] === 'string') {
+    if (isPlainObject(metadata) && typeof metadata['inReplyToText'] === 'string') {
       const { inReplyToText, ...restMetadata } = metadata
       const existing = Array.isArray(restMetadata['inReferenceTo']) ? (restMetadata['inReferenceTo'] as unknown[]) : []
       message['metadata'] = {
@@ -183,7 +181,7 @@ function createCleaner() {
     const result: DMessageFragment[] = []
     list.forEach((value, i) => {
       const at = `${path}[${i}]`
-      if (!isObject(value) || typeof value['ft'] !== 'string' || !isObject(value['part'])) {
+      if (!isPlainObject(value) || typeof value['ft'] !== 'string' || !isPlainObject(value['part'])) {
         note(at, 'a null or broken fragment', 'dropped')
         return
       }
@@ -262,7 +260,7 @@ function unsupported(version: number): never {
 export function migrateChats(persisted: unknown, version: number): PersistedChats {
   if (!Number.isInteger(version) || version < 2 || version > CHATS_STATE_VERSION) unsupported(version)
   const cleaner = createCleaner()
-  const state = isObject(persisted) ? persisted : {}
+  const state = isPlainObject(persisted) ? persisted : {}
   return { conversations: cleaner.conversations(state['conversations'] ?? [], 'conversations', version < 4) }
 }
 
@@ -328,7 +326,7 @@ export function importChatsFromExport(value: unknown): ChatsExportImport {
       })
     }
   }
-  if (!isObject(parsed)) throw new ZustandSqliteError('INVALID_LEGACY_DATA', 'the export file is not an object')
+  if (!isPlainObject(parsed)) throw new ZustandSqliteError('INVALID_LEGACY_DATA', 'the export file is not an object')
   const cleaner = createCleaner()
   let conversations: DConversation[]
   if (Array.isArray(parsed['conversations'])) {

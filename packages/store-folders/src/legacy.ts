@@ -1,4 +1,4 @@
-import { readPersistEnvelope, ZustandSqliteError } from '@zustand-sqlite/core'
+import { isPlainObject, readPersistEnvelope, ZustandSqliteError } from '@zustand-sqlite/core'
 import { CHAT_FOLDERS_STORE_NAME, migrateChatFolders } from './state'
 import type { ChatFoldersState, DFolder } from './state'
 
@@ -34,9 +34,6 @@ export interface ChatFoldersImport {
   readonly skipped: SkippedFolderEntry[]
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-
 function malformed(what: string, problem: string, path: string): never {
   throw new ZustandSqliteError('INVALID_LEGACY_DATA', `${what}: ${problem}; nothing was imported`, {
     path,
@@ -59,7 +56,7 @@ function readFolders(
   const seenFolders = new Map<string, number>()
   rawFolders.forEach((entry: unknown, index) => {
     const skip = (reason: string): void => void skipped.push({ index, reason })
-    if (!isObject(entry)) return skip('not an object')
+    if (!isPlainObject(entry)) return skip('not an object')
     const { id, title, conversationIds, color, isCollapsed, ...unknownKeys } = entry
     if (typeof id !== 'string' || id === '') return skip('no `id` (a non-empty string)')
     if (typeof title !== 'string') return skip('no `title` (a string)')
@@ -156,9 +153,9 @@ export function importChatFoldersFromExport(
       })
     }
   }
-  if (!isObject(file)) return malformed(what, 'expected the object of an "export all chats" file', what)
+  if (!isPlainObject(file)) return malformed(what, 'expected the object of an "export all chats" file', what)
   const section = file['folders']
   if (section === undefined || section === null) return null
-  if (!isObject(section)) return malformed(what, '`folders` is not an object', `${what}.folders`)
+  if (!isPlainObject(section)) return malformed(what, '`folders` is not an object', `${what}.folders`)
   return readFolders(section, `${what}.folders`, options)
 }

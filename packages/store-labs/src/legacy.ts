@@ -1,11 +1,8 @@
-import { readPersistEnvelope, ZustandSqliteError } from '@zustand-sqlite/core'
+import { isPlainObject, readPersistEnvelope, ZustandSqliteError } from '@zustand-sqlite/core'
 import { toPersistedUXLabs } from './schema'
 import type { PersistedUXLabs } from './schema'
 import { UX_LABS_FLAG_DEFAULTS, UX_LABS_STATE_VERSION, UX_LABS_STORE_NAME } from './state'
 import type { UXLabsState } from './state'
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 function malformed(problem: string, path: string): never {
   throw new ZustandSqliteError('INVALID_LEGACY_DATA', `${UX_LABS_STORE_NAME}: ${problem}; nothing was imported`, {
@@ -33,13 +30,13 @@ export function migrateUXLabs(persisted: unknown, version: number): UXLabsState 
       { store: UX_LABS_STORE_NAME },
     )
   }
-  if (!isObject(persisted)) return malformed('the state is not an object', 'state')
+  if (!isPlainObject(persisted)) return malformed('the state is not an object', 'state')
   if (version === UX_LABS_STATE_VERSION) {
     const { enabledFlags, experiments = {} } = persisted
-    if (!isObject(enabledFlags)) return malformed('enabledFlags is not an object', 'enabledFlags')
+    if (!isPlainObject(enabledFlags)) return malformed('enabledFlags is not an object', 'enabledFlags')
     for (const [name, value] of Object.entries(enabledFlags))
       if (typeof value !== 'boolean') malformed(`flag ${name} is not a boolean`, `enabledFlags.${name}`)
-    if (!isObject(experiments)) return malformed('experiments is not an object', 'experiments')
+    if (!isPlainObject(experiments)) return malformed('experiments is not an object', 'experiments')
     return {
       ...persisted,
       enabledFlags: { ...UX_LABS_FLAG_DEFAULTS, ...(enabledFlags as Record<string, boolean>) },

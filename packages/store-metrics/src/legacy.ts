@@ -1,4 +1,4 @@
-import { readPersistEnvelope, ZustandSqliteError } from '@zustand-sqlite/core'
+import { isPlainObject, readPersistEnvelope, ZustandSqliteError } from '@zustand-sqlite/core'
 import { createServiceMetricsAggregate, METRICS_STATE_VERSION, METRICS_STORE_NAME } from './state'
 import type { MetricsState, ServiceMetricsAggregate } from './state'
 
@@ -17,9 +17,6 @@ export interface MetricsImport {
   readonly state: MetricsState
   readonly problems: readonly MetricsImportProblem[]
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 const AMOUNTS = ['totalCosts', 'totalSavings'] as const
 const COUNTS = [
@@ -68,7 +65,7 @@ export function importLegacyMetrics(value: unknown): MetricsImport | null {
     )
   }
   const { serviceMetrics = {} } = state as Record<string, unknown>
-  if (!isObject(serviceMetrics)) {
+  if (!isPlainObject(serviceMetrics)) {
     throw new ZustandSqliteError(
       'INVALID_LEGACY_DATA',
       `${METRICS_STORE_NAME}: serviceMetrics is not an object; nothing was imported`,
@@ -79,7 +76,7 @@ export function importLegacyMetrics(value: unknown): MetricsImport | null {
   const imported: Record<string, ServiceMetricsAggregate> = {}
   for (const [serviceId, raw] of Object.entries(serviceMetrics)) {
     const base = `serviceMetrics.${serviceId}`
-    if (!isObject(raw) || serviceId === '') {
+    if (!isPlainObject(raw) || serviceId === '') {
       problems.push({ path: base, value: raw, fix: 'skipped' })
       continue
     }

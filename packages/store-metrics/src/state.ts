@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla'
-import { ZustandSqliteError } from '@zustand-sqlite/core'
+import { isPlainObject, ZustandSqliteError } from '@zustand-sqlite/core'
 
 /**
  * The cost of one chat generation, as big-AGI's `MetricsChatGenerateCost_Md`: amounts are in **cents**.
@@ -135,12 +135,6 @@ function invalid(path: string, message: string): never {
   })
 }
 
-const isPlainObject = (value: unknown): boolean => {
-  if (typeof value !== 'object' || value === null) return false
-  const proto = Object.getPrototypeOf(value) as unknown
-  return proto === Object.prototype || proto === null
-}
-
 function checkLabel(path: string, value: unknown, max: number): void {
   if (typeof value !== 'string' || value.length === 0) invalid(path, 'must be a non-empty string')
   if (value.length > max) invalid(path, `must have at most ${max} characters`)
@@ -258,7 +252,7 @@ export const metricsStateCreator: StateCreator<MetricsStore, [], [], MetricsStor
     addChatGenerateCostEntry: (costs, inputTokens, outputTokens, serviceId, debugCostSource) => {
       if (serviceId === null || serviceId === undefined) return
       checkLabel('serviceId', serviceId, MAX_NAME_LENGTH)
-      if (!isPlainObject(costs)) invalid('costs', 'must be a plain object')
+      if (!isPlainObject(costs as unknown)) invalid('costs', 'must be a plain object')
       checkAmount('costs.$c', costs.$c)
       checkAmount('costs.$cReported', costs.$cReported)
       checkAmount('costs.$cdCache', costs.$cdCache)

@@ -21,7 +21,20 @@ export interface TableChange {
   readonly insert?: readonly RowBatch[]
   /** Primary keys of rows to delete. Deleting a row deletes its nested collections' rows. */
   readonly delete?: readonly (readonly SqlValue[])[]
+  /**
+   * Lazy columns written by key, after the table's rows, in order: content that is not held in state
+   * (see `persist.writeLazy`). A key with no row is left alone.
+   */
+  readonly lazy?: readonly LazyWrite[]
 }
+
+/**
+ * One write of lazy columns of one row: `values` (one per column), or the same columns of the row keyed
+ * `from` (a copy inside the database, without reading the content out).
+ */
+export type LazyWrite =
+  | { readonly key: readonly SqlValue[]; readonly columns: readonly string[]; readonly values: readonly SqlValue[] }
+  | { readonly key: readonly SqlValue[]; readonly columns: readonly string[]; readonly from: readonly SqlValue[] }
 
 /** Changes to the key/value rows of a store without a schema (or of keys its schema does not map). */
 export interface KeyValueChange {
@@ -54,7 +67,7 @@ export function countTableRows(change: TableChange): number {
   for (const b of change.upsert ?? []) rows += b.rows.length
   for (const b of change.update ?? []) rows += b.rows.length
   for (const b of change.insert ?? []) rows += b.rows.length
-  return rows
+  return rows + (change.lazy?.length ?? 0)
 }
 
 /** Rows a ChangeSet writes or deletes, in all. */
@@ -75,6 +88,7 @@ interface TableEntry {
   update: RowGroup[] | undefined
   insert: RowGroup[] | undefined
   delete: SqlValue[][] | undefined
+  lazy: LazyWrite[] | undefined
 }
 
 /** @internal Collects the rows of one ChangeSet while the state is diffed. */
@@ -83,6 +97,7 @@ export interface ChangeSetBuilder {
   update(table: TableSpec, columns: readonly string[], row: SqlValue[]): void
   insert(table: TableSpec, columns: readonly string[], row: SqlValue[]): void
   delete(table: TableSpec, key: SqlValue[]): void
+  lazy(table: TableSpec, write: LazyWrite): void
   kvSet(key: string, json: string): void
   kvDelete(key: string): void
   readonly size: number
@@ -122,7 +137,10 @@ export function createChangeSetBuilder(tableOrder: readonly TableSpec[]): Change
   const entry = (table: TableSpec): TableEntry => {
     let found = entries.get(table)
     if (found === undefined)
-      entries.set(table, (found = { upsert: undefined, update: undefined, insert: undefined, delete: undefined }))
+      entries.set(
+        table,
+        (found = { upsert: undefined, update: undefined, insert: undefined, delete: undefined, lazy: undefined }),
+      )
     return found
   }
 
@@ -144,6 +162,10 @@ export function createChangeSetBuilder(tableOrder: readonly TableSpec[]): Change
     },
     delete: (table, key) => {
       ;(entry(table).delete ??= []).push(key)
+      size++
+    },
+    lazy: (table, write) => {
+      ;(entry(table).lazy ??= []).push(write)
       size++
     },
     kvSet: (key, json) => {
@@ -176,6 +198,7 @@ export function createChangeSetBuilder(tableOrder: readonly TableSpec[]): Change
           if (e.update !== undefined) change.update = e.update.map((g) => ({ columns: g.columns, rows: g.rows }))
           if (e.insert !== undefined) change.insert = e.insert.map((g) => ({ columns: g.columns, rows: g.rows }))
           if (e.delete !== undefined) change.delete = e.delete
+          if (e.lazy !== undefined) change.lazy = e.lazy
           tables.push(change)
         }
       }

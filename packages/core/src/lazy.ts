@@ -1,10 +1,14 @@
 import { chain } from './backend'
 import type { Backend, MaybePromise } from './backend'
-import { ABSENT, decodeColumn } from './codec'
+import type { LazyWrite } from './changeSet'
+import { ABSENT, decodeColumn, encodeColumn, OMIT } from './codec'
 import type { SqlValue } from './codec'
 import { ZustandSqliteError } from './errors'
 import { quote } from './identifiers'
 import type { CollectionNode, FieldMapping, StoreSchema, TableSpec } from './schema'
+
+/** The key of a row: one value, or the full primary key (parent key first) of a nested collection's row. */
+export type RowKey = SqlValue | readonly SqlValue[]
 
 function findField(
   schema: StoreSchema,
@@ -90,4 +94,75 @@ export function readLazyColumn(
     const value = decodeColumn(found.mapping.def, row['value'] ?? null, () => `${options.table}.${options.field}`)
     return value === ABSENT ? undefined : value
   })
+}
+
+function keyOf(table: TableSpec, key: RowKey, what: string): SqlValue[] {
+  const values = Array.isArray(key) ? [...(key as readonly SqlValue[])] : [key as SqlValue]
+  if (table.primaryKey.length === 0 || values.length !== table.primaryKey.length) {
+    throw new ZustandSqliteError(
+      'INVALID_OPTIONS',
+      `table ${table.name} has a key of ${table.primaryKey.length} column(s), ${values.length} value(s) were given as ${what}`,
+    )
+  }
+  return values
+}
+
+function lazyField(schema: StoreSchema, tableName: string, field: string): { table: TableSpec; mapping: FieldMapping } {
+  const found = findField(schema, tableName, field)
+  if (found === undefined || found.mapping.def.lazy !== true || schema.appendTables.has(tableName)) {
+    throw new ZustandSqliteError(
+      'INVALID_OPTIONS',
+      `table ${JSON.stringify(tableName)} has no lazy field ${JSON.stringify(field)} mirrored in state`,
+    )
+  }
+  return found
+}
+
+/** @internal The ChangeSet entry of `persist.writeLazy`: values encoded and checked against their columns. */
+export function lazyValuesWrite(
+  schema: StoreSchema,
+  tableName: string,
+  key: RowKey,
+  values: Readonly<Record<string, unknown>>,
+): { table: TableSpec; write: LazyWrite } {
+  const fields = Object.keys(values)
+  if (fields.length === 0) throw new ZustandSqliteError('INVALID_OPTIONS', 'writeLazy needs at least one field')
+  let table: TableSpec | undefined
+  const columns: string[] = []
+  const encoded: SqlValue[] = []
+  for (const field of fields) {
+    const found = lazyField(schema, tableName, field)
+    table = found.table
+    const value = encodeColumn(found.mapping.def, values[field], () => `${tableName}.${field}`)
+    if (value === OMIT) {
+      throw new ZustandSqliteError(
+        'UNSTORABLE_VALUE',
+        `${tableName}.${field}: a lazy write needs a value (null clears a nullable field)`,
+        {
+          path: `${tableName}.${field}`,
+        },
+      )
+    }
+    columns.push(found.mapping.column)
+    encoded.push(value)
+  }
+  const spec = table as TableSpec
+  return { table: spec, write: { key: keyOf(spec, key, 'key'), columns, values: encoded } }
+}
+
+/** @internal The ChangeSet entry of `persist.copyLazy`. */
+export function lazyCopyWrite(
+  schema: StoreSchema,
+  tableName: string,
+  from: RowKey,
+  to: RowKey,
+  fields: readonly string[],
+): { table: TableSpec; write: LazyWrite } {
+  if (fields.length === 0) throw new ZustandSqliteError('INVALID_OPTIONS', 'copyLazy needs at least one field')
+  const found = fields.map((field) => lazyField(schema, tableName, field))
+  const spec = (found[0] as { table: TableSpec }).table
+  return {
+    table: spec,
+    write: { key: keyOf(spec, to, 'to'), columns: found.map((f) => f.mapping.column), from: keyOf(spec, from, 'from') },
+  }
 }

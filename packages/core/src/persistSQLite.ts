@@ -2,15 +2,17 @@ import type { StateCreator, StoreApi, StoreMutatorIdentifier } from 'zustand/van
 import { chain, isPromiseLike } from './backend'
 import type { Backend, MaybePromise } from './backend'
 import { countChangeSetRows, countTableRows, createChangeSetBuilder } from './changeSet'
-import type { ChangeSet, ChangeSetBuilder } from './changeSet'
+import type { ChangeSet, ChangeSetBuilder, LazyWrite } from './changeSet'
 import { encodeColumn, OMIT } from './codec'
 import type { SqlValue } from './codec'
 import { createDiffer } from './diff'
 import type { Differ, OrderKeyMemo } from './diff'
 import { toZustandSqliteError, ZustandSqliteError } from './errors'
+import { lazyCopyWrite, lazyValuesWrite } from './lazy'
+import type { RowKey } from './lazy'
 import { materialize } from './materialize'
 import { defaultSchema } from './schema'
-import type { AppendTableNode, StoreSchema } from './schema'
+import type { AppendTableNode, StoreSchema, TableSpec } from './schema'
 
 /** What `onCommit` receives after every committed write. */
 export interface CommitInfo {
@@ -72,7 +74,7 @@ export interface PersistSQLiteOptions<S, PersistedState = S> {
 
 type PersistListener<S> = (state: S) => void
 
-/** `store.persist`: the API of Zustand's `persist`, plus `flush`, `append` and `getBackend`. */
+/** `store.persist`: the API of Zustand's `persist`, plus `flush`, `append`, `writeLazy`, `copyLazy` and `getBackend`. */
 export interface PersistSQLiteApi<S, PersistedState = S> {
   setOptions: (options: Partial<PersistSQLiteOptions<S, PersistedState>>) => void
   /** Deletes everything stored for the store. Resolves when done (at once with a synchronous backend). */
@@ -93,6 +95,19 @@ export interface PersistSQLiteApi<S, PersistedState = S> {
    * transaction as the state changes of this tick. Throws UNSTORABLE_VALUE at once for a bad row.
    */
   append: (table: string, rows: object | readonly object[]) => void
+  /**
+   * Writes lazy fields of one row (content that is not held in state, such as a file body) in the same
+   * transaction as the state changes of this tick, after the row itself is written; a key with no row
+   * then is left alone. The value is not put into state. `key` is the row's key (`[parentKey..., key]`
+   * in a nested collection). Throws UNSTORABLE_VALUE at once for a value its column cannot hold, and
+   * INVALID_OPTIONS for a field that is not lazy.
+   */
+  writeLazy: (table: string, key: RowKey, values: Readonly<Record<string, unknown>>) => void
+  /**
+   * Copies lazy fields from the row keyed `from` to the row keyed `to`, inside the database (the content
+   * is not read into memory), in the transaction of this tick after the rows are written.
+   */
+  copyLazy: (table: string, from: RowKey, to: RowKey, fields: readonly string[]) => void
   /** The backend, once resolved (for query functions). */
   getBackend: () => Backend | undefined
 }
@@ -208,7 +223,10 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
   let dirty = false
   /** Counts sets: a write that fails is retried only when a set came after it started. */
   let setGeneration = 0
-  let appends: { table: string; columns: readonly string[]; row: SqlValue[] }[] = []
+  /** Rows for append-only tables and lazy writes, queued for the next write, in call order. */
+  let appends: (
+    { table: string; columns: readonly string[]; row: SqlValue[] } | { table: TableSpec; write: LazyWrite }
+  )[] = []
   let scheduleToken = 0
   let scheduled = false
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -339,6 +357,12 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
     const { differ: diff, builder } = differFor(schema, memo)
     diff.diff(replaceNext ? null : snapshot, state, builder)
     for (const a of withAppends) {
+      if ('write' in a) {
+        // Written only when the schema still has the table (setOptions may have changed it).
+        const table = schema.spec.tables.find((t) => t === a.table || t.name === a.table.name)
+        if (table !== undefined) builder.lazy(table, a.write)
+        continue
+      }
       const node = schema.appendTables.get(a.table)
       if (node !== undefined) builder.insert(node.table, a.columns, a.row)
     }
@@ -771,6 +795,14 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
         return { table: tableName, columns, row: values.filter((v): v is SqlValue => v !== OMIT) }
       })
       appends.push(...encoded)
+      requestWrite()
+    },
+    writeLazy: (tableName, key, values) => {
+      appends.push(lazyValuesWrite(schemaOf(), tableName, key, values))
+      requestWrite()
+    },
+    copyLazy: (tableName, from, to, fields) => {
+      appends.push(lazyCopyWrite(schemaOf(), tableName, from, to, fields))
       requestWrite()
     },
     getBackend: () => backend,

@@ -1,5 +1,5 @@
 import type { Backend, LoadedTable, LoadResult, QueryRow } from './backend'
-import type { ChangeSet, RowBatch } from './changeSet'
+import type { ChangeSet, LazyWrite, RowBatch } from './changeSet'
 import type { SqlValue } from './codec'
 import { isZustandSqliteError, ZustandSqliteError } from './errors'
 import type { ZustandSqliteErrorCode } from './errors'
@@ -100,7 +100,9 @@ function columnDdl(column: ColumnSpec): string {
 }
 
 function tableDdl(table: TableSpec): string[] {
-  const parts = table.columns.map(columnDdl)
+  // Lazy columns (file content) go last: SQLite reads a row's columns in order, so a large value before
+  // the others would be read through for every row a load scans.
+  const parts = [...table.columns.filter((c) => !c.lazy), ...table.columns.filter((c) => c.lazy)].map(columnDdl)
   if (table.primaryKey.length > 0) parts.push(`PRIMARY KEY (${table.primaryKey.map(quote).join(', ')})`)
   if (table.parent !== undefined) {
     // No column list: the reference is to the parent's primary key.
@@ -111,7 +113,9 @@ function tableDdl(table: TableSpec): string[] {
   for (const c of table.columns) {
     if (c.references === undefined) continue
     parts.push(
-      `FOREIGN KEY (${quote(c.name)}) REFERENCES ${quote(c.references.table)} (${c.references.columns.map(quote).join(', ')}) ON DELETE ${c.references.onDelete.toUpperCase()}`,
+      // Checked at commit: one ChangeSet is one transaction, so its rows may come in any order (a
+      // folder and its subfolder written in one set).
+      `FOREIGN KEY (${quote(c.name)}) REFERENCES ${quote(c.references.table)} (${c.references.columns.map(quote).join(', ')}) ON DELETE ${c.references.onDelete.toUpperCase()} DEFERRABLE INITIALLY DEFERRED`,
     )
   }
   const options = table.withoutRowid ? 'STRICT, WITHOUT ROWID' : 'STRICT'
@@ -707,6 +711,39 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
     )
   }
 
+  const checkLazyWrite = (table: TableSpec, write: LazyWrite): void => {
+    const bad = (why: string): never => {
+      throw new ZustandSqliteError('INVALID_CHANGESET', `table ${table.name}: a lazy write ${why}`)
+    }
+    if (table.primaryKey.length === 0) bad('needs a table with a primary key')
+    if (write.key.length !== table.primaryKey.length) bad(`has ${write.key.length} key values`)
+    if (write.columns.length === 0) bad('names no column')
+    for (const name of write.columns) {
+      if (table.columns.find((c) => c.name === name)?.lazy !== true)
+        bad(`names ${JSON.stringify(name)}, not a lazy column`)
+    }
+    if ('values' in write) {
+      if (write.values.length !== write.columns.length)
+        bad(`has ${write.values.length} values for ${write.columns.length} columns`)
+    } else if (write.from.length !== table.primaryKey.length) bad(`copies from a key of ${write.from.length} values`)
+  }
+
+  /** Sets lazy columns of one row by key; a copy reads them from another row inside the database. */
+  const writeLazy = (table: TableSpec, write: LazyWrite): void => {
+    const where = table.primaryKey.map((k) => `${quote(k)} = ?`).join(' AND ')
+    const t = quote(table.name)
+    if ('values' in write) {
+      const sets = write.columns.map((c) => `${quote(c)} = ?`).join(', ')
+      statement(`UPDATE ${t} SET ${sets} WHERE ${where}`).run([...write.values, ...write.key])
+      return
+    }
+    const list = write.columns.map(quote).join(', ')
+    statement(`UPDATE ${t} SET (${list}) = (SELECT ${list} FROM ${t} WHERE ${where}) WHERE ${where}`).run([
+      ...write.from,
+      ...write.key,
+    ])
+  }
+
   const clearRows = (reg: RegisteredStore, store: string): void => {
     for (const t of [...reg.spec.tables].reverse()) driver.exec(`DELETE FROM ${quote(t.name)}`)
     statement(`DELETE FROM zs_kv WHERE store = ?`).run([store])
@@ -733,6 +770,7 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
       for (const batch of change.upsert ?? []) checkBatch(reg, table, batch)
       for (const batch of change.update ?? []) checkBatch(reg, table, batch)
       for (const batch of change.insert ?? []) checkBatch(reg, table, batch)
+      for (const write of change.lazy ?? []) checkLazyWrite(table, write)
       return { table, change }
     })
     // The middleware sends tables in schema order already; others get sorted.
@@ -756,6 +794,7 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
         for (const batch of change.upsert ?? []) writeRows(table, batch, 'upsert', ctx)
         for (const batch of change.update ?? []) updateRows(table, batch, ctx)
         for (const batch of change.insert ?? []) writeRows(table, batch, 'insert', ctx)
+        for (const write of change.lazy ?? []) writeLazy(table, write)
       }
       const kv = changeSet.kv
       if (kv?.delete !== undefined && kv.delete.length > 0) {

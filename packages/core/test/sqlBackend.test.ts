@@ -359,4 +359,72 @@ describe('foreign keys declared on columns', () => {
     await expect(store.persist.flush()).rejects.toMatchObject({ code: 'WRITE_FAILED' })
     expect(await backend.query('SELECT id FROM conversations ORDER BY id')).toEqual([{ id: 'c2' }])
   })
+
+  it('check references at commit, so rows of one set may come in any order (a folder before its parent)', async () => {
+    const tree = defineSchema({
+      state: {
+        nodes: collection({
+          table: 'nodes',
+          key: 'id',
+          order: false,
+          columns: {
+            id: column.text(),
+            parentId: column.text({ nullable: true, references: { table: 'nodes', onDelete: 'no action' } }),
+          },
+        }),
+      },
+    })
+    const { driver, db } = limitedDriver(32766)
+    db.pragma('foreign_keys = ON')
+    const backend = createSqlBackend(driver)
+    type S = { nodes: { id: string; parentId: string | null }[] }
+    const store = createStore<S>()(
+      persistSQLite((): S => ({ nodes: [] }), { name: 'tree', backend, schema: tree, onError: () => undefined }),
+    )
+    const ddl = () => db.prepare(`SELECT sql FROM sqlite_schema WHERE name = 'nodes'`).pluck().get() as string
+    // Children listed before their parents, in one set.
+    store.setState({
+      nodes: [
+        { id: 'c', parentId: 'b' },
+        { id: 'b', parentId: 'a' },
+        { id: 'a', parentId: null },
+      ],
+    })
+    await store.persist.flush()
+    expect(ddl()).toContain('ON DELETE NO ACTION DEFERRABLE INITIALLY DEFERRED')
+    expect(await backend.query('SELECT count(*) AS n FROM nodes')).toEqual([{ n: 3 }])
+    // Deleting a parent before its children in one set works too; deleting it alone is refused at commit.
+    store.setState({ nodes: [{ id: 'a', parentId: null }] })
+    await store.persist.flush()
+    store.setState({ nodes: [{ id: 'x', parentId: 'ghost' }] })
+    await expect(store.persist.flush()).rejects.toMatchObject({ code: 'WRITE_FAILED' })
+    expect(await backend.query('SELECT id FROM nodes ORDER BY id')).toEqual([{ id: 'a' }])
+    // The failed commit left no transaction open: the next good write lands.
+    store.setState({
+      nodes: [
+        { id: 'x', parentId: 'a' },
+        { id: 'a', parentId: null },
+      ],
+    })
+    await store.persist.flush()
+    expect(await backend.query('SELECT id FROM nodes ORDER BY id')).toEqual([{ id: 'a' }, { id: 'x' }])
+  })
+
+  it('puts lazy columns last, so loading a row never reads through its content', () => {
+    const files = defineSchema({
+      state: {
+        files: collection({
+          table: 'files',
+          key: 'id',
+          columns: { id: column.text(), content: column.blob({ lazy: true }), name: column.text() },
+          timestamps: true,
+        }),
+      },
+    })
+    const { driver, db } = limitedDriver(32766)
+    const backend = createSqlBackend(driver)
+    backend.prepare('files', files.spec)
+    const columns = db.prepare(`SELECT name FROM pragma_table_info('files') ORDER BY cid`).pluck().all()
+    expect(columns).toEqual(['id', 'name', 'sort_key', 'extra', 'created_at', 'updated_at', 'content'])
+  })
 })

@@ -157,6 +157,70 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
         }
       }))
 
+    it('writes and copies lazy content outside state, in the transaction of the tick', () =>
+      run(async (backend) => {
+        const empty = { ...shapesState(), conversations: [], folders: [], services: {}, flags: {}, tags: [], files: {} }
+        const a = persistedStore<ShapesState>(backend, empty, { name: 'lazy', schema: shapesSchema })
+        await hydrated(a)
+        a.setState({ tags: [1] })
+        await a.persist.flush()
+        a.commits.length = 0
+        const big = new Uint8Array(300_000).map((_, i) => i % 251)
+        a.setState({ files: { f1: { name: 'a.bin' }, f2: { name: 'b.bin' } } })
+        a.persist.writeLazy('files', 'f1', { content: big })
+        a.persist.copyLazy('files', 'f1', 'f2', ['content'])
+        a.persist.writeLazy('files', 'nowhere', { content: new Uint8Array([9]) })
+        await a.persist.flush()
+        expect(a.commits).toHaveLength(1)
+        expect(a.commits[0]?.tables).toEqual({ files: 5 })
+        expect(a.getState().files).toEqual({ f1: { name: 'a.bin' }, f2: { name: 'b.bin' } })
+        const read = (key: string): MaybePromise<unknown> =>
+          readLazyColumn(backend, shapesSchema, { table: 'files', key, field: 'content' })
+        expect(await read('f1')).toEqual(big)
+        expect(await read('f2')).toEqual(big)
+        // A key with no row is left alone: no row is made for it.
+        expect(await backend.query(`SELECT count(*) AS n FROM files`)).toEqual([{ n: 2 }])
+        // A value the column cannot hold is refused at once, and nothing is queued.
+        expectCode(
+          (() => {
+            try {
+              a.persist.writeLazy('files', 'f1', { content: 'text' })
+            } catch (error) {
+              return error
+            }
+            return undefined
+          })(),
+          'UNSTORABLE_VALUE',
+        )
+        expect(() => a.persist.writeLazy('files', 'f1', { name: 'x' })).toThrow(/no lazy field/)
+        // A ChangeSet from elsewhere may only name lazy columns.
+        expectCode(
+          await rejection(() =>
+            backend.apply({
+              store: 'lazy',
+              schemaVersion: 1,
+              stateVersion: 0,
+              tables: [{ table: 'files', lazy: [{ key: ['f1'], columns: ['name'], values: ['x'] }] }],
+            }),
+          ),
+          'INVALID_CHANGESET',
+        )
+        expect(await read('f1')).toEqual(big)
+        a.setState({ files: { f2: { name: 'b.bin' } } })
+        await a.persist.flush()
+        const again = await reopened(backend)
+        try {
+          const b = persistedStore<ShapesState>(again, empty, { name: 'lazy', schema: shapesSchema })
+          await hydrated(b)
+          expect(b.getState().files).toEqual({ f2: { name: 'b.bin' } })
+          expect(await readLazyColumn(again, shapesSchema, { table: 'files', key: 'f2', field: 'content' })).toEqual(
+            big,
+          )
+        } finally {
+          await again.close()
+        }
+      }))
+
     it('stores a store without a schema as one row per key and rewrites only the keys that changed', () =>
       run(async (backend) => {
         const a = persistedStore(backend, { a: 1, b: { deep: [1, 2] }, c: 'x', fn: () => 1 }, { name: 'plain' })

@@ -25,6 +25,10 @@ export type ZustandSqliteErrorCode =
   | 'INVALID_VALUE'
   /** A query function was given the id of something that is not stored (a folder, a conversation). Nothing was written. */
   | 'NOT_FOUND'
+  /** A name is taken: two entries of one folder (a workspace's files and folders) cannot share a name. Nothing was written. */
+  | 'ALREADY_EXISTS'
+  /** A move that cannot be made: a folder into itself or into its own subtree. Nothing was written. */
+  | 'INVALID_MOVE'
   /** Data from a legacy store (a localStorage or IndexedDB envelope) cannot be read: not JSON, no `state` object, no `version`. */
   | 'INVALID_LEGACY_DATA'
   /** A ChangeSet is not valid for the schema it names (unknown table or column, wrong version). Nothing was written. */

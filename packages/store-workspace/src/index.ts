@@ -1,0 +1,33 @@
+export {
+  createWorkspaceStateCreator,
+  MAX_ID_LENGTH,
+  mergeWorkspace,
+  migrateWorkspace,
+  WORKSPACE_STATE_VERSION,
+  WORKSPACE_STORE_NAME,
+  workspaceDefaults,
+} from './state'
+export type {
+  CreateFileInput,
+  FileContent,
+  MessageWithAttachments,
+  WorkspaceActions,
+  WorkspaceEntry,
+  WorkspaceFile,
+  WorkspaceFolder,
+  WorkspaceHistoryAction,
+  WorkspaceId,
+  WorkspaceState,
+  WorkspaceStateOptions,
+  WorkspaceStore,
+} from './state'
+export { WORKSPACE_FILES_TABLE, WORKSPACE_HISTORY_TABLE, workspaceSchema } from './schema'
+export { MAX_STORABLE_BYTES, workspaceSettingsDefaults, workspaceSettingsRules } from './settings'
+export type { WorkspaceSettings } from './settings'
+export { guessMimeType, MAX_NAME_LENGTH, utf8ByteLength } from './tree'
+export { createWorkspaceStore } from './store'
+export type { WorkspaceStoreApi, WorkspaceStoreOptions } from './store'
+export { importLegacyWorkspace } from './legacy'
+export type { DanglingAssignment, ImportLegacyWorkspaceOptions, SkippedAssignment, WorkspaceImport } from './legacy'
+export { listWorkspaceHistory, readWorkspaceFile, trimWorkspaceHistory } from './queries'
+export type { ListWorkspaceHistoryOptions, TrimWorkspaceHistoryOptions, WorkspaceHistoryEntry } from './queries'

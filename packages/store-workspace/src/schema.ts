@@ -1,0 +1,111 @@
+import { collection, column, defineSchema, table } from '@zustand-sqlite/core'
+
+/** The table of files: metadata in state, content in two lazy columns loaded by `readFile`. */
+export const WORKSPACE_FILES_TABLE = 'workspace_files'
+/** The append-only history of operations. */
+export const WORKSPACE_HISTORY_TABLE = 'workspace_history'
+
+/**
+ * The workspace tables: `workspace_folders` (a tree by `parent_id`), `workspace_files` (metadata and
+ * content), `workspace_settings` (one row per setting), `workspace_live_files` (the files assigned to
+ * each conversation) and `workspace_history` (one row per operation, never loaded into state).
+ *
+ * - File content is in `content` (TEXT, for text files) or `content_binary` (BLOB), both lazy: hydration
+ *   reads neither, and SQLite puts them last in the row so that loading the metadata does not read
+ *   through them. One of the two is set, as `encoding` says.
+ * - `path` is stored with every file and folder (`/docs/notes.md`) and kept consistent by the store: a
+ *   rename or move of a folder rewrites the paths below it in the same transaction. It is indexed but
+ *   not unique: names are unique per folder in state (checked by every operation), and a unique index
+ *   would refuse a transaction that swaps two names in an order SQLite does not choose.
+ * - `parent_id` and `folder_id` reference `workspace_folders` with foreign keys checked at commit, so a
+ *   dangling parent can never be written; deleting a folder deletes its subtree in state first.
+ * - Times (`created_at`, `updated_at`) are milliseconds since the epoch and part of the state, since
+ *   the app shows them.
+ *
+ * ```sql
+ * CREATE TABLE workspace_folders (id TEXT NOT NULL, name TEXT NOT NULL, parent_id TEXT, path TEXT NOT NULL,
+ *   created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, extra TEXT, PRIMARY KEY (id),
+ *   FOREIGN KEY (parent_id) REFERENCES workspace_folders (id) ON DELETE NO ACTION DEFERRABLE INITIALLY DEFERRED) STRICT
+ * CREATE TABLE workspace_files (id TEXT NOT NULL, name TEXT NOT NULL, folder_id TEXT, path TEXT NOT NULL,
+ *   mime_type TEXT NOT NULL, size_bytes INTEGER NOT NULL, encoding TEXT NOT NULL, created_at INTEGER NOT NULL,
+ *   updated_at INTEGER NOT NULL, extra TEXT, content TEXT, content_binary BLOB, PRIMARY KEY (id),
+ *   FOREIGN KEY (folder_id) REFERENCES workspace_folders (id) ON DELETE NO ACTION DEFERRABLE INITIALLY DEFERRED) STRICT
+ * CREATE TABLE workspace_settings (key TEXT NOT NULL, value TEXT NOT NULL, updated_at INTEGER NOT NULL,
+ *   PRIMARY KEY (key)) STRICT
+ * CREATE TABLE workspace_live_files (workspace_id TEXT NOT NULL, file_ids TEXT NOT NULL, PRIMARY KEY (workspace_id)) STRICT
+ * CREATE TABLE workspace_history (id INTEGER, at INTEGER NOT NULL, action TEXT NOT NULL, target_kind TEXT NOT NULL,
+ *   target_id TEXT NOT NULL, path TEXT NOT NULL, details TEXT, PRIMARY KEY (id)) STRICT
+ * ```
+ */
+export const workspaceSchema = defineSchema({
+  version: 1,
+  state: {
+    folders: collection({
+      table: 'workspace_folders',
+      key: 'id',
+      order: false,
+      columns: {
+        id: column.text(),
+        name: column.text(),
+        parentId: column.text({
+          nullable: true,
+          references: { table: 'workspace_folders', column: 'id', onDelete: 'no action' },
+        }),
+        path: column.text(),
+        createdAt: column.integer(),
+        updatedAt: column.integer(),
+      },
+      indexes: [{ columns: ['parent_id'] }, { columns: ['path'] }],
+    }),
+    files: collection({
+      table: WORKSPACE_FILES_TABLE,
+      key: 'id',
+      order: false,
+      columns: {
+        id: column.text(),
+        name: column.text(),
+        folderId: column.text({
+          nullable: true,
+          references: { table: 'workspace_folders', column: 'id', onDelete: 'no action' },
+        }),
+        path: column.text(),
+        mimeType: column.text(),
+        sizeBytes: column.integer(),
+        encoding: column.text(),
+        createdAt: column.integer(),
+        updatedAt: column.integer(),
+        content: column.text({ lazy: true, nullable: true }),
+        contentBinary: column.blob({ lazy: true, nullable: true }),
+      },
+      indexes: [{ columns: ['folder_id'] }, { columns: ['path'] }],
+    }),
+    settings: collection({
+      table: 'workspace_settings',
+      shape: 'record',
+      keyColumn: 'key',
+      value: column.json({ column: 'value' }),
+      timestamps: { created: false, updated: 'updated_at' },
+    }),
+    liveFilesByWorkspace: collection({
+      table: 'workspace_live_files',
+      shape: 'record',
+      keyColumn: 'workspace_id',
+      value: column.json({ column: 'file_ids' }),
+    }),
+  },
+  tables: {
+    [WORKSPACE_HISTORY_TABLE]: table({
+      columns: {
+        id: column.integer({ optional: true }),
+        at: column.integer(),
+        action: column.text(),
+        targetKind: column.text(),
+        targetId: column.text(),
+        path: column.text(),
+        details: column.json({ optional: true }),
+      },
+      primaryKey: ['id'],
+      indexes: [{ columns: ['at'] }, { columns: ['target_id'] }],
+    }),
+  },
+})

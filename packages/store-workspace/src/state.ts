@@ -1,0 +1,703 @@
+import type { StateCreator } from 'zustand/vanilla'
+import { isPlainObject, randomId, rules, ZustandSqliteError } from '@zustand-sqlite/core'
+import { listWorkspaceHistory, readWorkspaceFile, trimHistoryRows } from './queries'
+import type { ListWorkspaceHistoryOptions, TrimWorkspaceHistoryOptions, WorkspaceHistoryEntry } from './queries'
+import { WORKSPACE_FILES_TABLE, WORKSPACE_HISTORY_TABLE } from './schema'
+import { isKnownSetting, workspaceSettingsDefaults, workspaceSettingsRules } from './settings'
+import type { WorkspaceSettings } from './settings'
+import { assertName, childPath, guessMimeType, subtreeFolderIds, utf8ByteLength } from './tree'
+
+/** The store's name: the app's localStorage key for its workspace store. */
+export const WORKSPACE_STORE_NAME = 'agi-client-workspace'
+/** The state version: 1 adds files, folders and settings to the app's version 0 (assignments only). */
+export const WORKSPACE_STATE_VERSION = 1
+/** The longest id accepted for a file given its own id, a workspace, or an assigned file. */
+export const MAX_ID_LENGTH = 128
+
+/** A workspace id: in the app, the id of the conversation the workspace belongs to. */
+export type WorkspaceId = string
+/** A file's content: text, or bytes. */
+export type FileContent = string | Uint8Array
+
+/** A folder of the tree. `parentId` is `null` at the root. */
+export interface WorkspaceFolder {
+  readonly id: string
+  readonly name: string
+  readonly parentId: string | null
+  /** `/` and the names from the root down, e.g. `/docs/specs`. */
+  readonly path: string
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number
+  readonly updatedAt: number
+}
+
+/** A file's metadata. Its content is in the database only: `readFile(id)` loads it. */
+export interface WorkspaceFile {
+  readonly id: string
+  readonly name: string
+  /** The folder holding the file; `null` at the root. */
+  readonly folderId: string | null
+  /** e.g. `/docs/specs/api.md`. */
+  readonly path: string
+  readonly mimeType: string
+  /** Bytes of the content (of its UTF-8 encoding for text). */
+  readonly sizeBytes: number
+  /** Whether `readFile` returns a string (`text`) or a `Uint8Array` (`binary`). */
+  readonly encoding: 'text' | 'binary'
+  readonly createdAt: number
+  readonly updatedAt: number
+}
+
+/** The persisted state. */
+export interface WorkspaceState {
+  folders: WorkspaceFolder[]
+  files: WorkspaceFile[]
+  /** Settings that were set, by key (known ones and any other). `getSetting` adds the defaults. */
+  settings: Record<string, unknown>
+  /** The app's assignments: per workspace (conversation id), the ids of the files assigned to it. */
+  liveFilesByWorkspace: Record<WorkspaceId, string[]>
+}
+
+/** A file or folder found by path. */
+export type WorkspaceEntry =
+  | { readonly kind: 'file'; readonly file: WorkspaceFile }
+  | { readonly kind: 'folder'; readonly folder: WorkspaceFolder }
+
+/** What `createFile` takes. */
+export interface CreateFileInput {
+  readonly name: string
+  readonly content: FileContent
+  /** @default null (the root) */
+  readonly folderId?: string | null
+  /** @default by the name's extension, else `text/plain` or `application/octet-stream` */
+  readonly mimeType?: string
+  /** An id of your own (e.g. to keep the id a file had elsewhere). @default a new random id */
+  readonly id?: string
+}
+
+/** A message as `importAssignmentsFromMessages` reads it: attachment fragments may name a file. */
+export interface MessageWithAttachments {
+  readonly fragments?: readonly { readonly ft?: unknown; readonly liveFileId?: unknown }[]
+}
+
+/** What an operation appends to history, by action. */
+export type WorkspaceHistoryAction =
+  'create-folder' | 'create-file' | 'write-file' | 'rename' | 'move' | 'copy' | 'delete-file' | 'delete-folder'
+
+/** The operations on the tree, the settings and the assignments. */
+export interface WorkspaceActions {
+  /** Creates a folder in `parentId` (the root when `null`). Returns its id. */
+  createFolder: (name: string, parentId?: string | null) => string
+  /** Creates (uploads) a file with its content. Returns its id. */
+  createFile: (input: CreateFileInput) => string
+  /** Replaces a file's content (and, when given, its MIME type). */
+  writeFile: (id: string, content: FileContent, options?: { readonly mimeType?: string }) => void
+  /** Renames a file or folder; paths below a folder follow. */
+  rename: (id: string, name: string) => void
+  /** Moves a file or folder into `folderId` (the root when `null`); paths below a folder follow. */
+  move: (id: string, folderId: string | null) => void
+  /** Copies a file, or a folder with everything in it, into `folderId`. Returns the copy's id. */
+  copy: (id: string, folderId: string | null, options?: { readonly name?: string }) => string
+  deleteFile: (id: string) => void
+  /** Deletes a folder with everything in it, in one transaction. */
+  deleteFolder: (id: string) => void
+  /** A file's content, from the database once what was written before is durable. */
+  readFile: (id: string) => Promise<FileContent>
+  /** The file or folder at `path` (`/docs/a.md`), if any. */
+  entryByPath: (path: string) => WorkspaceEntry | undefined
+  /** What a folder holds (the root when `null`), folders first, in the order of the `sortBy` setting. */
+  listFolder: (folderId: string | null) => { folders: WorkspaceFolder[]; files: WorkspaceFile[] }
+  /** The history of operations, newest first. */
+  listHistory: (options?: ListWorkspaceHistoryOptions) => Promise<WorkspaceHistoryEntry[]>
+  /** Deletes old history entries: beyond `keep` (default: the `historyLimit` setting) or before `before`. */
+  trimHistory: (options?: TrimWorkspaceHistoryOptions) => Promise<number>
+  getSetting: {
+    <K extends keyof WorkspaceSettings>(key: K): WorkspaceSettings[K]
+    (key: string): unknown
+  }
+  setSetting: {
+    <K extends keyof WorkspaceSettings>(key: K, value: WorkspaceSettings[K]): void
+    (key: string, value: unknown): void
+  }
+  /** Forgets a setting: a known one is back at its default. */
+  resetSetting: (key: string) => void
+  /** Drops a workspace's assignments (the app calls it when it deletes a conversation). */
+  remove: (workspaceId: WorkspaceId) => void
+  /** Adds the files of `source` to `target` (the app calls it when it branches a conversation). */
+  copyAssignments: (source: WorkspaceId, target: WorkspaceId) => void
+  liveFileAssign: (workspaceId: WorkspaceId, fileId: string) => void
+  liveFileUnassign: (workspaceId: WorkspaceId, fileId: string) => void
+  liveFileUnassignFromAll: (fileId: string) => void
+  /** Assigns the files named by the attachment fragments of `messages` (those that exist). */
+  importAssignmentsFromMessages: (workspaceId: WorkspaceId, messages: readonly MessageWithAttachments[]) => void
+  /** Adds assignments (as `importLegacyWorkspace` returns them); ids of files that do not exist are skipped. */
+  mergeAssignments: (liveFilesByWorkspace: Readonly<Record<WorkspaceId, readonly string[]>>) => void
+}
+
+/** The store: state and actions. */
+export type WorkspaceStore = WorkspaceState & WorkspaceActions
+
+/** The state of a new workspace. */
+export function workspaceDefaults(): WorkspaceState {
+  return { folders: [], files: [], settings: {}, liveFilesByWorkspace: {} }
+}
+
+/** Options of {@link createWorkspaceStateCreator}. */
+export interface WorkspaceStateOptions {
+  /** The clock of `createdAt`, `updatedAt` and history times. @default Date.now */
+  readonly now?: () => number
+}
+
+const idRule = rules.string({ minLength: 1, maxLength: MAX_ID_LENGTH })
+const mimeRule = rules.string({ minLength: 1, maxLength: 255 })
+
+function notFound(what: string, id: unknown): never {
+  throw new ZustandSqliteError('NOT_FOUND', `workspace: no ${what} ${JSON.stringify(id)}; nothing was changed`, {
+    path: typeof id === 'string' ? id : String(id),
+  })
+}
+
+function taken(name: string, folderPath: string): never {
+  throw new ZustandSqliteError(
+    'ALREADY_EXISTS',
+    `workspace: ${JSON.stringify(childPath(folderPath, name))} already exists; nothing was changed`,
+    { path: childPath(folderPath, name) },
+  )
+}
+
+function invalid(field: string, problem: string): never {
+  throw new ZustandSqliteError('INVALID_VALUE', `workspace.${field}: ${problem}; nothing was changed`, {
+    path: `workspace.${field}`,
+  })
+}
+
+/** The content columns of `content`: one set, the other cleared. */
+function contentColumns(content: FileContent): { content: string | null; contentBinary: Uint8Array | null } {
+  return typeof content === 'string' ? { content, contentBinary: null } : { content: null, contentBinary: content }
+}
+
+const CONTENT_FIELDS = ['content', 'contentBinary'] as const
+
+/**
+ * The workspace state and operations, for `persistSQLite` (the store needs its `writeLazy`, `copyLazy`
+ * and `append`: file content and history live in the database only). Every operation checks its input
+ * first and throws a typed error having changed nothing (NOT_FOUND, ALREADY_EXISTS, INVALID_MOVE,
+ * INVALID_VALUE); otherwise it is one `set()`, written with its content and history entry in one
+ * transaction.
+ *
+ * @example
+ * ```ts
+ * const store = createStore<WorkspaceStore>()(
+ *   persistSQLite(createWorkspaceStateCreator(), { name: WORKSPACE_STORE_NAME, backend, schema: workspaceSchema, version: 1 }),
+ * )
+ * ```
+ */
+export function createWorkspaceStateCreator(
+  options: WorkspaceStateOptions = {},
+): StateCreator<WorkspaceStore, [['zustand-sqlite/persist', unknown]], []> {
+  const now = options.now ?? Date.now
+  return (set, get, api) => {
+    const persist = (): typeof api.persist => {
+      const found = (api as Partial<typeof api>).persist
+      if (found === undefined || typeof found.writeLazy !== 'function')
+        throw new ZustandSqliteError(
+          'INVALID_OPTIONS',
+          'the workspace store needs persistSQLite: file content and history are kept in the database only',
+        )
+      return found
+    }
+    const record = (
+      action: WorkspaceHistoryAction,
+      targetKind: 'file' | 'folder',
+      targetId: string,
+      path: string,
+      at: number,
+      details?: Record<string, unknown>,
+    ): void => {
+      persist().append(WORKSPACE_HISTORY_TABLE, {
+        at,
+        action,
+        targetKind,
+        targetId,
+        path,
+        ...(details === undefined ? {} : { details }),
+      })
+    }
+
+    const folderById = (id: string): WorkspaceFolder | undefined => get().folders.find((f) => f.id === id)
+    const fileById = (id: string): WorkspaceFile | undefined => get().files.find((f) => f.id === id)
+    /** The folder `id` (`null`: the root, path ''), or NOT_FOUND. */
+    const targetFolder = (id: string | null | undefined): { id: string | null; path: string } => {
+      if (id === null || id === undefined) return { id: null, path: '' }
+      const folder = typeof id === 'string' ? folderById(id) : undefined
+      return folder ?? notFound('folder', id)
+    }
+    /** Whether `name` is taken in folder `parentId` by an entry other than `exceptId`. */
+    const nameTaken = (parentId: string | null, name: string, exceptId?: string): boolean => {
+      const { folders, files } = get()
+      return (
+        folders.some((f) => f.parentId === parentId && f.name === name && f.id !== exceptId) ||
+        files.some((f) => f.folderId === parentId && f.name === name && f.id !== exceptId)
+      )
+    }
+    const checkContent = (content: unknown): FileContent => {
+      if (typeof content !== 'string' && !(content instanceof Uint8Array))
+        invalid('content', 'expected a string or a Uint8Array')
+      const bytes = typeof content === 'string' ? utf8ByteLength(content) : content.byteLength
+      const limit = get().getSetting('maxFileBytes')
+      if (bytes > limit) invalid('content', `${bytes} bytes is over the maxFileBytes setting (${limit})`)
+      return content
+    }
+    const checkMime = (mimeType: unknown): string | undefined =>
+      mimeType === undefined ? undefined : mimeRule(mimeType, 'workspace.mimeType')
+
+    /**
+     * New paths for the subtree of folder `rootId` placed at `rootPath`: the folders and files whose path
+     * changes, as new objects; everything else keeps its reference.
+     */
+    const repath = (
+      rootId: string,
+      rootChange: Partial<WorkspaceFolder>,
+      at: number,
+    ): Pick<WorkspaceState, 'folders' | 'files'> => {
+      const { folders, files } = get()
+      const ids = subtreeFolderIds(folders, rootId)
+      const byId = new Map(folders.map((f) => [f.id, f]))
+      const newPaths = new Map<string, string>()
+      for (const id of ids) {
+        const folder = byId.get(id) as WorkspaceFolder
+        if (id === rootId) newPaths.set(id, rootChange.path ?? folder.path)
+        else newPaths.set(id, childPath(newPaths.get(folder.parentId as string) as string, folder.name))
+      }
+      return {
+        folders: folders.map((f) => {
+          const path = newPaths.get(f.id)
+          if (path === undefined) return f
+          if (f.id === rootId) return { ...f, ...rootChange, path, updatedAt: at }
+          return path === f.path ? f : { ...f, path }
+        }),
+        files: files.map((f) => {
+          const folderPath = f.folderId === null ? undefined : newPaths.get(f.folderId)
+          if (folderPath === undefined) return f
+          const path = childPath(folderPath, f.name)
+          return path === f.path ? f : { ...f, path }
+        }),
+      }
+    }
+    /** The assignments without `fileIds`, and without workspaces left empty. */
+    const unassigned = (fileIds: ReadonlySet<string>): Record<WorkspaceId, string[]> => {
+      const current = get().liveFilesByWorkspace
+      let changed = false
+      const next: Record<WorkspaceId, string[]> = {}
+      for (const [workspaceId, ids] of Object.entries(current)) {
+        const kept = ids.filter((id) => !fileIds.has(id))
+        if (kept.length === ids.length) next[workspaceId] = ids
+        else {
+          changed = true
+          if (kept.length > 0) next[workspaceId] = kept
+        }
+      }
+      return changed ? next : current
+    }
+    const assign = (workspaceId: WorkspaceId, fileIds: readonly string[]): void => {
+      idRule(workspaceId, 'workspace.workspaceId')
+      const current = get().liveFilesByWorkspace
+      const list = current[workspaceId] ?? []
+      const added = [...new Set(fileIds)].filter((id) => !list.includes(id))
+      if (added.length === 0) return
+      set({ liveFilesByWorkspace: { ...current, [workspaceId]: [...list, ...added] } })
+    }
+
+    return {
+      ...workspaceDefaults(),
+
+      createFolder: (name, parentId = null) => {
+        assertName(name)
+        const parent = targetFolder(parentId)
+        if (nameTaken(parent.id, name)) taken(name, parent.path)
+        const at = now()
+        const folder: WorkspaceFolder = {
+          id: randomId(),
+          name,
+          parentId: parent.id,
+          path: childPath(parent.path, name),
+          createdAt: at,
+          updatedAt: at,
+        }
+        set((s) => ({ folders: [...s.folders, folder] }))
+        record('create-folder', 'folder', folder.id, folder.path, at)
+        return folder.id
+      },
+
+      createFile: (input) => {
+        if (!isPlainObject(input)) invalid('input', 'expected { name, content, folderId?, mimeType?, id? }')
+        const { name, folderId = null, id } = input as CreateFileInput
+        assertName(name)
+        const content = checkContent((input as CreateFileInput).content)
+        const mimeType = checkMime((input as CreateFileInput).mimeType)
+        if (id !== undefined) {
+          idRule(id, 'workspace.id')
+          if (fileById(id) !== undefined || folderById(id) !== undefined)
+            throw new ZustandSqliteError('ALREADY_EXISTS', `workspace: the id ${JSON.stringify(id)} is taken`, {
+              path: id,
+            })
+        }
+        const folder = targetFolder(folderId)
+        if (nameTaken(folder.id, name)) taken(name, folder.path)
+        const at = now()
+        const binary = typeof content !== 'string'
+        const file: WorkspaceFile = {
+          id: id ?? randomId(),
+          name,
+          folderId: folder.id,
+          path: childPath(folder.path, name),
+          mimeType: mimeType ?? guessMimeType(name, binary),
+          sizeBytes: binary ? content.byteLength : utf8ByteLength(content),
+          encoding: binary ? 'binary' : 'text',
+          createdAt: at,
+          updatedAt: at,
+        }
+        set((s) => ({ files: [...s.files, file] }))
+        persist().writeLazy(WORKSPACE_FILES_TABLE, file.id, contentColumns(content))
+        record('create-file', 'file', file.id, file.path, at, { sizeBytes: file.sizeBytes })
+        return file.id
+      },
+
+      writeFile: (id, contentInput, writeOptions = {}) => {
+        const file = fileById(id) ?? notFound('file', id)
+        const content = checkContent(contentInput)
+        const mimeType = checkMime(writeOptions.mimeType)
+        const at = now()
+        const binary = typeof content !== 'string'
+        const next: WorkspaceFile = {
+          ...file,
+          mimeType: mimeType ?? file.mimeType,
+          sizeBytes: binary ? content.byteLength : utf8ByteLength(content),
+          encoding: binary ? 'binary' : 'text',
+          updatedAt: at,
+        }
+        set((s) => ({ files: s.files.map((f) => (f.id === id ? next : f)) }))
+        persist().writeLazy(WORKSPACE_FILES_TABLE, id, contentColumns(content))
+        record('write-file', 'file', id, file.path, at, { sizeBytes: next.sizeBytes })
+      },
+
+      rename: (id, name) => {
+        assertName(name)
+        const file = fileById(id)
+        const folder = file === undefined ? (folderById(id) ?? notFound('file or folder', id)) : undefined
+        const entry = (file ?? folder) as WorkspaceFile | WorkspaceFolder
+        if (entry.name === name) return
+        const parentId = file !== undefined ? file.folderId : (folder as WorkspaceFolder).parentId
+        const parentPath = parentId === null ? '' : (folderById(parentId) as WorkspaceFolder).path
+        if (nameTaken(parentId, name, id)) taken(name, parentPath)
+        const at = now()
+        const path = childPath(parentPath, name)
+        if (file !== undefined) {
+          set((s) => ({ files: s.files.map((f) => (f.id === id ? { ...f, name, path, updatedAt: at } : f)) }))
+          record('rename', 'file', id, path, at, { from: file.path })
+        } else {
+          set(repath(id, { name, path }, at))
+          record('rename', 'folder', id, path, at, { from: entry.path })
+        }
+      },
+
+      move: (id, folderId) => {
+        const file = fileById(id)
+        const folder = file === undefined ? (folderById(id) ?? notFound('file or folder', id)) : undefined
+        const target = targetFolder(folderId)
+        if (folder !== undefined && target.id !== null && subtreeFolderIds(get().folders, id).includes(target.id)) {
+          throw new ZustandSqliteError(
+            'INVALID_MOVE',
+            `workspace: ${JSON.stringify(folder.path)} cannot move into ${target.id === id ? 'itself' : `its own subfolder ${JSON.stringify(target.path)}`}; nothing was changed`,
+            { path: folder.path },
+          )
+        }
+        const entry = (file ?? folder) as WorkspaceFile | WorkspaceFolder
+        const parentId = file !== undefined ? file.folderId : (folder as WorkspaceFolder).parentId
+        if (parentId === target.id) return
+        if (nameTaken(target.id, entry.name, id)) taken(entry.name, target.path)
+        const at = now()
+        const path = childPath(target.path, entry.name)
+        if (file !== undefined) {
+          set((s) => ({
+            files: s.files.map((f) => (f.id === id ? { ...f, folderId: target.id, path, updatedAt: at } : f)),
+          }))
+          record('move', 'file', id, path, at, { from: file.path })
+        } else {
+          set(repath(id, { parentId: target.id, path }, at))
+          record('move', 'folder', id, path, at, { from: entry.path })
+        }
+      },
+
+      copy: (id, folderId, copyOptions = {}) => {
+        const file = fileById(id)
+        const folder = file === undefined ? (folderById(id) ?? notFound('file or folder', id)) : undefined
+        const target = targetFolder(folderId)
+        const entry = (file ?? folder) as WorkspaceFile | WorkspaceFolder
+        const name = copyOptions.name ?? entry.name
+        assertName(name)
+        if (nameTaken(target.id, name)) taken(name, target.path)
+        const at = now()
+        if (file !== undefined) {
+          const copied: WorkspaceFile = {
+            ...file,
+            id: randomId(),
+            name,
+            folderId: target.id,
+            path: childPath(target.path, name),
+            createdAt: at,
+            updatedAt: at,
+          }
+          set((s) => ({ files: [...s.files, copied] }))
+          persist().copyLazy(WORKSPACE_FILES_TABLE, id, copied.id, CONTENT_FIELDS)
+          record('copy', 'file', copied.id, copied.path, at, { from: file.path, sourceId: id })
+          return copied.id
+        }
+        const source = folder as WorkspaceFolder
+        const { folders, files } = get()
+        const ids = subtreeFolderIds(folders, id)
+        if (target.id !== null && ids.includes(target.id)) {
+          throw new ZustandSqliteError(
+            'INVALID_MOVE',
+            `workspace: ${JSON.stringify(source.path)} cannot be copied into itself; nothing was changed`,
+            { path: source.path },
+          )
+        }
+        const byId = new Map(folders.map((f) => [f.id, f]))
+        const copies = new Map<string, WorkspaceFolder>()
+        for (const folderIdInTree of ids) {
+          const original = byId.get(folderIdInTree) as WorkspaceFolder
+          const isRoot = folderIdInTree === id
+          const parent = isRoot ? undefined : (copies.get(original.parentId as string) as WorkspaceFolder)
+          copies.set(folderIdInTree, {
+            id: randomId(),
+            name: isRoot ? name : original.name,
+            parentId: isRoot ? target.id : (parent as WorkspaceFolder).id,
+            path: isRoot ? childPath(target.path, name) : childPath((parent as WorkspaceFolder).path, original.name),
+            createdAt: at,
+            updatedAt: at,
+          })
+        }
+        const copiedFiles: WorkspaceFile[] = []
+        const contentCopies: [string, string][] = []
+        for (const f of files) {
+          const parent = f.folderId === null ? undefined : copies.get(f.folderId)
+          if (parent === undefined) continue
+          const copied: WorkspaceFile = {
+            ...f,
+            id: randomId(),
+            folderId: parent.id,
+            path: childPath(parent.path, f.name),
+            createdAt: at,
+            updatedAt: at,
+          }
+          copiedFiles.push(copied)
+          contentCopies.push([f.id, copied.id])
+        }
+        const root = copies.get(id) as WorkspaceFolder
+        set((s) => ({ folders: [...s.folders, ...copies.values()], files: [...s.files, ...copiedFiles] }))
+        for (const [from, to] of contentCopies) persist().copyLazy(WORKSPACE_FILES_TABLE, from, to, CONTENT_FIELDS)
+        record('copy', 'folder', root.id, root.path, at, {
+          from: source.path,
+          sourceId: id,
+          folders: copies.size,
+          files: copiedFiles.length,
+        })
+        return root.id
+      },
+
+      deleteFile: (id) => {
+        const file = fileById(id) ?? notFound('file', id)
+        const at = now()
+        const removed = new Set([id])
+        set((s) => ({ files: s.files.filter((f) => f.id !== id), liveFilesByWorkspace: unassigned(removed) }))
+        record('delete-file', 'file', id, file.path, at, { sizeBytes: file.sizeBytes })
+      },
+
+      deleteFolder: (id) => {
+        const folder = folderById(id) ?? notFound('folder', id)
+        const { folders, files } = get()
+        const ids = new Set(subtreeFolderIds(folders, id))
+        const removedFiles = new Set(files.filter((f) => f.folderId !== null && ids.has(f.folderId)).map((f) => f.id))
+        const at = now()
+        set({
+          folders: folders.filter((f) => !ids.has(f.id)),
+          files: removedFiles.size === 0 ? files : files.filter((f) => !removedFiles.has(f.id)),
+          liveFilesByWorkspace: unassigned(removedFiles),
+        })
+        record('delete-folder', 'folder', id, folder.path, at, { folders: ids.size, files: removedFiles.size })
+      },
+
+      readFile: async (id) => {
+        if (fileById(id) === undefined) notFound('file', id)
+        // What was set before is written first: the content just given to writeFile comes back.
+        await persist().flush()
+        return readWorkspaceFile(persist().getBackend() as NonNullable<ReturnType<typeof api.persist.getBackend>>, id)
+      },
+
+      entryByPath: (path) => {
+        const file = get().files.find((f) => f.path === path)
+        if (file !== undefined) return { kind: 'file', file }
+        const folder = get().folders.find((f) => f.path === path)
+        return folder === undefined ? undefined : { kind: 'folder', folder }
+      },
+
+      listFolder: (folderId) => {
+        const parent = targetFolder(folderId)
+        const byName = (a: { name: string }, b: { name: string }): number =>
+          a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+        const order =
+          get().getSetting('sortBy') === 'updated'
+            ? (a: { name: string; updatedAt: number }, b: { name: string; updatedAt: number }) =>
+                b.updatedAt - a.updatedAt || byName(a, b)
+            : byName
+        return {
+          folders: get()
+            .folders.filter((f) => f.parentId === parent.id)
+            .sort(order),
+          files: get()
+            .files.filter((f) => f.folderId === parent.id)
+            .sort(order),
+        }
+      },
+
+      listHistory: async (historyOptions) => {
+        await persist().flush()
+        return listWorkspaceHistory(persist().getBackend() as NonNullable<ReturnType<typeof api.persist.getBackend>>, {
+          ...historyOptions,
+          name: api.persist.getOptions().name ?? WORKSPACE_STORE_NAME,
+        })
+      },
+
+      trimHistory: async (trimOptions = {}) => {
+        await persist().flush()
+        return trimHistoryRows(
+          persist().getBackend() as NonNullable<ReturnType<typeof api.persist.getBackend>>,
+          api.persist.getOptions().name ?? WORKSPACE_STORE_NAME,
+          api.persist.getOptions().version ?? WORKSPACE_STATE_VERSION,
+          { keep: get().getSetting('historyLimit'), ...trimOptions },
+        )
+      },
+
+      getSetting: ((key: string): unknown => {
+        const stored = get().settings[key]
+        if (!isKnownSetting(key)) return stored
+        if (stored === undefined) return workspaceSettingsDefaults[key]
+        try {
+          return workspaceSettingsRules[key](stored, key)
+        } catch {
+          // A stored value this version cannot use (written by hand, or by another version): the default.
+          return workspaceSettingsDefaults[key]
+        }
+      }) as WorkspaceActions['getSetting'],
+
+      setSetting: ((key: string, value: unknown): void => {
+        rules.string({ minLength: 1, maxLength: 255 })(key, 'workspace.settings')
+        if (value === undefined || typeof value === 'function' || typeof value === 'symbol')
+          invalid(`settings.${key}`, `a setting needs a JSON value, not ${typeof value}; resetSetting forgets one`)
+        const checked = isKnownSetting(key)
+          ? workspaceSettingsRules[key](value, `workspace.settings.${key}`)
+          : rules.json()(value, `workspace.settings.${key}`)
+        if (get().settings[key] === checked) return
+        set((s) => ({ settings: { ...s.settings, [key]: checked } }))
+      }) as WorkspaceActions['setSetting'],
+
+      resetSetting: (key) => {
+        if (!(key in get().settings)) return
+        set((s) => {
+          const { [key]: _dropped, ...settings } = s.settings
+          return { settings }
+        })
+      },
+
+      remove: (workspaceId) => {
+        if (!(workspaceId in get().liveFilesByWorkspace)) return
+        set((s) => {
+          const { [workspaceId]: _dropped, ...liveFilesByWorkspace } = s.liveFilesByWorkspace
+          return { liveFilesByWorkspace }
+        })
+      },
+
+      copyAssignments: (source, target) => {
+        const ids = get().liveFilesByWorkspace[source]
+        if (ids !== undefined && ids.length > 0) assign(target, ids)
+      },
+
+      liveFileAssign: (workspaceId, fileId) => {
+        if (fileById(fileId) === undefined) notFound('file', fileId)
+        assign(workspaceId, [fileId])
+      },
+
+      liveFileUnassign: (workspaceId, fileId) => {
+        const list = get().liveFilesByWorkspace[workspaceId]
+        if (list === undefined || !list.includes(fileId)) return
+        const kept = list.filter((id) => id !== fileId)
+        set((s) => {
+          const { [workspaceId]: _dropped, ...others } = s.liveFilesByWorkspace
+          return { liveFilesByWorkspace: kept.length > 0 ? { ...others, [workspaceId]: kept } : others }
+        })
+      },
+
+      liveFileUnassignFromAll: (fileId) => {
+        const next = unassigned(new Set([fileId]))
+        if (next !== get().liveFilesByWorkspace) set({ liveFilesByWorkspace: next })
+      },
+
+      importAssignmentsFromMessages: (workspaceId, messages) => {
+        const existing = new Set(get().files.map((f) => f.id))
+        const ids: string[] = []
+        for (const message of messages) {
+          for (const fragment of message.fragments ?? []) {
+            if (
+              fragment.ft === 'attachment' &&
+              typeof fragment.liveFileId === 'string' &&
+              existing.has(fragment.liveFileId)
+            )
+              ids.push(fragment.liveFileId)
+          }
+        }
+        if (ids.length > 0) assign(workspaceId, ids)
+      },
+
+      mergeAssignments: (liveFilesByWorkspace) => {
+        const existing = new Set(get().files.map((f) => f.id))
+        for (const [workspaceId, ids] of Object.entries(liveFilesByWorkspace)) {
+          const kept = ids.filter((id) => existing.has(id))
+          if (kept.length > 0) assign(workspaceId, kept)
+        }
+      },
+    }
+  }
+}
+
+/**
+ * Brings state persisted at another version to the current one (`persistSQLite`'s `migrate`): version 0 is
+ * the app's (assignments only). A newer version throws MIGRATION_FAILED and nothing is written.
+ */
+export function migrateWorkspace(persisted: unknown, version: number): WorkspaceState {
+  if (version > WORKSPACE_STATE_VERSION || version < 0 || !Number.isInteger(version)) {
+    throw new ZustandSqliteError(
+      'MIGRATION_FAILED',
+      `${WORKSPACE_STORE_NAME}: state version ${version} has no migration to ${WORKSPACE_STATE_VERSION}; nothing was written`,
+      { store: WORKSPACE_STORE_NAME },
+    )
+  }
+  const state = isPlainObject(persisted) ? persisted : {}
+  return { ...workspaceDefaults(), ...state } as WorkspaceState
+}
+
+/**
+ * The hydration merge: the stored state over the defaults, minus assignments of files that no longer
+ * exist and workspaces left empty (the app's own clean-up at load).
+ */
+export function mergeWorkspace(persisted: unknown, current: WorkspaceStore): WorkspaceStore {
+  const stored = (isPlainObject(persisted) ? persisted : {}) as Partial<WorkspaceState>
+  const merged = { ...current, ...stored }
+  const existing = new Set((merged.files ?? []).map((f) => f.id))
+  const liveFilesByWorkspace: Record<WorkspaceId, string[]> = {}
+  for (const [workspaceId, ids] of Object.entries(merged.liveFilesByWorkspace ?? {})) {
+    const kept = Array.isArray(ids) ? ids.filter((id) => existing.has(id)) : []
+    if (kept.length > 0) liveFilesByWorkspace[workspaceId] = kept.length === ids.length ? ids : kept
+  }
+  return { ...merged, liveFilesByWorkspace }
+}

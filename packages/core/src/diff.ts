@@ -120,6 +120,19 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo): Differ {
     return omitted
   }
 
+  /** Lazy values an item holds in state, for a collection with a lazy table: written there by key. */
+  const writeLazyTableFields = (node: CollectionNode, item: Item, key: SqlValue[], where: Path): void => {
+    let columns: string[] | undefined
+    let values: SqlValue[] | undefined
+    for (const f of node.lazyTableFields) {
+      const value = encodeColumn(f.def, item[f.field], where, f.field)
+      if (value === OMIT) continue
+      ;(columns ??= []).push(f.column)
+      ;(values ??= []).push(value)
+    }
+    if (columns !== undefined) builder.lazy(node.table, { key, columns, values: values as SqlValue[] })
+  }
+
   const without = (columns: readonly string[], omitted: readonly string[] | undefined): readonly string[] =>
     omitted === undefined ? columns : columns.filter((c) => !omitted.includes(c))
 
@@ -143,7 +156,8 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo): Differ {
       }
     } else {
       const object = item as Item
-      omitted = pushFields(node.fields, object, row, where)
+      omitted = pushFields(node.rowFields, object, row, where)
+      if (node.lazyTableFields.length > 0) writeLazyTableFields(node, object, [...parentKey, key], where)
     }
     if (node.orderColumn !== undefined) row.push(orderKey as string)
     if (node.itemKind === 'object') {

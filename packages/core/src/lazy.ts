@@ -87,7 +87,10 @@ export function readLazyColumn(
     )
   }
   const where = primaryKey.map((c) => `${quote(c)} = ?`).join(' AND ')
-  const sql = `SELECT ${quote(found.mapping.column)} AS value FROM ${quote(found.table.name)} WHERE ${where}`
+  // A collection with a lazy table keeps its lazy columns there, under the same key column names.
+  const home =
+    found.mapping.def.lazy === true && found.table.lazyTable !== undefined ? found.table.lazyTable : found.table.name
+  const sql = `SELECT ${quote(found.mapping.column)} AS value FROM ${quote(home)} WHERE ${where}`
   return chain(backend.query(sql, key), (rows) => {
     const row = rows[0]
     if (row === undefined) return undefined

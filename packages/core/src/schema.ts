@@ -120,6 +120,13 @@ export interface CollectionOptions {
    * written, not compared (changing only them writes nothing), absent after loading. @default []
    */
   readonly transient?: readonly string[]
+  /**
+   * Objects: a table of its own for the item's `lazy` columns (file content), one row per item under the
+   * item's key, deleted with the item. Writing the item's other fields then never rewrites its large
+   * values (SQLite rewrites a whole row on every update), and loading the items never reads them.
+   * @default none: lazy columns are in the item's row
+   */
+  readonly lazyTable?: string
 }
 
 /** A collection of items mapped onto a table; see {@link collection}. */
@@ -283,10 +290,15 @@ export interface TableSpec {
   readonly parent?: { readonly table: string; readonly columns: readonly string[] }
   readonly indexes: readonly IndexSpec[]
   readonly withoutRowid: boolean
-  /** `'table'`: not mirrored in state, never loaded at hydration. */
-  readonly role: 'collection' | 'singleton' | 'table'
+  /**
+   * `'table'`: not mirrored in state, never loaded at hydration. `'lazy'`: the lazy columns of the rows
+   * of its `parent` table, under the same key; never loaded at hydration.
+   */
+  readonly role: 'collection' | 'singleton' | 'table' | 'lazy'
   /** Arrays: the order-key column. */
   readonly orderColumn?: string
+  /** The table (role `'lazy'`) holding this table's lazy columns, when they are not in this table. */
+  readonly lazyTable?: string
 }
 
 /** A DDL migration step as a backend sees it. */
@@ -328,6 +340,10 @@ export interface CollectionNode {
   readonly valueColumn: string | undefined
   /** Object items: mapped fields except the key field. */
   readonly fields: readonly FieldMapping[]
+  /** The fields of `fields` written in the item's row (all of them, but lazy fields kept in a lazy table). */
+  readonly rowFields: readonly FieldMapping[]
+  /** Lazy fields kept in the collection's lazy table; empty without one. */
+  readonly lazyTableFields: readonly FieldMapping[]
   readonly restColumn: string | undefined
   readonly orderColumn: string | undefined
   readonly parentColumns: readonly string[]
@@ -555,6 +571,13 @@ function compileCollection(
   }
 
   const fields = itemKind === 'object' ? mapFields(def.columns, keyField) : []
+  const lazyTable = def.lazyTable
+  const lazyTableFields = lazyTable === undefined ? [] : fields.filter((f) => f.def.lazy === true)
+  if (lazyTable !== undefined) {
+    assertIdentifier(lazyTable, 'lazy table')
+    if (lazyTableFields.length === 0) invalid(`collection ${def.table}: a lazyTable needs at least one lazy column`)
+  }
+  const rowFields = lazyTable === undefined ? fields : fields.filter((f) => f.def.lazy !== true)
   const orderColumn = shape === 'array' && def.order !== false ? (def.order ?? 'sort_key') : undefined
   const restColumn = itemKind === 'object' && def.rest !== false ? (def.rest ?? 'extra') : undefined
   if (orderColumn !== undefined) assertIdentifier(orderColumn, 'order column')
@@ -575,7 +598,7 @@ function compileCollection(
   ]
   if (itemKind === 'value' && shape === 'record')
     columns.push(columnSpec(valueColumn as string, def.value as ColumnDef))
-  for (const f of fields) columns.push(columnSpec(f.column, f.def))
+  for (const f of rowFields) columns.push(columnSpec(f.column, f.def))
   if (orderColumn !== undefined)
     columns.push({ name: orderColumn, type: 'TEXT', notNull: true, lazy: false, boolean: false })
   if (restColumn !== undefined)
@@ -584,7 +607,7 @@ function compileCollection(
   // (An array's value is its key, text or integer, so a `since` on it is refused as not boolean.)
   const valueMapping =
     itemKind === 'value' ? [{ column: valueColumn as string, def: def.value as ColumnDef }] : ([] as const)
-  columns.push(...stampColumns(def.table, [...valueMapping, ...fields], def))
+  columns.push(...stampColumns(def.table, [...valueMapping, ...rowFields], def))
   assertUniqueColumns(def.table, columns)
 
   const primaryKey = [...parentColumns, keyColumn]
@@ -598,8 +621,27 @@ function compileCollection(
     withoutRowid: def.withoutRowid === true,
     role: 'collection',
     ...(orderColumn === undefined ? {} : { orderColumn }),
+    ...(lazyTable === undefined ? {} : { lazyTable }),
   }
   ctx.tables.push(spec)
+  if (lazyTable !== undefined) {
+    claimTable(ctx, lazyTable)
+    const keyColumns = primaryKey.map((name) => {
+      const c = columns.find((column) => column.name === name) as ColumnSpec
+      return { name, type: c.type, notNull: true, lazy: false, boolean: false } satisfies ColumnSpec
+    })
+    const lazyColumns = lazyTableFields.map((f) => columnSpec(f.column, f.def))
+    assertUniqueColumns(lazyTable, [...keyColumns, ...lazyColumns])
+    ctx.tables.push({
+      name: lazyTable,
+      columns: [...keyColumns, ...lazyColumns],
+      primaryKey,
+      parent: { table: def.table, columns: primaryKey },
+      indexes: [],
+      withoutRowid: false,
+      role: 'lazy',
+    })
+  }
 
   const children = Object.entries(def.children ?? {}).map(([childField, child]) => {
     if (child.kind !== 'collection') invalid(`collection ${def.table}: child ${childField} must be a collection`)
@@ -637,6 +679,8 @@ function compileCollection(
     valueDef: def.value,
     valueColumn,
     fields,
+    rowFields,
+    lazyTableFields,
     restColumn,
     orderColumn,
     parentColumns,

@@ -1,5 +1,5 @@
 import type { Backend, LoadedTable, LoadResult, QueryRow } from './backend'
-import type { ChangeSet, LazyWrite, RowBatch } from './changeSet'
+import type { ChangeSet, LazyWrite, RowBatch, TableChange } from './changeSet'
 import type { SqlValue } from './codec'
 import { isZustandSqliteError, ZustandSqliteError } from './errors'
 import type { ZustandSqliteErrorCode } from './errors'
@@ -465,7 +465,7 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
       recordedVersions.set(store, stateVersion)
       if (stateVersion === null) return { stateVersion, tables: {}, kv: [] }
       const tables: Record<string, LoadedTable> = {}
-      for (const t of reg.spec.tables) if (t.role !== 'table') tables[t.name] = selectAll(t)
+      for (const t of reg.spec.tables) if (t.role !== 'table' && t.role !== 'lazy') tables[t.name] = selectAll(t)
       const kv = statement(`SELECT key, value FROM zs_kv WHERE store = ?`)
         .all([store])
         .map((r) => [r[0] as string, r[1] as string] as const)
@@ -711,9 +711,22 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
     )
   }
 
-  const checkLazyWrite = (table: TableSpec, write: LazyWrite): void => {
+  /** Where a table's lazy columns are: its lazy table, or itself. */
+  const lazyHome = (reg: RegisteredStore, table: TableSpec): TableSpec => {
+    if (table.lazyTable === undefined) return table
+    const home = reg.byName.get(table.lazyTable)
+    if (home === undefined || home.role !== 'lazy')
+      throw new ZustandSqliteError(
+        'INVALID_SCHEMA',
+        `table ${table.name}: its lazy table ${table.lazyTable} is missing`,
+      )
+    return home
+  }
+
+  const checkLazyWrite = (reg: RegisteredStore, main: TableSpec, write: LazyWrite): void => {
+    const table = lazyHome(reg, main)
     const bad = (why: string): never => {
-      throw new ZustandSqliteError('INVALID_CHANGESET', `table ${table.name}: a lazy write ${why}`)
+      throw new ZustandSqliteError('INVALID_CHANGESET', `table ${main.name}: a lazy write ${why}`)
     }
     if (table.primaryKey.length === 0) bad('needs a table with a primary key')
     if (write.key.length !== table.primaryKey.length) bad(`has ${write.key.length} key values`)
@@ -728,20 +741,99 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
     } else if (write.from.length !== table.primaryKey.length) bad(`copies from a key of ${write.from.length} values`)
   }
 
-  /** Sets lazy columns of one row by key; a copy reads them from another row inside the database. */
-  const writeLazy = (table: TableSpec, write: LazyWrite): void => {
+  /**
+   * Sets lazy columns of one row by key. A copy reads them from another row inside the database, and
+   * leaves the target alone when that row does not exist. In a lazy table, the row is inserted or
+   * updated, only while the item's own row exists.
+   */
+  const writeLazy = (reg: RegisteredStore, main: TableSpec, write: LazyWrite): void => {
+    const table = lazyHome(reg, main)
     const where = table.primaryKey.map((k) => `${quote(k)} = ?`).join(' AND ')
     const t = quote(table.name)
-    if ('values' in write) {
-      const sets = write.columns.map((c) => `${quote(c)} = ?`).join(', ')
-      statement(`UPDATE ${t} SET ${sets} WHERE ${where}`).run([...write.values, ...write.key])
+    const list = write.columns.map(quote).join(', ')
+    if (table === main) {
+      if ('values' in write) {
+        const sets = write.columns.map((c) => `${quote(c)} = ?`).join(', ')
+        statement(`UPDATE ${t} SET ${sets} WHERE ${where}`).run([...write.values, ...write.key])
+        return
+      }
+      statement(
+        `UPDATE ${t} SET (${list}) = (SELECT ${list} FROM ${t} WHERE ${where}) ` +
+          `WHERE ${where} AND EXISTS (SELECT 1 FROM ${t} WHERE ${where})`,
+      ).run([...write.from, ...write.key, ...write.from])
       return
     }
-    const list = write.columns.map(quote).join(', ')
-    statement(`UPDATE ${t} SET (${list}) = (SELECT ${list} FROM ${t} WHERE ${where}) WHERE ${where}`).run([
-      ...write.from,
-      ...write.key,
-    ])
+    const keys = table.primaryKey.map(quote).join(', ')
+    const ownerExists = `EXISTS (SELECT 1 FROM ${quote(main.name)} WHERE ${main.primaryKey.map((k) => `${quote(k)} = ?`).join(' AND ')})`
+    const updates = write.columns.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')
+    const onConflict = `ON CONFLICT (${keys}) DO UPDATE SET ${updates}`
+    const placeholders = (n: number): string => new Array(n).fill('?').join(', ')
+    if ('values' in write) {
+      statement(
+        `INSERT INTO ${t} (${keys}, ${list}) SELECT ${placeholders(write.key.length + write.values.length)} ` +
+          `WHERE ${ownerExists} ${onConflict}`,
+      ).run([...write.key, ...write.values, ...write.key])
+      return
+    }
+    statement(
+      `INSERT INTO ${t} (${keys}, ${list}) SELECT ${placeholders(write.key.length)}, ${list} FROM ${t} ` +
+        `WHERE ${where} AND ${ownerExists} ${onConflict}`,
+    ).run([...write.key, ...write.from, ...write.key])
+  }
+
+  /**
+   * Resolves the copies of one table's lazy writes whose source the database cannot give at the end of
+   * the transaction: a source written earlier in the same list (a file created and copied in one tick,
+   * whose row may never exist if it is deleted in that tick too) takes the value as written; with
+   * `readNow` (the ChangeSet deletes rows), every other source is read now, before the deletes, so that a
+   * copy of a row deleted in the same ChangeSet still gets its content. Other copies stay copies, made
+   * inside the database.
+   */
+  const resolveCopies = (
+    reg: RegisteredStore,
+    main: TableSpec,
+    writes: readonly LazyWrite[],
+    readNow: boolean,
+  ): LazyWrite[] => {
+    const table = lazyHome(reg, main)
+    const keyText = (key: readonly SqlValue[]): string => key.map((v) => `${typeof v}:${String(v)}`).join('\u0000')
+    /** Per row key: the lazy columns given a known value so far in this list (undefined: unknown). */
+    const known = new Map<string, Map<string, SqlValue>>()
+    const remember = (key: readonly SqlValue[], columns: readonly string[], values?: readonly SqlValue[]): void => {
+      const k = keyText(key)
+      let row = known.get(k)
+      if (row === undefined) known.set(k, (row = new Map()))
+      columns.forEach((c, i) => (values === undefined ? row.delete(c) : row.set(c, values[i] as SqlValue)))
+    }
+    const where = table.primaryKey.map((k) => `${quote(k)} = ?`).join(' AND ')
+    const out: LazyWrite[] = []
+    for (const write of writes) {
+      if ('values' in write) {
+        remember(write.key, write.columns, write.values)
+        out.push(write)
+        continue
+      }
+      const pending = known.get(keyText(write.from))
+      const fromList = write.columns.every((c) => pending?.has(c) === true)
+      if (fromList) {
+        const values = write.columns.map((c) => pending?.get(c) as SqlValue)
+        remember(write.key, write.columns, values)
+        out.push({ key: write.key, columns: write.columns, values })
+      } else if (readNow) {
+        const sql = `SELECT ${write.columns.map(quote).join(', ')} FROM ${quote(table.name)} WHERE ${where}`
+        const [row] = statement(sql).all(write.from)
+        if (row === undefined) continue // no source: the target is left alone, as a copy inside the database does
+        const values = write.columns.map((c, i) =>
+          pending?.has(c) === true ? (pending.get(c) as SqlValue) : (row[i] ?? null),
+        )
+        remember(write.key, write.columns, values)
+        out.push({ key: write.key, columns: write.columns, values })
+      } else {
+        remember(write.key, write.columns)
+        out.push(write)
+      }
+    }
+    return out
   }
 
   const clearRows = (reg: RegisteredStore, store: string): void => {
@@ -770,7 +862,7 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
       for (const batch of change.upsert ?? []) checkBatch(reg, table, batch)
       for (const batch of change.update ?? []) checkBatch(reg, table, batch)
       for (const batch of change.insert ?? []) checkBatch(reg, table, batch)
-      for (const write of change.lazy ?? []) checkLazyWrite(table, write)
+      for (const write of change.lazy ?? []) checkLazyWrite(reg, table, write)
       return { table, change }
     })
     // The middleware sends tables in schema order already; others get sorted.
@@ -785,6 +877,15 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
     }
     const ctx: StampContext = { now: clock(), version: changeSet.stateVersion }
     transaction(() => {
+      // Copies are made inside the database after the rows are written, except where that would miss the
+      // source (see resolveCopies): those are resolved now, before anything is deleted.
+      const deletes = changeSet.replace === true || changes.some((c) => (c.change.delete?.length ?? 0) > 0)
+      const lazyWrites = new Map<TableChange, readonly LazyWrite[]>()
+      for (const { table, change } of changes) {
+        const writes = change.lazy
+        if (writes === undefined || writes.length === 0) continue
+        lazyWrites.set(change, writes.some((w) => 'from' in w) ? resolveCopies(reg, table, writes, deletes) : writes)
+      }
       if (changeSet.replace === true) clearRows(reg, changeSet.store)
       for (let i = changes.length - 1; i >= 0; i--) {
         const { table, change } = changes[i] as (typeof changes)[number]
@@ -794,7 +895,7 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
         for (const batch of change.upsert ?? []) writeRows(table, batch, 'upsert', ctx)
         for (const batch of change.update ?? []) updateRows(table, batch, ctx)
         for (const batch of change.insert ?? []) writeRows(table, batch, 'insert', ctx)
-        for (const write of change.lazy ?? []) writeLazy(table, write)
+        for (const write of lazyWrites.get(change) ?? []) writeLazy(reg, table, write)
       }
       const kv = changeSet.kv
       if (kv?.delete !== undefined && kv.delete.length > 0) {

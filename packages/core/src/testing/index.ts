@@ -68,6 +68,16 @@ async function rejection(action: () => MaybePromise<unknown>): Promise<unknown> 
   throw new Error('expected a rejection')
 }
 
+/** Byte-for-byte equality of a Uint8Array, without a deep compare per element (slow on large arrays). */
+function expectSameBytes(actual: unknown, expected: Uint8Array): void {
+  expect(actual).toBeInstanceOf(Uint8Array)
+  const bytes = actual as Uint8Array
+  expect(bytes.length).toBe(expected.length)
+  let same = true
+  for (let i = 0; i < bytes.length && same; i++) same = bytes[i] === expected[i]
+  expect(same, 'the bytes differ').toBe(true)
+}
+
 function withoutLazy(state: ShapesState): ShapesState {
   const files: ShapesState['files'] = {}
   for (const [id, file] of Object.entries(state.files)) files[id] = { name: file.name }
@@ -157,69 +167,126 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
         }
       }))
 
-    it('writes and copies lazy content outside state, in the transaction of the tick', () =>
-      run(async (backend) => {
-        const empty = { ...shapesState(), conversations: [], folders: [], services: {}, flags: {}, tags: [], files: {} }
-        const a = persistedStore<ShapesState>(backend, empty, { name: 'lazy', schema: shapesSchema })
-        await hydrated(a)
-        a.setState({ tags: [1] })
-        await a.persist.flush()
-        a.commits.length = 0
-        const big = new Uint8Array(300_000).map((_, i) => i % 251)
-        a.setState({ files: { f1: { name: 'a.bin' }, f2: { name: 'b.bin' } } })
-        a.persist.writeLazy('files', 'f1', { content: big })
-        a.persist.copyLazy('files', 'f1', 'f2', ['content'])
-        a.persist.writeLazy('files', 'nowhere', { content: new Uint8Array([9]) })
-        await a.persist.flush()
-        expect(a.commits).toHaveLength(1)
-        expect(a.commits[0]?.tables).toEqual({ files: 5 })
-        expect(a.getState().files).toEqual({ f1: { name: 'a.bin' }, f2: { name: 'b.bin' } })
-        const read = (key: string): MaybePromise<unknown> =>
-          readLazyColumn(backend, shapesSchema, { table: 'files', key, field: 'content' })
-        expect(await read('f1')).toEqual(big)
-        expect(await read('f2')).toEqual(big)
-        // A key with no row is left alone: no row is made for it.
-        expect(await backend.query(`SELECT count(*) AS n FROM files`)).toEqual([{ n: 2 }])
-        // A value the column cannot hold is refused at once, and nothing is queued.
-        expectCode(
-          (() => {
-            try {
-              a.persist.writeLazy('files', 'f1', { content: 'text' })
-            } catch (error) {
-              return error
-            }
-            return undefined
-          })(),
-          'UNSTORABLE_VALUE',
-        )
-        expect(() => a.persist.writeLazy('files', 'f1', { name: 'x' })).toThrow(/no lazy field/)
-        // A ChangeSet from elsewhere may only name lazy columns.
-        expectCode(
-          await rejection(() =>
-            backend.apply({
-              store: 'lazy',
-              schemaVersion: 1,
-              stateVersion: 0,
-              tables: [{ table: 'files', lazy: [{ key: ['f1'], columns: ['name'], values: ['x'] }] }],
-            }),
-          ),
-          'INVALID_CHANGESET',
-        )
-        expect(await read('f1')).toEqual(big)
-        a.setState({ files: { f2: { name: 'b.bin' } } })
-        await a.persist.flush()
-        const again = await reopened(backend)
-        try {
-          const b = persistedStore<ShapesState>(again, empty, { name: 'lazy', schema: shapesSchema })
-          await hydrated(b)
-          expect(b.getState().files).toEqual({ f2: { name: 'b.bin' } })
-          expect(await readLazyColumn(again, shapesSchema, { table: 'files', key: 'f2', field: 'content' })).toEqual(
-            big,
+    describe.each([
+      { where: 'in the row', lazyTable: undefined },
+      { where: 'in a lazy table', lazyTable: 'file_bodies' },
+    ])('lazy content $where', ({ lazyTable }) => {
+      type Files = { files: Record<string, { name: string; content?: Uint8Array }>; tags: number[] }
+      const schema = defineSchema({
+        state: {
+          files: collection({
+            table: 'files',
+            shape: 'record',
+            keyColumn: 'file_id',
+            columns: { name: column.text(), content: column.blob({ lazy: true, nullable: true }) },
+            ...(lazyTable === undefined ? {} : { lazyTable }),
+          }),
+          tags: collection({ table: 'tags', value: column.integer({ column: 'tag' }) }),
+        },
+      })
+      const home = lazyTable ?? 'files'
+
+      it('writes and copies lazy content outside state, in the transaction of the tick', () =>
+        run(async (backend) => {
+          const a = persistedStore<Files>(backend, { files: {}, tags: [] }, { name: 'lazy', schema })
+          await hydrated(a)
+          a.setState({ tags: [1] })
+          await a.persist.flush()
+          a.commits.length = 0
+          const big = new Uint8Array(300_000).map((_, i) => i % 251)
+          a.setState({ files: { f1: { name: 'a.bin' }, f2: { name: 'b.bin' } } })
+          a.persist.writeLazy('files', 'f1', { content: big })
+          a.persist.copyLazy('files', 'f1', 'f2', ['content'])
+          a.persist.writeLazy('files', 'nowhere', { content: new Uint8Array([9]) })
+          await a.persist.flush()
+          expect(a.commits).toHaveLength(1)
+          expect(a.commits[0]?.tables).toEqual({ files: 5 })
+          expect(a.getState().files).toEqual({ f1: { name: 'a.bin' }, f2: { name: 'b.bin' } })
+          const read = (key: string): MaybePromise<unknown> =>
+            readLazyColumn(backend, schema, { table: 'files', key, field: 'content' })
+          expectSameBytes(await read('f1'), big)
+          expectSameBytes(await read('f2'), big)
+          // A key with no row is left alone: no row is made for it.
+          expect(await backend.query(`SELECT count(*) AS n FROM files`)).toEqual([{ n: 2 }])
+          expect(await backend.query(`SELECT count(*) AS n FROM ${home}`)).toEqual([{ n: 2 }])
+          // A value the column cannot hold is refused at once, and nothing is queued.
+          expectCode(
+            (() => {
+              try {
+                a.persist.writeLazy('files', 'f1', { content: 'text' })
+              } catch (error) {
+                return error
+              }
+              return undefined
+            })(),
+            'UNSTORABLE_VALUE',
           )
-        } finally {
-          await again.close()
-        }
-      }))
+          expect(() => a.persist.writeLazy('files', 'f1', { name: 'x' })).toThrow(/no lazy field/)
+          // A ChangeSet from elsewhere may only name lazy columns.
+          expectCode(
+            await rejection(() =>
+              backend.apply({
+                store: 'lazy',
+                schemaVersion: 1,
+                stateVersion: 0,
+                tables: [{ table: 'files', lazy: [{ key: ['f1'], columns: ['name'], values: ['x'] }] }],
+              }),
+            ),
+            'INVALID_CHANGESET',
+          )
+          expectSameBytes(await read('f1'), big)
+          // Renaming a file writes its row, and leaves the content where it is.
+          a.commits.length = 0
+          a.setState((st) => ({ files: { ...st.files, f1: { name: 'renamed.bin' } } }))
+          await a.persist.flush()
+          expect(a.commits[0]?.tables).toEqual({ files: 1 })
+          expectSameBytes(await read('f1'), big)
+          // A copy whose source goes in the same tick still gets the content (written just before, too).
+          a.setState({ files: { f2: { name: 'b.bin' }, f3: { name: 'c.bin' }, f4: { name: 'd.bin' } } })
+          a.persist.copyLazy('files', 'f1', 'f3', ['content'])
+          a.persist.writeLazy('files', 'f2', { content: new Uint8Array([4, 2]) })
+          a.persist.copyLazy('files', 'f2', 'f4', ['content'])
+          await a.persist.flush()
+          expectSameBytes(await read('f3'), big)
+          expect(await read('f4')).toEqual(new Uint8Array([4, 2]))
+          // A source created, written, copied and deleted in one tick never has a row: the copy gets its
+          // content. A copy from a row that is nowhere leaves the target alone.
+          a.setState({ files: { f2: { name: 'b.bin' }, f5: { name: 'e.bin' } } })
+          a.persist.writeLazy('files', 'temp', { content: new Uint8Array([5]) })
+          a.persist.copyLazy('files', 'temp', 'f5', ['content'])
+          a.persist.copyLazy('files', 'ghost', 'f2', ['content'])
+          await a.persist.flush()
+          expect(await read('f5')).toEqual(new Uint8Array([5]))
+          expect(await read('f2')).toEqual(new Uint8Array([4, 2]))
+          a.setState({ files: { f2: { name: 'b.bin' } } })
+          a.persist.copyLazy('files', 'ghost', 'f2', ['content'])
+          a.persist.writeLazy('files', 'f2', { content: big })
+          await a.persist.flush()
+          a.persist.copyLazy('files', 'ghost', 'f2', ['content'])
+          await a.persist.flush()
+          expectSameBytes(await read('f2'), big)
+          // Deleted items take their content with them.
+          expect(await backend.query(`SELECT count(*) AS n FROM ${home}`)).toEqual([{ n: 1 }])
+          // Content held in state is written too (where the schema keeps it), and null clears it.
+          a.setState({ files: { f2: { name: 'b.bin' }, f6: { name: 'f.bin', content: new Uint8Array([6]) } } })
+          await a.persist.flush()
+          expect(await read('f6')).toEqual(new Uint8Array([6]))
+          a.setState({ files: { f2: { name: 'b.bin' }, f6: { name: 'f.bin', content: null as never } } })
+          await a.persist.flush()
+          expect(await read('f6')).toBeNull()
+          const again = await reopened(backend)
+          try {
+            const b = persistedStore<Files>(again, { files: {}, tags: [] }, { name: 'lazy', schema })
+            await hydrated(b)
+            expect(b.getState().files).toEqual({ f2: { name: 'b.bin' }, f6: { name: 'f.bin' } })
+            expectSameBytes(await readLazyColumn(again, schema, { table: 'files', key: 'f2', field: 'content' }), big)
+            await b.persist.clearStorage()
+            expect(await again.query(`SELECT count(*) AS n FROM ${home}`)).toEqual([{ n: 0 }])
+          } finally {
+            await again.close()
+          }
+        }))
+    })
 
     it('stores a store without a schema as one row per key and rewrites only the keys that changed', () =>
       run(async (backend) => {

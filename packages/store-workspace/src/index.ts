@@ -21,7 +21,7 @@ export type {
   WorkspaceStateOptions,
   WorkspaceStore,
 } from './state'
-export { WORKSPACE_FILES_TABLE, WORKSPACE_HISTORY_TABLE, workspaceSchema } from './schema'
+export { WORKSPACE_FILE_CONTENT_TABLE, WORKSPACE_FILES_TABLE, WORKSPACE_HISTORY_TABLE, workspaceSchema } from './schema'
 export { MAX_STORABLE_BYTES, workspaceSettingsDefaults, workspaceSettingsRules } from './settings'
 export type { WorkspaceSettings } from './settings'
 export { guessMimeType, MAX_NAME_LENGTH, utf8ByteLength } from './tree'

@@ -1,6 +1,6 @@
 import { readStoredState, ZustandSqliteError } from '@zustand-sqlite/core'
 import type { Backend, ChangeSet, SqlValue } from '@zustand-sqlite/core'
-import { WORKSPACE_FILES_TABLE, WORKSPACE_HISTORY_TABLE, workspaceSchema } from './schema'
+import { WORKSPACE_FILE_CONTENT_TABLE, WORKSPACE_FILES_TABLE, WORKSPACE_HISTORY_TABLE, workspaceSchema } from './schema'
 import type { FileContent, WorkspaceHistoryAction } from './state'
 
 const DEFAULT_NAME = 'agi-client-workspace'
@@ -29,8 +29,6 @@ export interface ListWorkspaceHistoryOptions {
   readonly beforeId?: number
   /** Only the entries of this file or folder. */
   readonly targetId?: string
-  /** The store's name. @default 'agi-client-workspace' */
-  readonly name?: string
 }
 
 /** Options of {@link trimWorkspaceHistory}. */
@@ -66,8 +64,12 @@ async function hasTable(backend: Backend, table: string): Promise<boolean> {
  */
 export async function readWorkspaceFile(backend: Backend, id: string): Promise<FileContent> {
   if (typeof id !== 'string') throw new ZustandSqliteError('INVALID_OPTIONS', 'a file id must be a string')
-  const rows = (await hasTable(backend, WORKSPACE_FILES_TABLE))
-    ? await backend.query(`SELECT encoding, content, content_binary FROM ${WORKSPACE_FILES_TABLE} WHERE id = ?`, [id])
+  const rows = (await hasTable(backend, WORKSPACE_FILE_CONTENT_TABLE))
+    ? await backend.query(
+        `SELECT f.encoding, c.content, c.content_binary FROM ${WORKSPACE_FILES_TABLE} f ` +
+          `LEFT JOIN ${WORKSPACE_FILE_CONTENT_TABLE} c ON c.id = f.id WHERE f.id = ?`,
+        [id],
+      )
     : []
   const row = rows[0]
   if (row === undefined)
@@ -141,26 +143,23 @@ export async function trimHistoryRows(
   const batchSize = checkCount(options.batchSize ?? 10_000, 'batchSize', 1)
   if (keep === undefined && before === undefined) return 0
   if (!(await hasTable(backend, WORKSPACE_HISTORY_TABLE))) return 0
-  // The newest entry to delete: older than the kept ones, and/or older than `before`.
-  let boundary = Number.POSITIVE_INFINITY
+  // An entry goes when it is older than the newest `keep` (by id, the order entries were written in), or
+  // when its time is before `before` (by time, whatever the order of ids).
+  let keepAbove = 0
   if (keep !== undefined) {
     const [row] = await backend.query(`SELECT id FROM ${WORKSPACE_HISTORY_TABLE} ORDER BY id DESC LIMIT 1 OFFSET ?`, [
       keep,
     ])
-    boundary = row === undefined ? 0 : Number(row['id'])
+    keepAbove = row === undefined ? 0 : Number(row['id'])
   }
-  if (before !== undefined) {
-    const [row] = await backend.query(`SELECT max(id) AS id FROM ${WORKSPACE_HISTORY_TABLE} WHERE at < ?`, [before])
-    const olderThan = row === undefined || row['id'] === null ? 0 : Number(row['id'])
-    boundary = keep === undefined ? olderThan : Math.max(boundary, olderThan)
-  }
-  if (!(boundary > 0)) return 0
+  const condition = before === undefined ? 'id <= ?' : 'id <= ? OR at < ?'
+  const params: SqlValue[] = before === undefined ? [keepAbove] : [keepAbove, before]
   let deleted = 0
   for (;;) {
-    const rows = await backend.query(`SELECT id FROM ${WORKSPACE_HISTORY_TABLE} WHERE id <= ? ORDER BY id LIMIT ?`, [
-      boundary,
-      batchSize,
-    ])
+    const rows = await backend.query(
+      `SELECT id FROM ${WORKSPACE_HISTORY_TABLE} WHERE ${condition} ORDER BY id LIMIT ?`,
+      [...params, batchSize],
+    )
     if (rows.length === 0) break
     const changeSet: ChangeSet = {
       store: name,

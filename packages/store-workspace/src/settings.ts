@@ -1,8 +1,11 @@
 import { rules } from '@zustand-sqlite/core'
 import type { Rules } from '@zustand-sqlite/core'
 
-/** SQLite's default limit on one value (SQLITE_MAX_LENGTH): no file can be larger. */
-export const MAX_STORABLE_BYTES = 1_000_000_000
+/**
+ * The largest `maxFileBytes`: SQLite's default limit on one value and on one row (SQLITE_MAX_LENGTH,
+ * 1,000,000,000 bytes), less room for the row's other columns.
+ */
+export const MAX_STORABLE_BYTES = 999_000_000
 
 /** The workspace settings this package knows, with their types. Other keys may be stored too. */
 export interface WorkspaceSettings {

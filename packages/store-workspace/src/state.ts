@@ -240,13 +240,14 @@ export function createWorkspaceStateCreator(
         files.some((f) => f.folderId === parentId && f.name === name && f.id !== exceptId)
       )
     }
-    const checkContent = (content: unknown): FileContent => {
+    /** The content and its size in bytes (counted once: a pass over a 50 MB string takes a few hundred ms). */
+    const checkContent = (content: unknown): { content: FileContent; bytes: number } => {
       if (typeof content !== 'string' && !(content instanceof Uint8Array))
         invalid('content', 'expected a string or a Uint8Array')
       const bytes = typeof content === 'string' ? utf8ByteLength(content) : content.byteLength
       const limit = get().getSetting('maxFileBytes')
       if (bytes > limit) invalid('content', `${bytes} bytes is over the maxFileBytes setting (${limit})`)
-      return content
+      return { content, bytes }
     }
     const checkMime = (mimeType: unknown): string | undefined =>
       mimeType === undefined ? undefined : mimeRule(mimeType, 'workspace.mimeType')
@@ -312,6 +313,7 @@ export function createWorkspaceStateCreator(
       ...workspaceDefaults(),
 
       createFolder: (name, parentId = null) => {
+        persist()
         assertName(name)
         const parent = targetFolder(parentId)
         if (nameTaken(parent.id, name)) taken(name, parent.path)
@@ -330,17 +332,22 @@ export function createWorkspaceStateCreator(
       },
 
       createFile: (input) => {
+        const p = persist()
         if (!isPlainObject(input)) invalid('input', 'expected { name, content, folderId?, mimeType?, id? }')
         const { name, folderId = null, id } = input as CreateFileInput
         assertName(name)
-        const content = checkContent((input as CreateFileInput).content)
+        const { content, bytes } = checkContent((input as CreateFileInput).content)
         const mimeType = checkMime((input as CreateFileInput).mimeType)
         if (id !== undefined) {
           idRule(id, 'workspace.id')
           if (fileById(id) !== undefined || folderById(id) !== undefined)
-            throw new ZustandSqliteError('ALREADY_EXISTS', `workspace: the id ${JSON.stringify(id)} is taken`, {
-              path: id,
-            })
+            throw new ZustandSqliteError(
+              'ALREADY_EXISTS',
+              `workspace: the id ${JSON.stringify(id)} is taken; nothing was changed`,
+              {
+                path: id,
+              },
+            )
         }
         const folder = targetFolder(folderId)
         if (nameTaken(folder.id, name)) taken(name, folder.path)
@@ -352,36 +359,38 @@ export function createWorkspaceStateCreator(
           folderId: folder.id,
           path: childPath(folder.path, name),
           mimeType: mimeType ?? guessMimeType(name, binary),
-          sizeBytes: binary ? content.byteLength : utf8ByteLength(content),
+          sizeBytes: bytes,
           encoding: binary ? 'binary' : 'text',
           createdAt: at,
           updatedAt: at,
         }
         set((s) => ({ files: [...s.files, file] }))
-        persist().writeLazy(WORKSPACE_FILES_TABLE, file.id, contentColumns(content))
+        p.writeLazy(WORKSPACE_FILES_TABLE, file.id, contentColumns(content))
         record('create-file', 'file', file.id, file.path, at, { sizeBytes: file.sizeBytes })
         return file.id
       },
 
       writeFile: (id, contentInput, writeOptions = {}) => {
+        const p = persist()
         const file = fileById(id) ?? notFound('file', id)
-        const content = checkContent(contentInput)
+        const { content, bytes } = checkContent(contentInput)
         const mimeType = checkMime(writeOptions.mimeType)
         const at = now()
         const binary = typeof content !== 'string'
         const next: WorkspaceFile = {
           ...file,
           mimeType: mimeType ?? file.mimeType,
-          sizeBytes: binary ? content.byteLength : utf8ByteLength(content),
+          sizeBytes: bytes,
           encoding: binary ? 'binary' : 'text',
           updatedAt: at,
         }
         set((s) => ({ files: s.files.map((f) => (f.id === id ? next : f)) }))
-        persist().writeLazy(WORKSPACE_FILES_TABLE, id, contentColumns(content))
+        p.writeLazy(WORKSPACE_FILES_TABLE, id, contentColumns(content))
         record('write-file', 'file', id, file.path, at, { sizeBytes: next.sizeBytes })
       },
 
       rename: (id, name) => {
+        persist()
         assertName(name)
         const file = fileById(id)
         const folder = file === undefined ? (folderById(id) ?? notFound('file or folder', id)) : undefined
@@ -402,6 +411,7 @@ export function createWorkspaceStateCreator(
       },
 
       move: (id, folderId) => {
+        persist()
         const file = fileById(id)
         const folder = file === undefined ? (folderById(id) ?? notFound('file or folder', id)) : undefined
         const target = targetFolder(folderId)
@@ -430,12 +440,21 @@ export function createWorkspaceStateCreator(
       },
 
       copy: (id, folderId, copyOptions = {}) => {
+        const p = persist()
         const file = fileById(id)
         const folder = file === undefined ? (folderById(id) ?? notFound('file or folder', id)) : undefined
         const target = targetFolder(folderId)
         const entry = (file ?? folder) as WorkspaceFile | WorkspaceFolder
         const name = copyOptions.name ?? entry.name
         assertName(name)
+        const ids = folder === undefined ? [] : subtreeFolderIds(get().folders, id)
+        if (folder !== undefined && target.id !== null && ids.includes(target.id)) {
+          throw new ZustandSqliteError(
+            'INVALID_MOVE',
+            `workspace: ${JSON.stringify(folder.path)} cannot be copied into itself; nothing was changed`,
+            { path: folder.path },
+          )
+        }
         if (nameTaken(target.id, name)) taken(name, target.path)
         const at = now()
         if (file !== undefined) {
@@ -449,20 +468,12 @@ export function createWorkspaceStateCreator(
             updatedAt: at,
           }
           set((s) => ({ files: [...s.files, copied] }))
-          persist().copyLazy(WORKSPACE_FILES_TABLE, id, copied.id, CONTENT_FIELDS)
+          p.copyLazy(WORKSPACE_FILES_TABLE, id, copied.id, CONTENT_FIELDS)
           record('copy', 'file', copied.id, copied.path, at, { from: file.path, sourceId: id })
           return copied.id
         }
         const source = folder as WorkspaceFolder
         const { folders, files } = get()
-        const ids = subtreeFolderIds(folders, id)
-        if (target.id !== null && ids.includes(target.id)) {
-          throw new ZustandSqliteError(
-            'INVALID_MOVE',
-            `workspace: ${JSON.stringify(source.path)} cannot be copied into itself; nothing was changed`,
-            { path: source.path },
-          )
-        }
         const byId = new Map(folders.map((f) => [f.id, f]))
         const copies = new Map<string, WorkspaceFolder>()
         for (const folderIdInTree of ids) {
@@ -496,7 +507,7 @@ export function createWorkspaceStateCreator(
         }
         const root = copies.get(id) as WorkspaceFolder
         set((s) => ({ folders: [...s.folders, ...copies.values()], files: [...s.files, ...copiedFiles] }))
-        for (const [from, to] of contentCopies) persist().copyLazy(WORKSPACE_FILES_TABLE, from, to, CONTENT_FIELDS)
+        for (const [from, to] of contentCopies) p.copyLazy(WORKSPACE_FILES_TABLE, from, to, CONTENT_FIELDS)
         record('copy', 'folder', root.id, root.path, at, {
           from: source.path,
           sourceId: id,
@@ -507,6 +518,7 @@ export function createWorkspaceStateCreator(
       },
 
       deleteFile: (id) => {
+        persist()
         const file = fileById(id) ?? notFound('file', id)
         const at = now()
         const removed = new Set([id])
@@ -515,6 +527,7 @@ export function createWorkspaceStateCreator(
       },
 
       deleteFolder: (id) => {
+        persist()
         const folder = folderById(id) ?? notFound('folder', id)
         const { folders, files } = get()
         const ids = new Set(subtreeFolderIds(folders, id))
@@ -563,10 +576,10 @@ export function createWorkspaceStateCreator(
 
       listHistory: async (historyOptions) => {
         await persist().flush()
-        return listWorkspaceHistory(persist().getBackend() as NonNullable<ReturnType<typeof api.persist.getBackend>>, {
-          ...historyOptions,
-          name: api.persist.getOptions().name ?? WORKSPACE_STORE_NAME,
-        })
+        return listWorkspaceHistory(
+          persist().getBackend() as NonNullable<ReturnType<typeof api.persist.getBackend>>,
+          historyOptions,
+        )
       },
 
       trimHistory: async (trimOptions = {}) => {
@@ -660,11 +673,29 @@ export function createWorkspaceStateCreator(
       },
 
       mergeAssignments: (liveFilesByWorkspace) => {
+        if (!isPlainObject(liveFilesByWorkspace)) invalid('liveFilesByWorkspace', 'expected an object of id arrays')
         const existing = new Set(get().files.map((f) => f.id))
+        // Everything is checked first, and merged in one set: all of it or, on a bad entry, none.
+        const additions: [WorkspaceId, string[]][] = []
         for (const [workspaceId, ids] of Object.entries(liveFilesByWorkspace)) {
-          const kept = ids.filter((id) => existing.has(id))
-          if (kept.length > 0) assign(workspaceId, kept)
+          idRule(workspaceId, 'workspace.workspaceId')
+          if (!Array.isArray(ids)) invalid(`liveFilesByWorkspace.${workspaceId}`, 'expected an array of file ids')
+          additions.push([
+            workspaceId,
+            (ids as readonly unknown[]).filter((id): id is string => typeof id === 'string' && existing.has(id)),
+          ])
         }
+        const current = get().liveFilesByWorkspace
+        const next = { ...current }
+        let changed = false
+        for (const [workspaceId, ids] of additions) {
+          const list = next[workspaceId] ?? []
+          const added = [...new Set(ids)].filter((id) => !list.includes(id))
+          if (added.length === 0) continue
+          next[workspaceId] = [...list, ...added]
+          changed = true
+        }
+        if (changed) set({ liveFilesByWorkspace: next })
       },
     }
   }

@@ -2,10 +2,13 @@ import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { describe, expect, it, vi } from 'vitest'
+import { createStore } from 'zustand/vanilla'
+import { createJSONStorage, persist } from 'zustand/middleware'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
 import { hydrated } from '@zustand-sqlite/core/testing'
 import type { Backend, CommitInfo } from '@zustand-sqlite/core'
 import {
+  createWorkspaceStateCreator,
   createWorkspaceStore,
   importLegacyWorkspace,
   listWorkspaceHistory,
@@ -14,8 +17,8 @@ import {
   utf8ByteLength,
   workspaceSchema,
 } from '@zustand-sqlite/store-workspace'
-import type { WorkspaceStoreApi, WorkspaceState } from '@zustand-sqlite/store-workspace'
-import { databaseOn, engines, failure, tempDatabase } from '../../../test-utils/backends'
+import type { WorkspaceStore, WorkspaceStoreApi, WorkspaceState } from '@zustand-sqlite/store-workspace'
+import { databaseOn, engines, failure, memoryLocalStorage, tempDatabase } from '../../../test-utils/backends'
 
 /** Byte-for-byte equality, without a deep compare per element. */
 function sameBytes(actual: unknown, expected: Uint8Array): boolean {
@@ -137,7 +140,7 @@ describe.each(engines)('workspace store on $name', (engine) => {
     })
     expect(await readWorkspaceFile(backend, id)).toEqual(new Uint8Array([7, 8]))
     // The text column was cleared when the content became binary.
-    expect(await backend.query('SELECT content FROM workspace_files')).toEqual([{ content: null }])
+    expect(await backend.query('SELECT content FROM workspace_file_content')).toEqual([{ content: null }])
   })
 
   it('renames and moves files and folders, rewriting every path below in one transaction', async () => {
@@ -684,6 +687,48 @@ describe('utf8ByteLength', () => {
   it('counts what TextEncoder writes, lone surrogates included', () => {
     for (const text of ['', 'abc', 'é', '€', '🌍', 'a\uD800b', '\uDC00', 'x\uD83D', 'mixed é€🌍 text\n']) {
       expect(utf8ByteLength(text), JSON.stringify(text)).toBe(new TextEncoder().encode(text).length)
+    }
+  })
+})
+
+describe('the workspace state outside persistSQLite', () => {
+  it('refuses every operation before changing anything: content and history need the database', async () => {
+    const store = createStore<WorkspaceStore>()(
+      persist(createWorkspaceStateCreator() as never, {
+        name: 'agi-client-workspace',
+        storage: createJSONStorage(() => memoryLocalStorage().storage),
+      }),
+    )
+    const s = store.getState
+    const before = s()
+    for (const action of [
+      () => s().createFolder('a'),
+      () => s().createFile({ name: 'a', content: 'x' }),
+      () => s().deleteFolder('x'),
+      () => s().rename('x', 'y'),
+    ]) {
+      expect(await failure(action)).toMatchObject({ code: 'INVALID_OPTIONS' })
+    }
+    expect(s()).toBe(before)
+  })
+
+  it('merges assignments all or nothing', async () => {
+    const { file, remove } = tempDatabase()
+    try {
+      const backend = createBetterSqlite3Backend({ filename: file })
+      const store = createWorkspaceStore({ backend })
+      const id = store.getState().createFile({ name: 'a.txt', content: 'a' })
+      const before = store.getState().liveFilesByWorkspace
+      expect(await failure(() => store.getState().mergeAssignments({ c1: [id], c2: 'nope' as never }))).toMatchObject({
+        code: 'INVALID_VALUE',
+      })
+      expect(store.getState().liveFilesByWorkspace).toBe(before)
+      store.getState().mergeAssignments({ c1: [id, id, 'gone'], c2: [id] })
+      expect(store.getState().liveFilesByWorkspace).toEqual({ c1: [id], c2: [id] })
+      await store.persist.flush()
+      await backend.close()
+    } finally {
+      remove()
     }
   })
 })

@@ -13,6 +13,7 @@ const LIBRARY = [
   '@zustand-sqlite/backend-sqljs',
   '@zustand-sqlite/store-chats',
   '@zustand-sqlite/store-metrics',
+  '@zustand-sqlite/store-workspace',
 ]
 const PACKAGES = ['zustand', 'better-sqlite3', 'sql.js', 'idb-keyval', 'fake-indexeddb', '@zustand-sqlite/core']
 
@@ -92,6 +93,7 @@ export async function describeEnvironment(repoRoot: string, dir: string): Promis
       'LIB (better-sqlite3)': `persistSQLite on createBetterSqlite3Backend({ filename }), file in ${where}`,
       'LIB (sql.js)': `persistSQLite on createSqlJsBackend({ storage: { file } }), file in ${where}: image written to a temporary file, fsynced, renamed`,
       'M1 (metrics store)': `createMetricsStore({ backend }) on createBetterSqlite3Backend({ filename }), file in ${where}; RAW: the store's \`metrics\` DDL on a better-sqlite3 file set by hand as above`,
+      'W1 (workspace store)': `createWorkspaceStore({ backend }) on createBetterSqlite3Backend({ filename }) (the defaults above), files in ${where}; hydrations in fresh child processes`,
       'S1 (chats store)': `createChatsStore({ backend }) on createBetterSqlite3Backend({ filename }), file in ${where}, and on createSqlJsBackend({ storage: 'memory' }); JSON: persist(createChatsState(), chatsLegacyPersistOptions) over the JSON storage above`,
     },
   }

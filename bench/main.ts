@@ -1,6 +1,7 @@
 // The bench itself (started by run.ts): measures the performance targets T1-T8 of the design, the
-// chats store's streaming cost (S1) and the metrics store (M1), every contender in this one process
-// (T8 in child processes), prints a table per target and writes the results as JSON. See bench/README.md.
+// chats store's streaming cost (S1), the metrics store (M1) and the workspace store (W1), every
+// contender in this one process (T8 and W1's hydrations in child processes), prints a table per target
+// and writes the results as JSON. See bench/README.md.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -20,6 +21,7 @@ import { runMemoryTarget } from './targets/memory'
 import { runMetricsTarget } from './targets/metrics'
 import { runMetricsStoreTarget } from './targets/metricsStore'
 import { runStreamingTarget } from './targets/streaming'
+import { runWorkspaceTarget } from './targets/workspace'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -33,6 +35,7 @@ const PHASES: { ids: readonly TargetId[]; run: (ctx: BenchContext) => Promise<Ta
   { ids: ['T8'], run: async (ctx) => [await runMemoryTarget(ctx)] },
   { ids: ['S1'], run: async (ctx) => [await runStreamingTarget(ctx)] },
   { ids: ['M1'], run: async (ctx) => [await runMetricsStoreTarget(ctx)] },
+  { ids: ['W1'], run: async (ctx) => [await runWorkspaceTarget(ctx)] },
 ]
 
 async function main(): Promise<void> {

@@ -1,9 +1,10 @@
 // Run settings. The full run is sized to finish in a few minutes on a 2-core machine; BENCH_QUICK=1
 // is a smoke run (N up to 10k, few iterations) that checks the harness end to end in seconds.
 // S1 counts conversations (of 10 messages each), not messages. M1 loads 1M events for its queries
-// (50k in a quick run).
+// (50k in a quick run). W1 builds a workspace of 10k files / 500 MB (1k files / 50 MB in a quick run)
+// and round-trips a 50 MB file (5 MB).
 
-export const TARGET_IDS = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'S1', 'M1'] as const
+export const TARGET_IDS = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'S1', 'M1', 'W1'] as const
 export type TargetId = (typeof TARGET_IDS)[number]
 
 export interface BenchOptions {
@@ -44,6 +45,24 @@ export interface BenchOptions {
     setsPerRound: (batch: number) => number
     events: number
     queryRuns: number
+  }
+  /**
+   * W1: the workspace store. A tree of `topFolders` folders with `subfoldersPerTop` subfolders each, `files`
+   * files of `fileBytes` bytes spread evenly over all folders (half text, half binary), written through the
+   * store `batch` files per flush; `hydrationRuns` fresh child processes per database (content and control);
+   * a file of `bigFileBytes` written and read back `bigFileRuns` times per kind (binary, text); each folder
+   * operation `operationRuns` times per database.
+   */
+  workspace: {
+    files: number
+    fileBytes: number
+    topFolders: number
+    subfoldersPerTop: number
+    batch: number
+    hydrationRuns: number
+    bigFileBytes: number
+    bigFileRuns: number
+    operationRuns: number
   }
 }
 
@@ -89,6 +108,17 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
         events: 50_000,
         queryRuns: 5,
       },
+      workspace: {
+        files: 1_000,
+        fileBytes: 50_000,
+        topFolders: 5,
+        subfoldersPerTop: 1,
+        batch: 500,
+        hydrationRuns: 3,
+        bigFileBytes: 5_000_000,
+        bigFileRuns: 3,
+        operationRuns: 3,
+      },
     }
   }
   return {
@@ -122,6 +152,17 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
       setsPerRound: (b) => Math.max(200, Math.min(2_000, 20_000 / b)),
       events: 1_000_000,
       queryRuns: 5,
+    },
+    workspace: {
+      files: 10_000,
+      fileBytes: 50_000,
+      topFolders: 10,
+      subfoldersPerTop: 9,
+      batch: 500,
+      hydrationRuns: 7,
+      bigFileBytes: 50_000_000,
+      bigFileRuns: 5,
+      operationRuns: 5,
     },
   }
 }

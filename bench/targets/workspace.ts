@@ -9,7 +9,11 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
 import type { Backend, CommitInfo } from '@zustand-sqlite/core'
-import { createWorkspaceStore, WORKSPACE_FILES_TABLE } from '@zustand-sqlite/store-workspace'
+import {
+  createWorkspaceStore,
+  WORKSPACE_FILE_CONTENT_TABLE,
+  WORKSPACE_FILES_TABLE,
+} from '@zustand-sqlite/store-workspace'
 import type { FileContent, WorkspaceStoreApi } from '@zustand-sqlite/store-workspace'
 import type { BenchContext } from '../context'
 import { createRandom, makeText } from '../dataset'
@@ -234,9 +238,9 @@ function inspect(db: WorkspaceDb, pools: ContentPools, fileBytes: number): Store
   try {
     const totals = raw
       .prepare(
-        `SELECT count(*) AS n, sum(size_bytes) AS meta,
-           sum(coalesce(octet_length(content), 0) + coalesce(length(content_binary), 0)) AS stored
-         FROM ${WORKSPACE_FILES_TABLE}`,
+        `SELECT count(*) AS n, sum(f.size_bytes) AS meta,
+           sum(coalesce(octet_length(c.content), 0) + coalesce(length(c.content_binary), 0)) AS stored
+         FROM ${WORKSPACE_FILES_TABLE} f LEFT JOIN ${WORKSPACE_FILE_CONTENT_TABLE} c ON c.id = f.id`,
       )
       .get() as { n: number; meta: number | null; stored: number | null }
     const pages: StoredFacts['pages'] = {}
@@ -251,7 +255,10 @@ function inspect(db: WorkspaceDb, pools: ContentPools, fileBytes: number): Store
       // dbstat not compiled in: no page counts.
     }
     // Two files read back as the store wrote them (first and last).
-    const read = raw.prepare(`SELECT encoding, content, content_binary FROM ${WORKSPACE_FILES_TABLE} WHERE id = ?`)
+    const read = raw.prepare(
+      `SELECT f.encoding, c.content, c.content_binary FROM ${WORKSPACE_FILES_TABLE} f ` +
+        `LEFT JOIN ${WORKSPACE_FILE_CONTENT_TABLE} c ON c.id = f.id WHERE f.id = ?`,
+    )
     const spotChecks = [0, db.files - 1].every((i) => {
       const row = read.get(fileId(i)) as { encoding: string; content: string | null; content_binary: Buffer | null }
       const expected = fileContent(pools, i, db.contentBytes === 0 ? 0 : fileBytes)
@@ -431,8 +438,8 @@ function measureHydration(
     detail('content'),
     detail('control'),
     `workspace_files pages (dbstat): content ${pageLine('content')}; control ${pageLine('control')}. ` +
-      'Hydration scans the leaf pages (the metadata columns and, inline in each row, the first part of its content, up to about 4 KiB) and none of the overflow pages; ' +
-      'those leaf pages stay in the connection page cache (cache_size 64 MiB by default), which the RSS delta includes. ' +
+      'The content is in workspace_file_content: hydration scans the metadata leaf pages only, ' +
+      'which stay in the connection page cache (cache_size 64 MiB by default) that the RSS delta includes. ' +
       `Read from the file while opening and hydrating (rchar of /proc/self/io): content ${formatBytes(of('content', (r) => r.readBytes))}, control ${formatBytes(of('control', (r) => r.readBytes))}, of ${bytesLabel(dbs[0].contentBytes)} of content.`,
     'the database files were written by this run just before: their pages are in the OS page cache (a warm start, not a cold boot).',
   ]

@@ -25,13 +25,17 @@ export async function runChats(
   run: number,
   log: (line: string) => void,
   onCommit: (info: CommitInfo) => void,
+  onConversationsDeleted: (ids: readonly string[]) => void = () => undefined,
 ) {
   const firstRun = (await listConversations(backend)).total === 0
   const folders = createChatFoldersStore({ backend })
   const chats = createChatsStore({
     backend,
     onCommit,
-    onConversationsDeleted: (ids) => folders.getState().removeConversationsFromFolders(ids),
+    onConversationsDeleted: (ids) => {
+      folders.getState().removeConversationsFromFolders(ids)
+      onConversationsDeleted(ids)
+    },
   })
 
   if (firstRun) {
@@ -81,5 +85,5 @@ export async function runChats(
 
   const kept = folders.getState().folders.find((f) => f.id === runsFolder)?.conversationIds.length ?? 0
   log(`Run ${run}: streamed "${text}"; the Runs folder holds ${kept} conversation(s).`)
-  return { chats, folders }
+  return { chats, folders, conversationId: id }
 }

@@ -1,8 +1,11 @@
 import { mkdirSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
+import type { CommitInfo } from '@zustand-sqlite/core'
+import { createWorkspaceStore } from '@zustand-sqlite/store-workspace'
 import { openAppSettings } from './appSettings'
 import { runChats } from './chats'
+import { runWorkspace } from './workspace'
 
 // `npm start` at the repository root runs this from examples/basic; keep the file at the root's .data/.
 const root = resolve(process.env['INIT_CWD'] ?? process.cwd())
@@ -23,12 +26,21 @@ console.log(`  Settings commits of this run: ${settingsCommits.join('; ')}`)
 
 console.log('\nChats and chat folders stores:')
 const commits: string[] = []
-await runChats(
+const workspaceCommits: CommitInfo[] = []
+const workspace = createWorkspaceStore({ backend, onCommit: (info) => workspaceCommits.push(info) })
+const run = settings.ui.getState().actionCounters['example-runs'] ?? 1
+const { conversationId } = await runChats(
   backend,
-  settings.ui.getState().actionCounters['example-runs'] ?? 1,
+  run,
   (line) => console.log(`  ${line}`),
   (info) => commits.push(`${info.rows} row(s) in ${info.durationMs.toFixed(2)} ms: ${JSON.stringify(info.tables)}`),
+  // A deleted conversation takes its file assignments with it.
+  (ids) => ids.forEach((id) => workspace.getState().remove(id)),
 )
 console.log('  Chats commits of this run:')
 for (const line of commits) console.log(`    ${line}`)
+
+console.log('\nWorkspace store:')
+await runWorkspace(workspace, workspaceCommits, conversationId, run, (line) => console.log(`  ${line}`))
+await workspace.persist.flush()
 await backend.close()

@@ -27,6 +27,8 @@ describe('the basic example', () => {
       expect(first).toContain('Run 1: streamed "One fragment row per token."; the Runs folder holds 1 conversation(s).')
       // Every streamed token is one commit of one fragment row.
       expect(first.match(/1 row\(s\) in [\d.]+ ms: \{"fragments":1\}/g)).toHaveLength(5)
+      expect(first).toContain('dangling live file(s) dropped: lf-4Qx9, lf-8Zp2')
+      expect(first).toMatch(/Wrote \/notes\/run-1\.md \(\d+ bytes, text\/markdown\); read back: "# Run 1"/)
 
       const second = run(file)
       expect(second).toContain('Flag sqlite-migration, read before any store exists: on')
@@ -39,8 +41,16 @@ describe('the basic example', () => {
         'Found 2 stored conversation(s); newest: "Run 1" (2 messages), "Keeping chats safe" (2 messages)',
       )
 
+      expect(second).not.toContain('legacy file assignments')
+      expect(second).toContain('paths now /notes/run-1.md, /notes/run-2.md')
+
       run(file)
       const fourth = run(file)
+      // Renaming the folder moves its four files in one transaction; the deleted run lost its assignment.
+      expect(fourth).toContain(
+        'Renamed /run-notes to /notes: 1 commit, {"workspace_folders":1,"workspace_files":4,"workspace_history":1}',
+      )
+      expect(fourth).toContain('Workspace: 4 file(s); conversations with files: 3; history: 9 entries')
       // The oldest run is deleted: out of the store and, through the cascade, out of its folder.
       expect(fourth).toContain(
         'Run 4: streamed "One fragment row per token."; the Runs folder holds 3 conversation(s).',

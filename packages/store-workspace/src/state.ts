@@ -115,9 +115,10 @@ export interface WorkspaceActions {
     <K extends keyof WorkspaceSettings>(key: K): WorkspaceSettings[K]
     (key: string): unknown
   }
+  /** Sets a setting: a known one is checked (INVALID_VALUE); any other takes a JSON value. */
   setSetting: {
     <K extends keyof WorkspaceSettings>(key: K, value: WorkspaceSettings[K]): void
-    (key: string, value: unknown): void
+    <K extends string>(key: K & (K extends keyof WorkspaceSettings ? never : unknown), value: unknown): void
   }
   /** Forgets a setting: a known one is back at its default. */
   resetSetting: (key: string) => void

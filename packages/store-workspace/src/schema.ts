@@ -1,6 +1,6 @@
 import { collection, column, defineSchema, table } from '@zustand-sqlite/core'
 
-/** The table of files: metadata in state, content in two lazy columns loaded by `readFile`. */
+/** The table of files' metadata (in state); their content is in {@link WORKSPACE_FILE_CONTENT_TABLE}. */
 export const WORKSPACE_FILES_TABLE = 'workspace_files'
 /** The content of each file, one row per file, beside its metadata row. */
 export const WORKSPACE_FILE_CONTENT_TABLE = 'workspace_file_content'
@@ -8,15 +8,15 @@ export const WORKSPACE_FILE_CONTENT_TABLE = 'workspace_file_content'
 export const WORKSPACE_HISTORY_TABLE = 'workspace_history'
 
 /**
- * The workspace tables: `workspace_folders` (a tree by `parent_id`), `workspace_files` (metadata and
- * content), `workspace_settings` (one row per setting), `workspace_live_files` (the files assigned to
+ * The workspace tables: `workspace_folders` (a tree by `parent_id`), `workspace_files` (metadata),
+ * `workspace_file_content` (content, loaded by `readFile`), `workspace_settings` (one row per setting), `workspace_live_files` (the files assigned to
  * each conversation) and `workspace_history` (one row per operation, never loaded into state).
  *
  * - File content is in `workspace_file_content`, one row per file under its id: `content` (TEXT, for text
  *   files) or `content_binary` (BLOB), as `encoding` says. Both are lazy: hydration never reads them. They
  *   have a table of their own because SQLite rewrites a whole row on every update: with the content in the
- *   `workspace_files` row, renaming a folder of 1,000 files of 50 KB rewrote 168 MB, and loading the
- *   metadata read the first 4 KB of every file's content.
+ *   `workspace_files` row, renaming a folder of 1,000 files of 50 kB rewrote 168 MiB, and loading the
+ *   metadata read the first part (about 4 KiB) of every file's content, kept inline in its row.
  * - `path` is stored with every file and folder (`/docs/notes.md`) and kept consistent by the store: a
  *   rename or move of a folder rewrites the paths below it in the same transaction. It is indexed but
  *   not unique: names are unique per folder in state (checked by every operation), and a unique index

@@ -589,7 +589,7 @@ export function createWorkspaceStateCreator(
           persist().getBackend() as NonNullable<ReturnType<typeof api.persist.getBackend>>,
           api.persist.getOptions().name ?? WORKSPACE_STORE_NAME,
           api.persist.getOptions().version ?? WORKSPACE_STATE_VERSION,
-          { keep: get().getSetting('historyLimit'), ...trimOptions },
+          { ...trimOptions, keep: trimOptions.keep ?? get().getSetting('historyLimit') },
         )
       },
 

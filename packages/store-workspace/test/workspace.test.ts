@@ -692,7 +692,7 @@ describe('utf8ByteLength', () => {
 })
 
 describe('the workspace state outside persistSQLite', () => {
-  it('refuses every operation before changing anything: content and history need the database', async () => {
+  it('refuses the file and folder operations before changing anything: content and history need the database', async () => {
     const store = createStore<WorkspaceStore>()(
       persist(createWorkspaceStateCreator() as never, {
         name: 'agi-client-workspace',

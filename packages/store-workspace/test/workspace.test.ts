@@ -19,6 +19,7 @@ import {
 } from '@zustand-sqlite/store-workspace'
 import type { WorkspaceStore, WorkspaceStoreApi, WorkspaceState } from '@zustand-sqlite/store-workspace'
 import { databaseOn, engines, failure, memoryLocalStorage, tempDatabase } from '../../../test-utils/backends'
+import { interceptStatements } from './fixtures/interceptStatements'
 
 /** Byte-for-byte equality, without a deep compare per element. */
 function sameBytes(actual: unknown, expected: Uint8Array): boolean {
@@ -408,27 +409,15 @@ describe.each(engines)('workspace store on $name', (engine) => {
     g().createFile({ name: 'b.txt', content: '' })
     g().createFolder('z')
     g().createFolder('y')
-    expect(
-      g()
-        .listFolder(null)
-        .files.map((f) => f.name),
-    ).toEqual(['a.txt', 'b.txt'])
-    expect(
-      g()
-        .listFolder(null)
-        .folders.map((f) => f.name),
-    ).toEqual(['y', 'z'])
+    const names = (kind: 'files' | 'folders'): string[] => {
+      const listed = g().listFolder(null)
+      return listed[kind].map((f) => f.name)
+    }
+    expect(names('files')).toEqual(['a.txt', 'b.txt'])
+    expect(names('folders')).toEqual(['y', 'z'])
     g().setSetting('sortBy', 'updated')
-    expect(
-      g()
-        .listFolder(null)
-        .files.map((f) => f.name),
-    ).toEqual(['b.txt', 'a.txt'])
-    expect(
-      g()
-        .listFolder(null)
-        .folders.map((f) => f.name),
-    ).toEqual(['y', 'z'])
+    expect(names('files')).toEqual(['b.txt', 'a.txt'])
+    expect(names('folders')).toEqual(['y', 'z'])
   })
 
   it("offers the app's assignment API, cleaned when files go and at load", async () => {
@@ -564,24 +553,11 @@ describe('a recursive delete is all or nothing (better-sqlite3, file)', () => {
     try {
       const tree = await buildTree(file)
       const db = new Database(file)
-      const prepare = db.prepare.bind(db)
       let failures = 0
-      db.prepare = ((sql: string) => {
-        const stmt = prepare(sql)
-        if (!sql.startsWith('DELETE FROM "workspace_folders"')) return stmt
-        return new Proxy(stmt, {
-          get: (target, property) => {
-            if (property === 'run') {
-              return () => {
-                failures++
-                throw new Error('disk I/O error (injected)')
-              }
-            }
-            const value: unknown = Reflect.get(target, property, target)
-            return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
-          },
-        })
-      }) as typeof db.prepare
+      interceptStatements(db, 'DELETE FROM "workspace_folders"', () => {
+        failures++
+        throw new Error('disk I/O error (injected)')
+      })
       const errors: unknown[] = []
       const backend = createBetterSqlite3Backend({ database: db })
       const store = createWorkspaceStore({ backend, onError: (e) => errors.push(e) })

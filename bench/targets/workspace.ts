@@ -45,7 +45,7 @@ interface WorkspaceDb {
   errors: string[]
 }
 
-/** Decimal units, as the issue counts them (500 MB = 500,000,000 bytes; 50 kB = 50,000 bytes). */
+/** Decimal units, as the target is stated (500 MB = 500,000,000 bytes; 50 kB = 50,000 bytes). */
 function formatMB(bytes: number): string {
   if (bytes === 0) return '0 B'
   if (bytes < 1e6) return `${(bytes / 1e3).toFixed(bytes % 1e3 === 0 ? 0 : 1)} kB`

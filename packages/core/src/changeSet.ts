@@ -52,8 +52,11 @@ export interface ChangeSet {
   readonly store: string
   /** Must equal the version of the schema the store was prepared with. */
   readonly schemaVersion: number
-  /** The state version recorded with the data. */
-  readonly stateVersion: number
+  /**
+   * The state version recorded with the data. Left out, the version the store has recorded stays as it
+   * is: a write that does not touch the state (trimming an append-only table) need not know it.
+   */
+  readonly stateVersion?: number
   /** Delete every row of the store first (a full rewrite). */
   readonly replace?: boolean
   /** In the schema's table order. */

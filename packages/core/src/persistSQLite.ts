@@ -423,7 +423,7 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
       const succeed = (): void => {
         if (epoch === targetEpoch) {
           snapshot = state
-          storedVersion = cs.stateVersion
+          storedVersion = cs.stateVersion ?? storedVersion
           replaceNext = false
         }
         if (options.onCommit !== undefined) notifyCommit(commitInfo(cs, 'write', now() - started, b.name))

@@ -561,7 +561,8 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
   /** What a write stamps into stamp columns: the clock reading and state version of its ChangeSet. */
   interface StampContext {
     readonly now: number
-    readonly version: number
+    /** `null` only for a ChangeSet without a state version, on a store that has none recorded. */
+    readonly version: number | null
   }
   const stampColumnsOf = new WeakMap<TableSpec, readonly ColumnSpec[]>()
   const stampsOf = (table: TableSpec): readonly ColumnSpec[] => {
@@ -782,12 +783,17 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
   }
 
   /**
-   * Resolves the copies of one table's lazy writes whose source the database cannot give at the end of
-   * the transaction: a source written earlier in the same list (a file created and copied in one tick,
-   * whose row may never exist if it is deleted in that tick too) takes the value as written; with
-   * `readNow` (the ChangeSet deletes rows), every other source is read now, before the deletes, so that a
-   * copy of a row deleted in the same ChangeSet still gets its content. Other copies stay copies, made
-   * inside the database.
+   * Resolves the copies of one table's lazy writes so that each copy gets its source's content as it is at
+   * that point of the list, even where the source has no row when the writes run (they run in order, after
+   * the rows are written):
+   * - a source given a value earlier in the list (a file created and copied in one tick, whose row never
+   *   exists if it is deleted in that tick too) gives that value;
+   * - a source that is itself the target of an earlier copy in the list is copied from that copy's source
+   *   (a copy of a copy, the middle one deleted in the same tick); a row copied from is read before a later
+   *   write in the list changes it, for the copies made from it;
+   * - with `readNow` (the ChangeSet deletes rows), every other source is read now, before the deletes, so
+   *   that a copy of a row deleted in the same ChangeSet still gets its content.
+   * Other copies stay copies made inside the database, without reading the content into memory.
    */
   const resolveCopies = (
     reg: RegisteredStore,
@@ -797,41 +803,90 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
   ): LazyWrite[] => {
     const table = lazyHome(reg, main)
     const keyText = (key: readonly SqlValue[]): string => key.map((v) => `${typeof v}:${String(v)}`).join('\u0000')
-    /** Per row key: the lazy columns given a known value so far in this list (undefined: unknown). */
-    const known = new Map<string, Map<string, SqlValue>>()
-    const remember = (key: readonly SqlValue[], columns: readonly string[], values?: readonly SqlValue[]): void => {
-      const k = keyText(key)
-      let row = known.get(k)
-      if (row === undefined) known.set(k, (row = new Map()))
-      columns.forEach((c, i) => (values === undefined ? row.delete(c) : row.set(c, values[i] as SqlValue)))
-    }
     const where = table.primaryKey.map((k) => `${quote(k)} = ?`).join(' AND ')
+    /** What the database holds now (before any write of this ChangeSet) for `columns` of a row. */
+    const readStored = (key: readonly SqlValue[], columns: readonly string[]): SqlValue[] | undefined => {
+      const sql = `SELECT ${columns.map(quote).join(', ')} FROM ${quote(table.name)} WHERE ${where}`
+      const [row] = statement(sql).all(key)
+      return row === undefined ? undefined : columns.map((_, i) => row[i] ?? null)
+    }
+    /** Per row key: the lazy columns given a known value so far in this list. */
+    const known = new Map<string, Map<string, SqlValue>>()
+    interface Source {
+      readonly key: readonly SqlValue[]
+      readonly text: string
+      readonly columns: readonly string[]
+    }
+    /**
+     * Per row key: the row whose stored content it holds by an in-database copy earlier in the list. That
+     * source is untouched so far in the list (never a value target nor itself such a copy's target).
+     */
+    const copiedFrom = new Map<string, Source>()
+    /** The reverse: per source row, the rows copied from it. */
+    const copiesOf = new Map<string, Set<string>>()
+    const forgetCopy = (target: string): void => {
+      const source = copiedFrom.get(target)
+      if (source === undefined) return
+      copiedFrom.delete(target)
+      copiesOf.get(source.text)?.delete(target)
+    }
+    const setKnown = (target: string, columns: readonly string[], values: readonly SqlValue[]): void => {
+      let row = known.get(target)
+      if (row === undefined) known.set(target, (row = new Map()))
+      columns.forEach((c, i) => row.set(c, values[i] as SqlValue))
+    }
+    /** Before row `text` changes, the rows that hold its stored content by copy get that content as values. */
+    const settleCopiesOf = (text: string): void => {
+      const targets = copiesOf.get(text)
+      if (targets === undefined || targets.size === 0) return
+      for (const target of [...targets]) {
+        const source = copiedFrom.get(target) as Source
+        forgetCopy(target)
+        const values = readStored(source.key, source.columns)
+        if (values !== undefined) setKnown(target, source.columns, values)
+      }
+    }
     const out: LazyWrite[] = []
     for (const write of writes) {
+      const target = keyText(write.key)
+      settleCopiesOf(target)
+      forgetCopy(target)
       if ('values' in write) {
-        remember(write.key, write.columns, write.values)
+        setKnown(target, write.columns, write.values)
         out.push(write)
         continue
       }
-      const pending = known.get(keyText(write.from))
-      const fromList = write.columns.every((c) => pending?.has(c) === true)
-      if (fromList) {
+      const from = keyText(write.from)
+      const pending = known.get(from)
+      if (write.columns.every((c) => pending?.has(c) === true)) {
         const values = write.columns.map((c) => pending?.get(c) as SqlValue)
-        remember(write.key, write.columns, values)
+        setKnown(target, write.columns, values)
         out.push({ key: write.key, columns: write.columns, values })
-      } else if (readNow) {
-        const sql = `SELECT ${write.columns.map(quote).join(', ')} FROM ${quote(table.name)} WHERE ${where}`
-        const [row] = statement(sql).all(write.from)
-        if (row === undefined) continue // no source: the target is left alone, as a copy inside the database does
-        const values = write.columns.map((c, i) =>
-          pending?.has(c) === true ? (pending.get(c) as SqlValue) : (row[i] ?? null),
-        )
-        remember(write.key, write.columns, values)
-        out.push({ key: write.key, columns: write.columns, values })
-      } else {
-        remember(write.key, write.columns)
-        out.push(write)
+        continue
       }
+      // A copy of a copy made in this list copies from the first source, which is untouched so far.
+      const chained = copiedFrom.get(from)
+      const source: Source =
+        chained !== undefined && write.columns.every((c) => chained.columns.includes(c))
+          ? { ...chained, columns: write.columns }
+          : { key: write.from, text: from, columns: write.columns }
+      if (readNow) {
+        const stored = readStored(source.key, write.columns)
+        if (stored === undefined) continue // no source: the target is left alone, as a copy inside the database does
+        const values = write.columns.map((c, i) =>
+          pending?.has(c) === true ? (pending.get(c) as SqlValue) : (stored[i] ?? null),
+        )
+        setKnown(target, write.columns, values)
+        out.push({ key: write.key, columns: write.columns, values })
+        continue
+      }
+      const row = known.get(target)
+      for (const c of write.columns) row?.delete(c)
+      copiedFrom.set(target, source)
+      let targets = copiesOf.get(source.text)
+      if (targets === undefined) copiesOf.set(source.text, (targets = new Set()))
+      targets.add(target)
+      out.push(source.key === write.from ? write : { key: write.key, columns: write.columns, from: source.key })
     }
     return out
   }
@@ -850,7 +905,7 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
         { store: changeSet.store },
       )
     }
-    if (!Number.isInteger(changeSet.stateVersion))
+    if (changeSet.stateVersion !== undefined && !Number.isInteger(changeSet.stateVersion))
       throw new ZustandSqliteError('INVALID_CHANGESET', 'the state version must be an integer')
     const changes = changeSet.tables.map((change) => {
       const table = reg.byName.get(change.table)
@@ -875,16 +930,23 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
     ) {
       changes.sort((a, b) => (order.get(a.table.name) as number) - (order.get(b.table.name) as number))
     }
-    const ctx: StampContext = { now: clock(), version: changeSet.stateVersion }
+    const store = changeSet.store
     transaction(() => {
+      // Without a state version, rows are stamped with the one the store has recorded, which stays.
+      const version = changeSet.stateVersion ?? recordedVersion(store)
+      const ctx: StampContext = { now: clock(), version }
       // Copies are made inside the database after the rows are written, except where that would miss the
-      // source (see resolveCopies): those are resolved now, before anything is deleted.
-      const deletes = changeSet.replace === true || changes.some((c) => (c.change.delete?.length ?? 0) > 0)
-      const lazyWrites = new Map<TableChange, readonly LazyWrite[]>()
-      for (const { table, change } of changes) {
-        const writes = change.lazy
-        if (writes === undefined || writes.length === 0) continue
-        lazyWrites.set(change, writes.some((w) => 'from' in w) ? resolveCopies(reg, table, writes, deletes) : writes)
+      // source (see resolveCopies): those are resolved now, before anything is deleted. Most ChangeSets have
+      // no lazy writes: nothing is allocated for them.
+      let lazyWrites: Map<TableChange, readonly LazyWrite[]> | undefined
+      if (changes.some((c) => (c.change.lazy?.length ?? 0) > 0)) {
+        const deletes = changeSet.replace === true || changes.some((c) => (c.change.delete?.length ?? 0) > 0)
+        lazyWrites = new Map()
+        for (const { table, change } of changes) {
+          const writes = change.lazy
+          if (writes === undefined || writes.length === 0) continue
+          lazyWrites.set(change, writes.some((w) => 'from' in w) ? resolveCopies(reg, table, writes, deletes) : writes)
+        }
       }
       if (changeSet.replace === true) clearRows(reg, changeSet.store)
       for (let i = changes.length - 1; i >= 0; i--) {
@@ -895,7 +957,7 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
         for (const batch of change.upsert ?? []) writeRows(table, batch, 'upsert', ctx)
         for (const batch of change.update ?? []) updateRows(table, batch, ctx)
         for (const batch of change.insert ?? []) writeRows(table, batch, 'insert', ctx)
-        for (const write of lazyWrites.get(change) ?? []) writeLazy(reg, table, write)
+        for (const write of lazyWrites?.get(change) ?? []) writeLazy(reg, table, write)
       }
       const kv = changeSet.kv
       if (kv?.delete !== undefined && kv.delete.length > 0) {
@@ -915,15 +977,25 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
       // The state version is written when it changes, not with every commit. (Another connection that
       // clears this store while this one writes leaves a partial state either way: stores are not shared
       // by concurrent writers.)
-      if (recordedVersions.get(changeSet.store) !== changeSet.stateVersion) {
+      if (changeSet.stateVersion !== undefined && recordedVersions.get(store) !== changeSet.stateVersion) {
         statement(`UPDATE zs_stores SET state_version = ?, updated_at = ? WHERE store = ?`).run([
           changeSet.stateVersion,
           Date.now(),
-          changeSet.store,
+          store,
         ])
       }
     })
-    recordedVersions.set(changeSet.store, changeSet.stateVersion)
+    if (changeSet.stateVersion !== undefined) recordedVersions.set(store, changeSet.stateVersion)
+  }
+
+  /** The state version the store has recorded (as this backend last read or wrote it, else from the table). */
+  const recordedVersion = (store: string): number | null => {
+    const known = recordedVersions.get(store)
+    if (known !== undefined) return known
+    const [row] = statement(`SELECT state_version FROM zs_stores WHERE store = ?`).all([store])
+    const version = row === undefined || row[0] === null ? null : Number(row[0])
+    recordedVersions.set(store, version)
+    return version
   }
 
   const guarded = <T>(code: ZustandSqliteErrorCode, message: string, store: string | undefined, fn: () => T): T => {

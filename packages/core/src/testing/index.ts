@@ -265,6 +265,20 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
           a.persist.copyLazy('files', 'ghost', 'f2', ['content'])
           await a.persist.flush()
           expectSameBytes(await read('f2'), big)
+          // A copy of a copy gets the first source's content as it was when copied: even when the middle row
+          // never exists (created and dropped in the tick), and when the first source is written after.
+          a.setState({ files: { f2: { name: 'b.bin' }, f8: { name: 'h.bin' }, f9: { name: 'i.bin' } } })
+          a.persist.copyLazy('files', 'f2', 'middle', ['content'])
+          a.persist.copyLazy('files', 'middle', 'f8', ['content'])
+          a.persist.writeLazy('files', 'f2', { content: new Uint8Array([8]) })
+          a.persist.copyLazy('files', 'f8', 'f9', ['content'])
+          await a.persist.flush()
+          expectSameBytes(await read('f8'), big)
+          expectSameBytes(await read('f9'), big)
+          expect(await read('f2')).toEqual(new Uint8Array([8]))
+          a.setState({ files: { f2: { name: 'b.bin' } } })
+          a.persist.writeLazy('files', 'f2', { content: big })
+          await a.persist.flush()
           // Deleted items take their content with them.
           expect(await backend.query(`SELECT count(*) AS n FROM ${home}`)).toEqual([{ n: 1 }])
           // Content held in state is written too (where the schema keeps it), and null clears it.
@@ -287,6 +301,34 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
           }
         }))
     })
+
+    it('applies a ChangeSet without a state version, keeping the version the store recorded', () =>
+      run(async (backend) => {
+        const empty = { ...shapesState(), conversations: [], folders: [], services: {}, flags: {}, tags: [], files: {} }
+        const a = persistedStore<ShapesState>(backend, empty, { name: 'maintained', schema: shapesSchema, version: 3 })
+        await hydrated(a)
+        a.setState({ tags: [1] })
+        a.persist.append('events', [
+          { name: 'old', value: 1 },
+          { name: 'new', value: 2 },
+        ])
+        await a.persist.flush()
+        const [oldest] = await backend.query(`SELECT id FROM events WHERE name = 'old'`)
+        // A maintenance write (retention, a trim) that does not know the state version.
+        await backend.apply({
+          store: 'maintained',
+          schemaVersion: 1,
+          tables: [{ table: 'events', delete: [[oldest?.['id'] ?? null]] }],
+        })
+        expect(await backend.query('SELECT name FROM events')).toEqual([{ name: 'new' }])
+        const again = await reopened(backend)
+        try {
+          await again.prepare('maintained', shapesSchema.spec)
+          expect((await again.load('maintained')).stateVersion).toBe(3)
+        } finally {
+          await again.close()
+        }
+      }))
 
     it('stores a store without a schema as one row per key and rewrites only the keys that changed', () =>
       run(async (backend) => {

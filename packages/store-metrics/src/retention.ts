@@ -1,4 +1,4 @@
-import { readStoredState, ZustandSqliteError } from '@zustand-sqlite/core'
+import { ZustandSqliteError } from '@zustand-sqlite/core'
 import type { Backend, ChangeSet, SqlValue } from '@zustand-sqlite/core'
 import { BUCKET_MS } from './queries'
 import { metricsSchema } from './schema'
@@ -73,10 +73,9 @@ interface Rollup {
 
 async function run(backend: Backend, options: MetricsRetentionOptions): Promise<MetricsRetentionResult> {
   const { name = METRICS_STORE_NAME, maxAgeMs, maxRows, batchSize = 1000, now = Date.now } = options
-  // Prepares the store's tables (a no-op when a store has) and reads the state version the store records:
-  // a ChangeSet must carry it, or the SQL tier would record another one for the store.
-  const stored = await readStoredState(backend, { name, schema: metricsSchema })
-  if (stored === null) return { folded: 0, batches: 0 }
+  // Prepares the store's tables (a no-op when a store has). The ChangeSets below carry no state version:
+  // retention leaves the one the store recorded as it is, and never loads the store's state.
+  await backend.prepare(name, metricsSchema.spec)
   const at = typeof now === 'function' ? now() : now
 
   // Events are folded up to a boundary (timestamp, id), oldest first, fixed at the start: events appended
@@ -142,7 +141,6 @@ async function run(backend: Backend, options: MetricsRetentionOptions): Promise<
     const changeSet: ChangeSet = {
       store: name,
       schemaVersion: metricsSchema.spec.version,
-      stateVersion: stored.version,
       tables: [
         { table: METRICS_TABLE, delete: deletes },
         { table: METRICS_DAILY_TABLE, upsert: [{ columns: DAILY_COLUMNS, rows }] },

@@ -1,4 +1,4 @@
-import { readStoredState, ZustandSqliteError } from '@zustand-sqlite/core'
+import { ZustandSqliteError } from '@zustand-sqlite/core'
 import type { Backend, ChangeSet, SqlValue } from '@zustand-sqlite/core'
 import { WORKSPACE_FILE_CONTENT_TABLE, WORKSPACE_FILES_TABLE, WORKSPACE_HISTORY_TABLE, workspaceSchema } from './schema'
 import type { FileContent, WorkspaceHistoryAction } from './state'
@@ -53,6 +53,25 @@ async function hasTable(backend: Backend, table: string): Promise<boolean> {
 }
 
 /**
+ * Runs a read on the workspace tables; on a database where `table` does not exist (nothing was ever
+ * stored) it gives `[]` instead of failing. The table is looked up only when the read fails, not before
+ * every read.
+ */
+async function readRows(
+  backend: Backend,
+  table: string,
+  sql: string,
+  params: readonly SqlValue[],
+): Promise<Record<string, SqlValue>[]> {
+  try {
+    return await backend.query(sql, params)
+  } catch (error) {
+    if (!(await hasTable(backend, table))) return []
+    throw error
+  }
+}
+
+/**
  * A file's content, read from the database: a string for a text file, a `Uint8Array` for a binary one.
  * Throws NOT_FOUND when no such file is stored. Reads only what is committed: a store's `readFile` flushes
  * first, and is what an app with an open store calls.
@@ -64,13 +83,13 @@ async function hasTable(backend: Backend, table: string): Promise<boolean> {
  */
 export async function readWorkspaceFile(backend: Backend, id: string): Promise<FileContent> {
   if (typeof id !== 'string') throw new ZustandSqliteError('INVALID_OPTIONS', 'a file id must be a string')
-  const rows = (await hasTable(backend, WORKSPACE_FILE_CONTENT_TABLE))
-    ? await backend.query(
-        `SELECT f.encoding, c.content, c.content_binary FROM ${WORKSPACE_FILES_TABLE} f ` +
-          `LEFT JOIN ${WORKSPACE_FILE_CONTENT_TABLE} c ON c.id = f.id WHERE f.id = ?`,
-        [id],
-      )
-    : []
+  const rows = await readRows(
+    backend,
+    WORKSPACE_FILE_CONTENT_TABLE,
+    `SELECT f.encoding, c.content, c.content_binary FROM ${WORKSPACE_FILES_TABLE} f ` +
+      `LEFT JOIN ${WORKSPACE_FILE_CONTENT_TABLE} c ON c.id = f.id WHERE f.id = ?`,
+    [id],
+  )
   const row = rows[0]
   if (row === undefined)
     throw new ZustandSqliteError('NOT_FOUND', `workspace: no file ${JSON.stringify(id)} is stored`, { path: id })
@@ -122,8 +141,9 @@ export async function listWorkspaceHistory(
     where.push('target_id = ?')
     params.push(options.targetId)
   }
-  if (!(await hasTable(backend, WORKSPACE_HISTORY_TABLE))) return []
-  const rows = await backend.query(
+  const rows = await readRows(
+    backend,
+    WORKSPACE_HISTORY_TABLE,
     `SELECT id, at, action, target_kind, target_id, path, details FROM ${WORKSPACE_HISTORY_TABLE}` +
       `${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
     [...params, limit],
@@ -131,18 +151,19 @@ export async function listWorkspaceHistory(
   return rows.map(decodeEntry)
 }
 
-/** @internal Deletes history entries in batches, each one transaction; returns how many. */
+/**
+ * @internal Deletes history entries in batches, each one transaction; returns how many. The store must be
+ * prepared on `backend`. The ChangeSets carry no state version: a trim leaves the recorded one as it is.
+ */
 export async function trimHistoryRows(
   backend: Backend,
   name: string,
-  stateVersion: number,
   options: TrimWorkspaceHistoryOptions,
 ): Promise<number> {
   const keep = options.keep === undefined ? undefined : checkCount(options.keep, 'keep', 0)
   const before = options.before === undefined ? undefined : checkCount(options.before, 'before', 0)
   const batchSize = checkCount(options.batchSize ?? 10_000, 'batchSize', 1)
   if (keep === undefined && before === undefined) return 0
-  if (!(await hasTable(backend, WORKSPACE_HISTORY_TABLE))) return 0
   // An entry goes when it is older than the newest `keep` (by id, the order entries were written in), or
   // when its time is before `before` (by time, whatever the order of ids).
   let keepAbove = 0
@@ -164,7 +185,6 @@ export async function trimHistoryRows(
     const changeSet: ChangeSet = {
       store: name,
       schemaVersion: workspaceSchema.spec.version,
-      stateVersion,
       tables: [{ table: WORKSPACE_HISTORY_TABLE, delete: rows.map((r) => [r['id'] as SqlValue]) }],
     }
     await backend.apply(changeSet)
@@ -190,8 +210,8 @@ export async function trimWorkspaceHistory(
   options: TrimWorkspaceHistoryOptions & { readonly name?: string },
 ): Promise<number> {
   const name = options.name ?? DEFAULT_NAME
-  // The stored state version goes with the write: a trim never changes the version recorded.
-  const stored = await readStoredState(backend, { name, schema: workspaceSchema })
-  if (stored === null) return 0
-  return trimHistoryRows(backend, name, stored.version, options)
+  // Nothing to trim on a database without history; a trim never loads the workspace's state.
+  if (!(await hasTable(backend, WORKSPACE_HISTORY_TABLE))) return 0
+  await backend.prepare(name, workspaceSchema.spec)
+  return trimHistoryRows(backend, name, options)
 }

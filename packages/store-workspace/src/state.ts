@@ -588,7 +588,6 @@ export function createWorkspaceStateCreator(
         return trimHistoryRows(
           persist().getBackend() as NonNullable<ReturnType<typeof api.persist.getBackend>>,
           api.persist.getOptions().name ?? WORKSPACE_STORE_NAME,
-          api.persist.getOptions().version ?? WORKSPACE_STATE_VERSION,
           { ...trimOptions, keep: trimOptions.keep ?? get().getSetting('historyLimit') },
         )
       },

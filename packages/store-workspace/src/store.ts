@@ -70,7 +70,7 @@ export function createWorkspaceStore(options: WorkspaceStoreOptions): WorkspaceS
     const target = current.persist.getBackend() as Backend
     trimming = true
     sinceTrim = 0
-    trimHistoryRows(target, name, WORKSPACE_STATE_VERSION, { keep: limit })
+    trimHistoryRows(target, name, { keep: limit })
       .catch(report)
       .finally(() => {
         trimming = false

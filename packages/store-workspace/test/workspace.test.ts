@@ -499,6 +499,8 @@ describe.each(engines)('workspace store on $name', (engine) => {
     expect(files?.columns).not.toContain('content')
     expect(files?.columns).not.toContain('content_binary')
     expect(files?.rows).toHaveLength(1)
+    // The content table is not read at all.
+    expect(Object.keys(result.tables)).not.toContain('workspace_file_content')
     const again = createWorkspaceStore({ backend })
     await hydrated(again)
     expect(await again.getState().readFile(id)).toBe('x'.repeat(10_000))

@@ -1,46 +1,87 @@
-export { persistSQLite } from './persistSQLite'
-export type { BackendOption, CommitInfo, PersistSQLiteApi, PersistSQLiteOptions } from './persistSQLite'
-export { collection, column, defineSchema, singleton, table } from './schema'
+// The middleware
+export { persistSQLite } from './middleware/persistSQLite'
+export type {
+  BackendOption,
+  CommitInfo,
+  PersistListener,
+  PersistSQLiteApi,
+  PersistSQLiteOptions,
+} from './middleware/options'
+
+// The contract every backend speaks
+export type {
+  ApplyResult,
+  Backend,
+  LoadedTable,
+  LoadResult,
+  PrepareResult,
+  QueryRow,
+  StoreRecord,
+} from './contract/backend'
+export type { ChangeSet, KeyValueChange, LazyWrite, RowBatch, TableChange } from './contract/changeSet'
+export type {
+  ColumnSpec,
+  ColumnStamp,
+  ForeignKeyAction,
+  IndexSpec,
+  MigrationSpec,
+  SchemaSpec,
+  SqlType,
+  TableSpec,
+} from './contract/schemaSpec'
+export type { RowKey, SqlValue } from './contract/sqlValue'
+export { isZustandSqliteError, ZustandSqliteError } from './contract/errors'
+export type { ZustandSqliteErrorCode, ZustandSqliteErrorOptions } from './contract/errors'
+export { attempt, chain, isPromiseLike } from './contract/maybe'
+export type { MaybePromise } from './contract/maybe'
+
+// The schema DSL
+export { collection, column, defineSchema, singleton, table } from './schema/defineSchema'
 export type {
   CollectionDef,
   CollectionOptions,
   ColumnDef,
   ColumnOptions,
-  ColumnSpec,
   ColumnType,
-  ForeignKeyAction,
   IndexDef,
-  IndexSpec,
-  MigrationSpec,
   SchemaOptions,
-  SchemaSpec,
   SingletonDef,
   SingletonOptions,
-  SqlType,
   StoreSchema,
-  ColumnStamp,
-  TimestampsOption,
   TableDef,
   TableOptions,
-  TableSpec,
-} from './schema'
-export type { Backend, LoadedTable, LoadResult, MaybePromise, QueryRow } from './backend'
-export type { ChangeSet, KeyValueChange, LazyWrite, RowBatch, TableChange } from './changeSet'
-export { isPlainObject } from './codec'
-export type { SqlValue } from './codec'
-export { APPLICATION_ID, createSqlBackend, FORMAT_VERSION, isCorruptionError } from './sqlBackend'
-export type { SqlBackend, SqlBackendOptions, SqlDriver, SqlStatement } from './sqlBackend'
-export { isZustandSqliteError, ZustandSqliteError } from './errors'
-export type { ZustandSqliteErrorCode, ZustandSqliteErrorOptions } from './errors'
-export { orderKeyBetween, orderKeysBetween } from './orderKey'
-export { readLazyColumn } from './lazy'
-export type { ReadLazyColumnOptions, RowKey } from './lazy'
-export { readStoredState, writeStoredState } from './storedState'
-export type { StoredState, StoredStateOptions, WriteStoredStateOptions } from './storedState'
-export { readPersistEnvelope } from './persistEnvelope'
-export type { PersistEnvelope } from './persistEnvelope'
-export { rules, validatePatch } from './validation'
-export type { Rule, Rules, ValidatePatchOptions } from './validation'
-export { whenHydrated } from './whenHydrated'
-export type { HydrationSource } from './whenHydrated'
-export { randomId } from './randomId'
+  TimestampsOption,
+} from './schema/defineSchema'
+export { isPlainObject } from './schema/codec'
+export type { JsonOptions } from './schema/codec'
+export { orderKeyBetween, orderKeysBetween } from './schema/orderKey'
+
+// The SQL tier
+export { createSqlBackend } from './sql/createSqlBackend'
+export type { SqlBackend, SyncSqlBackendOptions } from './sql/createSqlBackend'
+export { createAsyncSqlBackend } from './sql/createAsyncSqlBackend'
+export type { AsyncSqlDriver, SqlDriver, SqlResult, SqlStatement } from './sql/driver'
+export { isCorruptionError } from './sql/procedureBackend'
+export type { SqlBackendOptions } from './sql/procedureBackend'
+export { APPLICATION_ID, FORMAT_VERSION } from './sql/procedures'
+
+// For store packages and query functions
+export { defineStore } from './store/defineStore'
+export type {
+  DefinedStore,
+  PersistedStoreApi,
+  StoreDefinition,
+  StoreOptions,
+  StoredStoreState,
+} from './store/defineStore'
+export { readStoredState, writeStoredState } from './store/storedState'
+export type { StoredState, StoredStateOptions, WriteStoredStateOptions } from './store/storedState'
+export { readLazyColumn } from './store/readLazyColumn'
+export type { ReadLazyColumnOptions } from './store/readLazyColumn'
+export { readPersistEnvelope } from './store/persistEnvelope'
+export type { PersistEnvelope } from './store/persistEnvelope'
+export { rules, validatePatch } from './store/validation'
+export type { Rule, Rules, ValidatePatchOptions } from './store/validation'
+export { whenHydrated } from './store/whenHydrated'
+export type { HydrationSource } from './store/whenHydrated'
+export { randomId } from './store/randomId'

@@ -1,4 +1,7 @@
-import type { Backend } from '@zustand-sqlite/core'
+import { createStore } from 'zustand/vanilla'
+import type { StateCreator } from 'zustand/vanilla'
+import { isZustandSqliteError, persistSQLite } from '@zustand-sqlite/core'
+import type { Backend, PersistSQLiteOptions } from '@zustand-sqlite/core'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
 
 /** An in-memory synchronous backend. */
@@ -58,3 +61,33 @@ export function recordingBackend(inner: Backend, calls: Call[] = []): Backend & 
 }
 
 export const tick = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** The bears store of the middleware tests: persisted keys, an action, and one key a test may set. */
+export interface Bears {
+  bears: number
+  fish: number
+  owner: string
+  addBear: () => void
+  setOwner: (owner: string) => void
+}
+
+export const bearsCreator: StateCreator<Bears> = (set) => ({
+  bears: 0,
+  fish: 0,
+  owner: 'nobody',
+  addBear: () => set((s) => ({ bears: s.bears + 1 })),
+  setOwner: (owner) => set({ owner }),
+})
+
+/** A bears store named `bears` on `backend`, collecting what reaches `onError`. */
+export function bearsStore(backend: Backend, options: Partial<PersistSQLiteOptions<Bears, unknown>> = {}) {
+  const errors: unknown[] = []
+  const store = createStore<Bears>()(
+    persistSQLite(bearsCreator, { name: 'bears', backend, onError: (e) => errors.push(e), ...options }),
+  )
+  return Object.assign(store, { errors })
+}
+
+export const applies = (calls: readonly Call[]): Call[] => calls.filter((c) => c.method === 'apply')
+
+export const codeOf = (error: unknown): string | undefined => (isZustandSqliteError(error) ? error.code : undefined)

@@ -35,19 +35,26 @@ describe('the store made by persistSQLite', () => {
     expectTypeOf(useCounter).toBeCallableWith((s: Counter) => s.count)
     expectTypeOf(useCounter.getState).toEqualTypeOf<() => Counter>()
     expectTypeOf(useCounter.getInitialState).toEqualTypeOf<() => Counter>()
-    expectTypeOf(useCounter.setState).toEqualTypeOf<StoreApi<Counter>['setState']>()
+    // setState is typed as Zustand's persist types it (its return is `unknown`): code written against one
+    // compiles against the other.
+    const usePersisted = create<Counter>()(
+      persist((set) => ({ count: 0, label: '', inc: () => set({}) }), { name: 'p' }),
+    )
+    expectTypeOf(useCounter.setState).toEqualTypeOf(usePersisted.setState)
     expectTypeOf(useCounter.subscribe).toEqualTypeOf<StoreApi<Counter>['subscribe']>()
     expectTypeOf(useCounter.setState).toBeCallableWith({ count: 1 })
     expectTypeOf(useCounter.setState).toBeCallableWith((s: Counter) => ({ count: s.count + 1 }))
     expectTypeOf(useCounter.setState).toBeCallableWith({ count: 1, label: 'x', inc: () => {} }, true)
-    expectTypeOf(useCounter.setState).returns.toEqualTypeOf<void>()
+    expectTypeOf(useCounter.setState).returns.toEqualTypeOf<unknown>()
   })
 
   it('keeps the state type and the StoreApi methods with createStore', () => {
     const store = createStore<Counter>()(persistSQLite(counter, { name: 'counter', backend }))
     expectTypeOf<ExtractState<typeof store>>().toEqualTypeOf<Counter>()
     expectTypeOf(store.getState).toEqualTypeOf<() => Counter>()
-    expectTypeOf(store.setState).toEqualTypeOf<StoreApi<Counter>['setState']>()
+    expectTypeOf(store.setState).toEqualTypeOf(
+      createStore<Counter>()(persist(() => store.getState(), { name: 'p' })).setState,
+    )
     expectTypeOf(store).toExtend<StoreApi<Counter>>()
 
     const inferred = createStore(persistSQLite(() => ({ count: 0 }), { name: 'inferred', backend }))
@@ -94,7 +101,8 @@ describe('the store made by persistSQLite', () => {
     createStore<Counter>()(
       persistSQLite(
         (set, get, store) => {
-          expectTypeOf(set).toEqualTypeOf<StoreApi<Counter>['setState']>()
+          expectTypeOf(set).toBeCallableWith({ count: 1 })
+          expectTypeOf(set).toBeCallableWith((s: Counter) => s, true)
           expectTypeOf(get).toEqualTypeOf<() => Counter>()
           expectTypeOf(store.persist.flush).toEqualTypeOf<() => Promise<void>>()
           expectTypeOf(store.persist.getBackend).toEqualTypeOf<() => Backend | undefined>()

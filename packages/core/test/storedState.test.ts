@@ -67,6 +67,7 @@ describe('readStoredState / writeStoredState', () => {
           legacyKey: 'kept',
         },
         version: 2,
+        revision: expect.any(Number),
       })
       if (stored === null || stored instanceof Promise) throw new Error('expected a synchronous read')
       const items = stored.state['items'] as State['items']
@@ -95,6 +96,7 @@ describe('readStoredState / writeStoredState', () => {
     expect(readStoredState(backend, { name: 'empty', schema })).toEqual({
       state: { items: [{ id: 'y', title: 'Y' }], theme: 't' },
       version: 1,
+      revision: 2,
     })
   })
 
@@ -106,7 +108,11 @@ describe('readStoredState / writeStoredState', () => {
       codeOf(() => writeStoredState(backend, { name: 'bad', schema, version: 1, previous }, { items: [], theme: 42 })),
     ).toBe('UNSTORABLE_VALUE')
     expect(codeOf(() => writeStoredState(backend, { name: '', schema, version: 1 }, {}))).toBe('INVALID_OPTIONS')
-    expect(readStoredState(backend, { name: 'bad', schema })).toEqual({ state: { items: [], theme: 'ok' }, version: 1 })
+    expect(readStoredState(backend, { name: 'bad', schema })).toEqual({
+      state: { items: [], theme: 'ok' },
+      version: 1,
+      revision: 1,
+    })
   })
 
   it('works over an asynchronous backend', async () => {
@@ -116,6 +122,7 @@ describe('readStoredState / writeStoredState', () => {
     expect(await readStoredState(backend, { name: 'later', schema })).toEqual({
       state: { items: [], theme: 'x' },
       version: 1,
+      revision: 1,
     })
     expect(backend.calls.filter((c) => c.method === 'prepare')).toHaveLength(1)
   })

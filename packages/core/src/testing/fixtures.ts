@@ -1,4 +1,4 @@
-import { collection, column, defineSchema, singleton, table } from '../schema'
+import { collection, column, defineSchema, singleton, table } from '../schema/defineSchema'
 
 /** Every column type, optional and nullable columns, and unknown fields kept in the rest column. */
 export const typesSchema = defineSchema({

@@ -1,5 +1,5 @@
-import { isPlainObject } from './codec'
-import { ZustandSqliteError } from './errors'
+import { isPlainObject } from '../schema/codec'
+import { ZustandSqliteError } from '../contract/errors'
 
 /** What Zustand's `persist` stores under a store's name: the persisted state and its version. */
 export interface PersistEnvelope {

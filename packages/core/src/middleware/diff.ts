@@ -1,9 +1,10 @@
-import type { ChangeSetBuilder } from './changeSet'
-import { encodeColumn, encodeJson, isDropped, isPlainObject, joinPath, OMIT } from './codec'
-import type { SqlValue, Where } from './codec'
-import { ZustandSqliteError } from './errors'
-import { MAX_ORDER_KEY_LENGTH, orderKeysBetween } from './orderKey'
-import type { CollectionNode, FieldMapping, SingletonNode, StoreSchema } from './schema'
+import { ZustandSqliteError } from '../contract/errors'
+import type { SqlValue } from '../contract/sqlValue'
+import { isDropped, isPlainObject, joinPath, OMIT } from '../schema/codec'
+import type { Codec, Where } from '../schema/codec'
+import type { CollectionNode, FieldMapping, SingletonNode, StoreSchema } from '../schema/defineSchema'
+import { MAX_ORDER_KEY_LENGTH, orderKeysBetween } from '../schema/orderKey'
+import type { ChangeSetBuilder } from './changeSetBuilder'
 
 /**
  * Order keys of every persisted array, by array identity. Zustand state is immutable, so an array
@@ -68,7 +69,8 @@ export interface Differ {
 /**
  * @internal Made once per schema and memo, so that a write allocates no closures for the walk itself.
  */
-export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo): Differ {
+export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Codec): Differ {
+  const { encodeColumn, encodeJson } = codec
   let builder: ChangeSetBuilder
   const singletonColumns = new Map<SingletonNode, readonly string[]>()
   const keyOf = (node: CollectionNode, item: unknown, where: Path): unknown => {

@@ -1,9 +1,10 @@
-import type { LoadedTable, LoadResult } from './backend'
-import { ABSENT, decodeColumn, decodeJson } from './codec'
-import type { SqlValue, Where } from './codec'
+import type { LoadedTable, LoadResult } from '../contract/backend'
+import { ZustandSqliteError } from '../contract/errors'
+import type { SqlValue } from '../contract/sqlValue'
+import { ABSENT } from '../schema/codec'
+import type { Codec, Where } from '../schema/codec'
+import type { CollectionNode, FieldMapping, SingletonNode, StoreSchema } from '../schema/defineSchema'
 import type { OrderKeyMemo } from './diff'
-import { ZustandSqliteError } from './errors'
-import type { CollectionNode, FieldMapping, SingletonNode, StoreSchema } from './schema'
 
 type Item = Record<string, unknown>
 
@@ -18,9 +19,9 @@ function columnIndex(table: LoadedTable | undefined, name: string, tableName: st
   return index
 }
 
-function decodeRest(value: SqlValue, where: Where): Item {
+function decodeRest(codec: Codec, value: SqlValue, where: Where): Item {
   if (value === null) return {}
-  const parsed = decodeJson(value, where)
+  const parsed = codec.decodeJson(value, where)
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ZustandSqliteError('CORRUPT_DATABASE', `${where()}: the rest column does not hold a JSON object`, {
       path: where(),
@@ -30,13 +31,14 @@ function decodeRest(value: SqlValue, where: Where): Item {
 }
 
 function assignFields(
+  codec: Codec,
   item: Item,
   fields: readonly { f: FieldMapping; index: number }[],
   row: readonly SqlValue[],
   where: Where,
 ): void {
   for (const { f, index } of fields) {
-    const value = decodeColumn(f.def, row[index] as SqlValue, where)
+    const value = codec.decodeColumn(f.def, row[index] as SqlValue, where)
     if (value !== ABSENT) item[f.field] = value
   }
 }
@@ -45,20 +47,20 @@ function assignFields(
  * Builds the persisted state from loaded rows, and records the order keys of every array it makes
  * in `memo` (so that the next diff knows what is stored).
  */
-export function materialize(schema: StoreSchema, loaded: LoadResult, memo: OrderKeyMemo): Item {
+export function materialize(schema: StoreSchema, loaded: LoadResult, memo: OrderKeyMemo, codec: Codec): Item {
   const state: Item = {}
-  for (const [key, json] of loaded.kv) state[key] = decodeJson(json, () => key)
+  for (const [key, json] of loaded.kv) state[key] = codec.decodeJson(json, () => key)
   if (schema.root !== undefined) {
-    const object = loadSingleton(schema.root, loaded)
+    const object = loadSingleton(codec, schema.root, loaded)
     if (object !== undefined) Object.assign(state, object)
   }
   for (const node of schema.nodes) {
     if (node.kind === 'singleton') {
-      const object = loadSingleton(node, loaded)
+      const object = loadSingleton(codec, node, loaded)
       if (object !== undefined) state[node.field as string] = object
       continue
     }
-    const groups = loadCollection(node, loaded, memo)
+    const groups = loadCollection(codec, node, loaded, memo)
     state[node.field] = groups.get(undefined) ?? emptyOf(node, memo)
   }
   return state
@@ -71,18 +73,18 @@ function emptyOf(node: CollectionNode, memo: OrderKeyMemo): unknown {
   return empty
 }
 
-function loadSingleton(node: SingletonNode, loaded: LoadResult): Item | undefined {
+function loadSingleton(codec: Codec, node: SingletonNode, loaded: LoadResult): Item | undefined {
   const name = node.table.name
   const table = loaded.tables[name]
   const row = table?.rows[0]
   if (table === undefined || row === undefined) return undefined
   const where: Where = () => name
   const restIndex = node.restColumn === undefined ? -1 : columnIndex(table, node.restColumn, name)
-  const object = restIndex < 0 ? {} : decodeRest(row[restIndex] as SqlValue, where)
+  const object = restIndex < 0 ? {} : decodeRest(codec, row[restIndex] as SqlValue, where)
   const fields = node.fields
     .filter((f) => f.def.lazy !== true)
     .map((f) => ({ f, index: columnIndex(table, f.column, name) }))
-  assignFields(object, fields, row, () => `${name}.${where()}`)
+  assignFields(codec, object, fields, row, () => `${name}.${where()}`)
   return object
 }
 
@@ -104,12 +106,17 @@ interface Group {
 }
 
 /** Items of one collection table grouped by parent key (`undefined` for a top-level collection). */
-function loadCollection(node: CollectionNode, loaded: LoadResult, memo: OrderKeyMemo): Map<unknown, unknown> {
+function loadCollection(
+  codec: Codec,
+  node: CollectionNode,
+  loaded: LoadResult,
+  memo: OrderKeyMemo,
+): Map<unknown, unknown> {
   const name = node.table.name
   const table = loaded.tables[name]
   const groups = new Map<unknown, unknown>()
   if (table === undefined || table.rows.length === 0) return groups
-  const childGroups = node.children.map((c) => ({ node: c, groups: loadCollection(c, loaded, memo) }))
+  const childGroups = node.children.map((c) => ({ node: c, groups: loadCollection(codec, c, loaded, memo) }))
 
   const parentIndexes = node.parentColumns.map((c) => columnIndex(table, c, name))
   const keyIndex = columnIndex(table, node.keyColumn, name)
@@ -133,9 +140,9 @@ function loadCollection(node: CollectionNode, loaded: LoadResult, memo: OrderKey
     const key = row[keyIndex] as SqlValue
     let item: unknown
     if (node.itemKind === 'value') {
-      if (node.shape === 'array') item = keyDef === undefined ? key : decodeColumn(keyDef, key, where)
+      if (node.shape === 'array') item = keyDef === undefined ? key : codec.decodeColumn(keyDef, key, where)
       else {
-        const value = decodeColumn(
+        const value = codec.decodeColumn(
           node.valueDef as NonNullable<CollectionNode['valueDef']>,
           row[valueIndex] as SqlValue,
           where,
@@ -144,9 +151,9 @@ function loadCollection(node: CollectionNode, loaded: LoadResult, memo: OrderKey
         item = value
       }
     } else {
-      const object = restIndex < 0 ? {} : decodeRest(row[restIndex] as SqlValue, where)
+      const object = restIndex < 0 ? {} : decodeRest(codec, row[restIndex] as SqlValue, where)
       if (node.keyField !== undefined) object[node.keyField] = key
-      assignFields(object, fields, row, where)
+      assignFields(codec, object, fields, row, where)
       if (childGroups.length > 0) {
         const own = groupKey(row, ownKeyIndexes)
         for (const c of childGroups) object[c.node.field] = c.groups.get(own) ?? emptyOf(c.node, memo)

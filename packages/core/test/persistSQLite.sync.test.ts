@@ -1,40 +1,16 @@
-import { describe, expect, it, vi } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createStore } from 'zustand/vanilla'
 import { createJSONStorage, persist } from 'zustand/middleware'
-import type { StateCreator, StoreApi } from 'zustand/vanilla'
-import { collection, column, defineSchema, isZustandSqliteError, persistSQLite } from '@zustand-sqlite/core'
-import type { Backend, PersistSQLiteOptions } from '@zustand-sqlite/core'
+import type { StoreApi } from 'zustand/vanilla'
+import { collection, column, defineSchema, persistSQLite } from '@zustand-sqlite/core'
+import type { PersistSQLiteOptions } from '@zustand-sqlite/core'
 import { hydrated } from '@zustand-sqlite/core/testing'
-import { asyncBackend, memoryBackend, recordingBackend, tick } from './helpers'
-import type { Call } from './helpers'
-
-interface Bears {
-  bears: number
-  fish: number
-  owner: string
-  addBear: () => void
-  setOwner: (owner: string) => void
-}
-
-const bearsCreator: StateCreator<Bears> = (set) => ({
-  bears: 0,
-  fish: 0,
-  owner: 'nobody',
-  addBear: () => set((s) => ({ bears: s.bears + 1 })),
-  setOwner: (owner) => set({ owner }),
-})
-
-function bearsStore(backend: Backend, options: Partial<PersistSQLiteOptions<Bears, unknown>> = {}) {
-  const errors: unknown[] = []
-  const store = createStore<Bears>()(
-    persistSQLite(bearsCreator, { name: 'bears', backend, onError: (e) => errors.push(e), ...options }),
-  )
-  return Object.assign(store, { errors })
-}
-
-const applies = (calls: readonly Call[]): Call[] => calls.filter((c) => c.method === 'apply')
-
-const codeOf = (error: unknown): string | undefined => (isZustandSqliteError(error) ? error.code : undefined)
+import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
+import { applies, bearsCreator, bearsStore, codeOf, memoryBackend, recordingBackend, tick } from './helpers'
+import type { Bears, Call } from './helpers'
 
 describe('persistSQLite with a synchronous backend', () => {
   it('hydrates inside createStore, so the first state read is the stored one', async () => {
@@ -326,15 +302,21 @@ describe('persistSQLite with a synchronous backend', () => {
     const finished = vi.fn()
     const stopStarted = b.persist.onHydrate(started)
     b.persist.onFinishHydration(finished)
-    b.setState({ owner: 'b' })
     await b.persist.rehydrate()
-    expect(b.getState()).toMatchObject({ bears: 9, owner: 'b' })
+    expect(b.getState()).toMatchObject({ bears: 9, owner: 'nobody' })
     expect(started).toHaveBeenCalledTimes(1)
     expect(finished).toHaveBeenCalledWith(expect.objectContaining({ bears: 9 }))
     stopStarted()
+    // A change not written yet is written first, and a write makes the store hold this store's whole
+    // state, as Zustand's persist writes it with every set: a's later change is written over.
+    a.setState({ fish: 5 })
+    await a.persist.flush()
+    b.setState({ owner: 'b' })
     await b.persist.rehydrate()
     expect(started).toHaveBeenCalledTimes(1)
     expect(finished).toHaveBeenCalledTimes(2)
+    expect(b.getState()).toMatchObject({ bears: 9, fish: 0, owner: 'b' })
+    expect(bearsStore(backend).getState()).toMatchObject({ bears: 9, fish: 0, owner: 'b' })
   })
 
   it('clears storage but not memory, and writes everything again with the next set', async () => {
@@ -504,117 +486,47 @@ describe('persistSQLite with a synchronous backend', () => {
   })
 })
 
-describe('persistSQLite with an asynchronous backend', () => {
-  it('never writes before hydration has finished, and writes what was set meanwhile after it', async () => {
-    const inner = memoryBackend()
-    const seed = bearsStore(inner)
-    seed.setState({ bears: 3, fish: 3 })
-    await seed.persist.flush()
+describe('persistSQLite with several connections to one database', () => {
+  let dir: string | undefined
+  const file = (): string => join((dir ??= mkdtempSync(join(tmpdir(), 'zs-connections-'))), 'app.db')
+  afterEach(() => {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+    dir = undefined
+  })
+
+  it('puts the whole state back when another connection cleared the store, so the next reader finds it', async () => {
+    const a = bearsStore(createBetterSqlite3Backend({ filename: file() }))
+    const b = bearsStore(createBetterSqlite3Backend({ filename: file() }))
+    a.setState({ bears: 1, owner: 'a' })
+    await a.persist.flush()
+    await b.persist.clearStorage()
+    a.setState({ fish: 2 })
+    await a.persist.flush()
+    const reader = bearsStore(createBetterSqlite3Backend({ filename: file() }))
+    expect(reader.getState()).toMatchObject({ bears: 1, fish: 2, owner: 'a' })
+    expect(a.errors).toEqual([])
+  })
+
+  it('makes the store hold its whole state when another connection wrote since, reading what it wrote', async () => {
     const calls: Call[] = []
-    const slow = asyncBackend(inner, calls)
-    let release = (): void => undefined
-    const loadGate = new Promise<void>((resolve) => (release = resolve))
-    const backend: Backend = { ...slow, load: (store) => loadGate.then(() => slow.load(store)) }
-    const store = bearsStore(backend, {
-      merge: (persisted, current) => ({ ...current, ...(persisted as object), owner: current.owner }),
+    const a = bearsStore(recordingBackend(createBetterSqlite3Backend({ filename: file() }), calls))
+    const b = bearsStore(createBetterSqlite3Backend({ filename: file() }))
+    a.setState({ bears: 1 })
+    await a.persist.flush()
+    b.setState({ owner: 'b', fish: 7 })
+    await b.persist.flush()
+    calls.length = 0
+    a.setState({ bears: 2 })
+    await a.persist.flush()
+    // The apply made against the revision a knew is refused, the store is loaded again, and the rows
+    // that differ from a's state are written: b's two rows and a's own.
+    expect(calls.map((c) => c.method)).toEqual(['apply', 'load', 'apply', 'flush'])
+    const rewrite = applies(calls)[1]?.args[0] as { kv?: { set?: unknown[] } }
+    expect(rewrite.kv?.set).toHaveLength(3)
+    expect(bearsStore(createBetterSqlite3Backend({ filename: file() })).getState()).toMatchObject({
+      bears: 2,
+      fish: 0,
+      owner: 'nobody',
     })
-    expect(store.persist.hasHydrated()).toBe(false)
-    store.setState({ owner: 'set during hydration' })
-    await tick(20)
-    expect(applies(calls)).toEqual([])
-    release()
-    await store.persist.flush()
-    expect(calls.map((c) => c.method)).toEqual(['prepare', 'load', 'apply', 'flush'])
-    expect(store.getState()).toMatchObject({ bears: 3, fish: 3, owner: 'set during hydration' })
-    expect(await inner.query(`SELECT value FROM zs_kv WHERE key = 'owner'`)).toEqual([
-      { value: '"set during hydration"' },
-    ])
-  })
-
-  it('accepts a backend factory returning a promise', async () => {
-    const inner = memoryBackend()
-    const store = bearsStore(inner, { backend: () => Promise.resolve(inner) })
-    expect(store.persist.getBackend()).toBeUndefined()
-    store.getState().addBear()
-    await store.persist.flush()
-    expect(store.persist.getBackend()).toBe(inner)
-    expect(await inner.query(`SELECT value FROM zs_kv WHERE key = 'bears'`)).toEqual([{ value: '1' }])
-  })
-
-  it('reports a backend that cannot be created through hydration, writing nothing', async () => {
-    const onRehydrate = vi.fn()
-    const store = bearsStore(memoryBackend(), {
-      backend: () => Promise.reject(new Error('no database here')),
-      onRehydrateStorage: () => onRehydrate,
-    })
-    await tick(5)
-    expect(onRehydrate).toHaveBeenCalledWith(undefined, expect.objectContaining({ code: 'HYDRATION_FAILED' }))
-    expect(store.persist.hasHydrated()).toBe(false)
-  })
-
-  it('retries a failed write with the next set, not in a loop', async () => {
-    const inner = memoryBackend()
-    const failing: Backend = { ...asyncBackend(inner), apply: () => Promise.reject(new Error('disk full')) }
-    const store = bearsStore(failing)
-    await hydrated(store)
-    store.getState().addBear()
-    await tick(50)
-    expect(store.errors).toHaveLength(1)
-    store.getState().addBear()
-    await tick(50)
-    expect(store.errors).toHaveLength(2)
-  })
-
-  it('finishes hydration with nothing stored when storage is cleared during it', async () => {
-    const inner = memoryBackend()
-    const seed = bearsStore(inner)
-    seed.setState({ bears: 6 })
-    await seed.persist.flush()
-    const store = bearsStore(asyncBackend(inner))
-    await store.persist.clearStorage()
-    await hydrated(store)
-    expect(store.getState().bears).toBe(0)
-    expect((await inner.load('bears')).stateVersion).toBeNull()
-    store.getState().addBear()
-    await store.persist.flush()
-    expect(await inner.query(`SELECT value FROM zs_kv WHERE key = 'bears'`)).toEqual([{ value: '1' }])
-  })
-
-  it('replaces the new target with the whole state after setOptions, even with a write in flight', async () => {
-    const inner = memoryBackend()
-    const other = bearsStore(inner, { name: 'target' })
-    other.setState({ bears: 50, owner: 'other' })
-    await other.persist.flush()
-    const store = bearsStore(asyncBackend(inner))
-    await hydrated(store)
-    store.setState({ bears: 1 })
-    const inFlight = store.persist.flush()
-    store.persist.setOptions({ name: 'target' })
-    await inFlight
-    store.setState({ fish: 2 })
-    await store.persist.flush()
-    const rows = await inner.query(`SELECT key, value FROM zs_kv WHERE store = 'target' ORDER BY key`)
-    expect(rows).toEqual([
-      { key: 'bears', value: '1' },
-      { key: 'fish', value: '2' },
-      { key: 'owner', value: '"nobody"' },
-    ])
-  })
-
-  it('keeps only the latest of overlapping rehydrations', async () => {
-    const inner = memoryBackend()
-    const seed = bearsStore(inner)
-    seed.setState({ bears: 1 })
-    await seed.persist.flush()
-    const store = bearsStore(asyncBackend(inner))
-    const finished = vi.fn()
-    store.persist.onFinishHydration(finished)
-    const first = store.persist.rehydrate()
-    seed.setState({ bears: 2 })
-    await seed.persist.flush()
-    const second = store.persist.rehydrate()
-    await Promise.all([first, second])
-    expect(store.getState().bears).toBe(2)
-    expect(finished).toHaveBeenCalledTimes(1)
   })
 })

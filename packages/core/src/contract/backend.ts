@@ -1,9 +1,7 @@
 import type { ChangeSet } from './changeSet'
-import type { SqlValue } from './codec'
-import type { SchemaSpec } from './schema'
-
-/** A value, or a promise of it: backends over synchronous engines stay synchronous. */
-export type MaybePromise<T> = T | Promise<T>
+import type { MaybePromise } from './maybe'
+import type { SchemaSpec } from './schemaSpec'
+import type { SqlValue } from './sqlValue'
 
 /** Rows of one table, as arrays in the order of `columns`. */
 export interface LoadedTable {
@@ -11,14 +9,32 @@ export interface LoadedTable {
   readonly rows: readonly (readonly SqlValue[])[]
 }
 
-/** Everything stored for one store. */
-export interface LoadResult {
+/** What a store has recorded beside its rows. */
+export interface StoreRecord {
   /** The state version recorded with the data; `null` when nothing is stored. */
   readonly stateVersion: number | null
+  /**
+   * Counts the store's commits: every applied ChangeSet and every clear raises it. A writer that read
+   * revision `r` and finds another one at its next write knows that another connection wrote meanwhile.
+   */
+  readonly revision: number
+}
+
+/** What `prepare` found recorded for the store: its state version and revision, without its rows. */
+export type PrepareResult = StoreRecord
+
+/** Everything stored for one store. */
+export interface LoadResult extends StoreRecord {
   /** Rows of every table the state is mapped onto (not of append-only tables), lazy columns left out. */
   readonly tables: Readonly<Record<string, LoadedTable>>
   /** `[key, JSON text]` rows of the keys stored one row per key. */
   readonly kv: readonly (readonly [string, string])[]
+}
+
+/** What `apply` committed. */
+export interface ApplyResult {
+  /** The store's revision after the commit. */
+  readonly revision: number
 }
 
 /** A row of a query result, by column name. */
@@ -27,22 +43,27 @@ export type QueryRow = Record<string, SqlValue>
 /**
  * The record-level contract every storage engine implements. Methods may return values or promises;
  * a backend over a synchronous engine returns values, and the middleware then hydrates and writes
- * synchronously.
+ * synchronously. Everything that goes in and out is plain data.
  */
 export interface Backend {
   /** A short name for telemetry and messages, e.g. `better-sqlite3`. */
   readonly name: string
   /**
    * Creates the store's tables, or runs its DDL migrations up to `schema.version`, in one transaction
-   * together with the schema version record. Refuses (SCHEMA_TOO_NEW) a database written by a newer
-   * schema, and a table that belongs to another store (TABLE_CONFLICT), changing nothing.
+   * together with the schema version record, and returns what the store has recorded. Refuses
+   * (SCHEMA_TOO_NEW) a database written by a newer schema, and a table that belongs to another store
+   * (TABLE_CONFLICT), changing nothing. Calling it again with the same schema is cheap.
    */
-  prepare(store: string, schema: SchemaSpec): MaybePromise<void>
+  prepare(store: string, schema: SchemaSpec): MaybePromise<PrepareResult>
   /** Reads everything stored for a prepared store, in one read transaction. */
   load(store: string): MaybePromise<LoadResult>
-  /** Applies a ChangeSet in one transaction: all of it or, on any error, none of it. */
-  apply(changeSet: ChangeSet): MaybePromise<void>
-  /** Deletes every row of the store and its state version; its tables stay. */
+  /**
+   * Applies a ChangeSet in one transaction: all of it or, on any error, none of it. With a
+   * `baseRevision` that is no longer the store's, it writes nothing and fails with
+   * CONCURRENT_MODIFICATION.
+   */
+  apply(changeSet: ChangeSet): MaybePromise<ApplyResult>
+  /** Deletes every row of the store and its state version (its tables stay), raising its revision. */
   clear(store: string): MaybePromise<void>
   /** A read-only query (writes are refused by the engine), for query functions. */
   query(sql: string, params?: readonly SqlValue[]): MaybePromise<QueryRow[]>
@@ -50,17 +71,4 @@ export interface Backend {
   flush(): MaybePromise<void>
   /** Releases the engine. Further calls fail with BACKEND_CLOSED. */
   close(): MaybePromise<void>
-}
-
-/** @internal */
-export function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
-}
-
-/**
- * Runs `next` on a value or, when it is a promise, once it resolves: a synchronous chain stays
- * synchronous, and a synchronous throw stays a throw.
- */
-export function chain<T, R>(value: MaybePromise<T>, next: (value: T) => MaybePromise<R>): MaybePromise<R> {
-  return isPromiseLike<T>(value) ? Promise.resolve(value).then(next) : next(value)
 }

@@ -1,13 +1,15 @@
-import { chain } from './backend'
-import type { Backend, MaybePromise } from './backend'
-import { createChangeSetBuilder } from './changeSet'
-import type { ChangeSet } from './changeSet'
-import { createDiffer } from './diff'
-import type { OrderKeyMemo } from './diff'
-import { ZustandSqliteError } from './errors'
-import { materialize } from './materialize'
-import { defaultSchema } from './schema'
-import type { StoreSchema } from './schema'
+import type { Backend } from '../contract/backend'
+import type { ChangeSet } from '../contract/changeSet'
+import { ZustandSqliteError } from '../contract/errors'
+import { chain } from '../contract/maybe'
+import type { MaybePromise } from '../contract/maybe'
+import { createCodec, defaultCodec } from '../schema/codec'
+import type { Codec, JsonOptions } from '../schema/codec'
+import { defaultSchema } from '../schema/defineSchema'
+import type { StoreSchema } from '../schema/defineSchema'
+import { buildChangeSet } from '../middleware/buildChangeSet'
+import type { OrderKeyMemo } from '../middleware/diff'
+import { materialize } from '../middleware/materialize'
 
 /** Which store {@link readStoredState} and {@link writeStoredState} work on. */
 export interface StoredStateOptions {
@@ -15,12 +17,16 @@ export interface StoredStateOptions {
   readonly name: string
   /** The store's schema. @default one key/value row per top-level key, as `persistSQLite` without one */
   readonly schema?: StoreSchema
+  /** The store's `json` options (a replacer and a reviver). @default none */
+  readonly json?: JsonOptions
 }
 
-/** What a store has persisted: its persisted state (not merged, not migrated) and the state version. */
+/** What a store has persisted: its persisted state (not merged, not migrated), its version and revision. */
 export interface StoredState {
   readonly state: Readonly<Record<string, unknown>>
   readonly version: number
+  /** The store's revision when it was read: a write made against it fails if another came since. */
+  readonly revision: number
 }
 
 /**
@@ -28,8 +34,6 @@ export interface StoredState {
  * `readStoredState` returned knows the stored keys of its arrays.
  */
 const memos = new WeakMap<Backend, OrderKeyMemo>()
-/** The schema each store was prepared with, per backend: prepare runs once per backend, name and schema. */
-const preparedSchemas = new WeakMap<Backend, Map<string, StoreSchema>>()
 
 function memoOf(backend: Backend): OrderKeyMemo {
   let memo = memos.get(backend)
@@ -37,7 +41,11 @@ function memoOf(backend: Backend): OrderKeyMemo {
   return memo
 }
 
-function prepared(backend: Backend, name: string, schema: StoreSchema): MaybePromise<void> {
+/** The schema each store was prepared with, per backend: prepare runs once per backend, name and schema. */
+const preparedSchemas = new WeakMap<Backend, Map<string, StoreSchema>>()
+
+/** @internal Prepares a store on a backend once (tables created, DDL migrations run), for reads and writes without a store. */
+export function prepareOnce(backend: Backend, name: string, schema: StoreSchema): MaybePromise<void> {
   if (typeof name !== 'string' || name === '')
     throw new ZustandSqliteError('INVALID_OPTIONS', 'a stored state needs a non-empty store `name`')
   let byName = preparedSchemas.get(backend)
@@ -48,13 +56,16 @@ function prepared(backend: Backend, name: string, schema: StoreSchema): MaybePro
   })
 }
 
+const codecOf = (json: JsonOptions | undefined): Codec => (json === undefined ? defaultCodec : createCodec(json))
+
 /**
  * Reads what a store has persisted, without a Zustand store: for query functions, a server endpoint,
  * a script. Prepares the store's tables first (creating them, or running DDL migrations). Resolves to
  * `null` when nothing is stored.
  *
  * The state comes back as stored: not merged with defaults and not migrated to the current version;
- * that is the caller's part, as `merge` and `migrate` are `persistSQLite`'s.
+ * that is the caller's part, as `merge` and `migrate` are `persistSQLite`'s (a store definition's
+ * `read` does both).
  *
  * @example
  * ```ts
@@ -64,11 +75,15 @@ function prepared(backend: Backend, name: string, schema: StoreSchema): MaybePro
  */
 export function readStoredState(backend: Backend, options: StoredStateOptions): MaybePromise<StoredState | null> {
   const schema = options.schema ?? defaultSchema()
-  return chain(prepared(backend, options.name, schema), () =>
+  return chain(prepareOnce(backend, options.name, schema), () =>
     chain(backend.load(options.name), (loaded) =>
       loaded.stateVersion === null
         ? null
-        : { state: materialize(schema, loaded, memoOf(backend)), version: loaded.stateVersion },
+        : {
+            state: materialize(schema, loaded, memoOf(backend), codecOf(options.json)),
+            version: loaded.stateVersion,
+            revision: loaded.revision,
+          },
     ),
   )
 }
@@ -79,7 +94,9 @@ export interface WriteStoredStateOptions extends StoredStateOptions {
   readonly version: number
   /**
    * What the database holds now, as {@link readStoredState} returned it (`null`: nothing). Only the
-   * rows that differ from it are written. Without it, everything stored for the store is replaced.
+   * rows that differ from it are written, and only if no other write came since it was read
+   * (CONCURRENT_MODIFICATION otherwise, nothing written; with `null`, whatever came since stays beside
+   * it). Without it, everything stored for the store is replaced.
    */
   readonly previous?: StoredState | null
 }
@@ -91,8 +108,10 @@ export interface WriteStoredStateOptions extends StoredStateOptions {
  * path), before anything is written. Resolves to the ChangeSet applied, or `undefined` when nothing
  * differed.
  *
- * A Zustand store open on the same store name does not see this write until it rehydrates, and its
- * next write of the same rows wins: use it where no such store is open (a server, a script).
+ * A write made against a `previous` read fails with CONCURRENT_MODIFICATION, writing nothing, when the
+ * store was written since that read: read again and redo the change. A Zustand store open on the same
+ * store name sees this write as such a change: its next write reloads what is stored and writes its
+ * own state over it.
  *
  * @example
  * ```ts
@@ -110,21 +129,21 @@ export function writeStoredState(
     throw new ZustandSqliteError('INVALID_OPTIONS', 'a stored state needs an integer `version`')
   if (typeof next !== 'object' || next === null || Array.isArray(next))
     throw new ZustandSqliteError('UNSTORABLE_VALUE', 'the state to write must be an object', { path: '(state)' })
-  return chain(prepared(backend, options.name, schema), () => {
+  return chain(prepareOnce(backend, options.name, schema), () => {
     const previous = options.previous
-    const builder = createChangeSetBuilder(schema.spec.tables)
-    createDiffer(schema, memoOf(backend)).diff(
-      previous === undefined || previous === null ? null : (previous.state as Record<string, unknown>),
-      next as Record<string, unknown>,
-      builder,
-    )
-    if (builder.size === 0 && previous !== undefined && previous?.version === options.version) return undefined
-    const changeSet = builder.build({
+    const changeSet = buildChangeSet({
       store: options.name,
-      schemaVersion: schema.spec.version,
-      stateVersion: options.version,
-      ...(previous === undefined ? { replace: true } : {}),
+      schema,
+      codec: codecOf(options.json),
+      memo: memoOf(backend),
+      prev: previous === undefined || previous === null ? null : (previous.state as Record<string, unknown>),
+      prevVersion: previous === undefined ? null : (previous?.version ?? null),
+      next: next as Record<string, unknown>,
+      version: options.version,
+      baseRevision: previous?.revision,
+      replace: previous === undefined,
     })
+    if (changeSet === undefined) return undefined
     return chain(backend.apply(changeSet), () => changeSet)
   })
 }

@@ -1,5 +1,5 @@
-import { encodeJson, isPlainObject } from './codec'
-import { isZustandSqliteError, ZustandSqliteError } from './errors'
+import { defaultCodec, isPlainObject } from '../schema/codec'
+import { isZustandSqliteError, ZustandSqliteError } from '../contract/errors'
 
 /**
  * Checks one value and returns it typed, or throws INVALID_VALUE naming `path`. Made by the
@@ -93,7 +93,7 @@ export const rules = {
   /** Any value JSON holds faithfully (no cycles, BigInts, class instances or non-finite numbers). */
   json: (): Rule<unknown> => (value, path) => {
     try {
-      encodeJson(value, () => path)
+      defaultCodec.encodeJson(value, () => path)
     } catch (error) {
       if (!isZustandSqliteError(error)) throw error
       throw new ZustandSqliteError('INVALID_VALUE', error.message.replace(/^\[zustand-sqlite\] \w+: /, ''), {

@@ -1,4 +1,4 @@
-import { ZustandSqliteError } from './errors'
+import { ZustandSqliteError } from '../contract/errors'
 
 const SAFE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 

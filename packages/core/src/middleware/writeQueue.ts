@@ -1,0 +1,173 @@
+import type { ZustandSqliteError } from '../contract/errors'
+import { attempt, isPromiseLike } from '../contract/maybe'
+import type { MaybePromise } from '../contract/maybe'
+import type { ExtraWrite } from './extraWrites'
+import type { Target } from './target'
+
+const ignore = (): void => undefined
+
+/**
+ * Runs a store's backend operations (hydration, writes, clear) one at a time, in the order they were
+ * asked for. An operation asked for while none is pending starts at once, so a synchronous backend stays
+ * synchronous; one asked for while another runs starts when it has settled, whatever its outcome.
+ */
+export interface Lane {
+  run<T>(task: () => MaybePromise<T>): MaybePromise<T>
+}
+
+/** @internal */
+export function createLane(): Lane {
+  let tail: Promise<unknown> | undefined
+  const track = (result: PromiseLike<unknown>): void => {
+    const settled = Promise.resolve(result).then(ignore, ignore)
+    tail = settled
+    void settled.then(() => {
+      if (tail === settled) tail = undefined
+    })
+  }
+  return {
+    run(task) {
+      if (tail === undefined) {
+        const result = task()
+        if (isPromiseLike(result)) track(result)
+        return result
+      }
+      const result = tail.then(task)
+      track(result)
+      return result
+    },
+  }
+}
+
+/** What the write queue needs from the middleware. */
+export interface WriteQueueHost {
+  readonly lane: Lane
+  /** The target sets go to now. */
+  current(): Target
+  /** Writes may start: the store has hydrated. */
+  canWrite(): boolean
+  /** `writeDelayMs`. */
+  delayMs(): number
+  /** Diffs the state against the target's mirror and applies the ChangeSet, with `extras`. */
+  write(target: Target, extras: readonly ExtraWrite[]): MaybePromise<void>
+  /** Turns a failure into the error reported (once, through `onError`) and thrown to every waiter. */
+  report(error: unknown): ZustandSqliteError
+}
+
+/** @internal When the changes of a store are written: scheduling, one write at a time, retries. */
+export interface WriteQueue {
+  /** A set happened: the current target is dirty, and a write is scheduled once writes may start. */
+  request(): void
+  /** Queues extra writes (appended rows, lazy writes) for the current target's next write. */
+  add(extras: readonly ExtraWrite[]): void
+  /** Schedules a write of what is pending, as a set would (after hydration, say). */
+  schedule(): void
+  /** Forgets a scheduled write (what is pending stays pending). */
+  cancel(): void
+  /**
+   * Writes the target's pending changes after the operations already in the lane; resolves or rejects
+   * with that write. With nothing pending, waits for the target's running write, if any.
+   */
+  writeNow(target: Target): MaybePromise<void>
+}
+
+/**
+ * @internal A write takes every change pending for its target when it starts, so the sets of one tick
+ * (or of `writeDelayMs`) become one ChangeSet, and requests made while a write waits join it. A write
+ * that fails puts its changes back and reports once; it is tried again with the next set (at once when
+ * sets came while it ran), never in a loop.
+ */
+export function createWriteQueue(host: WriteQueueHost): WriteQueue {
+  let scheduled = false
+  let token = 0
+  let timer: ReturnType<typeof setTimeout> | undefined
+
+  const cancel = (): void => {
+    scheduled = false
+    token++
+    if (timer !== undefined) clearTimeout(timer)
+    timer = undefined
+  }
+
+  const writeOnce = (target: Target): MaybePromise<void> => {
+    const pending = target.pending
+    if (!pending.dirty && pending.extras.length === 0) return undefined
+    const taken = pending.extras
+    const generation = pending.generation
+    pending.extras = []
+    pending.dirty = false
+    const result = attempt(
+      () => host.write(target, taken),
+      (error) => {
+        pending.dirty = true
+        pending.extras = taken.concat(pending.extras)
+        throw host.report(error)
+      },
+    )
+    if (!isPromiseLike(result)) return result
+    const running = Promise.resolve(result)
+    target.running = running
+    const settled = (): void => {
+      if (target.running === running) target.running = undefined
+      // Sets made while this write ran go out now; a failed write with no set since waits for the next.
+      if (pending.dirty && pending.generation !== generation && target === host.current() && host.canWrite()) schedule()
+    }
+    running.then(settled, settled)
+    return running
+  }
+
+  const writeNow = (target: Target): MaybePromise<void> => {
+    if (target === host.current()) cancel()
+    if (target.queued !== undefined) return target.queued
+    const { dirty, extras } = target.pending
+    if (!dirty && extras.length === 0) return target.running
+    let started = false
+    const result = host.lane.run(() => {
+      started = true
+      target.queued = undefined
+      return writeOnce(target)
+    })
+    if (!started) target.queued = result as Promise<void>
+    return result
+  }
+
+  const schedule = (): void => {
+    if (scheduled) return
+    const delay = host.delayMs()
+    if (delay === Infinity) return
+    scheduled = true
+    const mine = ++token
+    const run = (): void => {
+      if (mine !== token) return
+      scheduled = false
+      timer = undefined
+      try {
+        const result = writeNow(host.current())
+        if (isPromiseLike(result)) Promise.resolve(result).catch(ignore)
+      } catch {
+        // Reported through onError; the changes stay pending for the next set.
+      }
+    }
+    if (delay > 0) timer = setTimeout(run, delay)
+    else queueMicrotask(run)
+  }
+
+  const request = (): void => {
+    const pending = host.current().pending
+    pending.dirty = true
+    pending.generation++
+    if (host.canWrite()) schedule()
+  }
+
+  return {
+    request,
+    add: (extras) => {
+      const queued = host.current().pending.extras
+      for (const extra of extras) queued.push(extra)
+      request()
+    },
+    schedule,
+    cancel,
+    writeNow,
+  }
+}

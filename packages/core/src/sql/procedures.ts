@@ -1,0 +1,419 @@
+import type { LoadedTable, LoadResult, PrepareResult, QueryRow, StoreRecord } from '../contract/backend'
+import type { ChangeSet, LazyWrite, RowBatch, TableChange } from '../contract/changeSet'
+import { ZustandSqliteError } from '../contract/errors'
+import type { SchemaSpec, TableSpec } from '../contract/schemaSpec'
+import type { SqlValue } from '../contract/sqlValue'
+import { quote } from '../schema/identifiers'
+import { assertSpec, tableDdl } from './ddl'
+import { checkLazyWrite, resolveCopies, writeLazy } from './lazyWrites'
+import { named, rows, run, script, transaction } from './procedure'
+import type { Procedure } from './procedure'
+import { register } from './registry'
+import type { RegisteredStore } from './registry'
+import { createRowWriter } from './rows'
+import type { StampContext } from './rows'
+
+/** `application_id` written into a database created by zustand-sqlite ("zsql"). */
+export const APPLICATION_ID = 0x7a73716c
+/** Layout version of zustand-sqlite's own tables. */
+export const FORMAT_VERSION = 1
+
+const META_DDL = [
+  `CREATE TABLE IF NOT EXISTS zs_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS zs_stores (store TEXT PRIMARY KEY, schema_version INTEGER NOT NULL, state_version INTEGER, updated_at INTEGER NOT NULL, revision INTEGER NOT NULL DEFAULT 0)`,
+  `CREATE TABLE IF NOT EXISTS zs_tables (table_name TEXT PRIMARY KEY, store TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS zs_kv (store TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (store, key))`,
+]
+
+/** What `query` accepts: reads. PRAGMA is left out (it can change connection settings); use pragma_…() functions. */
+const READ_STATEMENT = /^\s*(?:(?:--[^\n]*\n|\/\*[\s\S]*?\*\/)\s*)*(?:SELECT|WITH|VALUES|EXPLAIN)\b/i
+
+/** The store's record after a commit, checked against the writer's base revision when it gave one. */
+const recordUpdate = (withVersion: boolean, withBase: boolean): string =>
+  `UPDATE zs_stores SET revision = revision + 1, updated_at = ?${withVersion ? ', state_version = ?' : ''} ` +
+  `WHERE store = ?${withBase ? ' AND revision = ?' : ''} RETURNING revision, state_version`
+const RECORD_UPDATES = [
+  recordUpdate(false, false),
+  recordUpdate(false, true),
+  recordUpdate(true, false),
+  recordUpdate(true, true),
+]
+
+/** Options of {@link createSqlProcedures}. */
+export interface SqlProceduresOptions {
+  /** Largest number of rows in one multi-row statement. */
+  readonly maxRowsPerStatement: number
+  /** The clock of timestamp columns, in milliseconds since the epoch. */
+  readonly now: () => number
+}
+
+/** A prepare's outcome: what the store has recorded, and whether any table, index or migration was made. */
+export interface Prepared {
+  readonly record: PrepareResult
+  readonly changed: boolean
+}
+
+/** The backend operations as procedures: written once, run by the synchronous and the asynchronous executor. */
+export interface SqlProcedures {
+  prepare(store: string, schema: SchemaSpec): Procedure<Prepared>
+  load(store: string): Procedure<LoadResult>
+  apply(changeSet: ChangeSet): Procedure<StoreRecord>
+  clear(store: string): Procedure<void>
+  query(sql: string, params: readonly SqlValue[]): Procedure<QueryRow[]>
+}
+
+const toRecord = (row: readonly SqlValue[] | undefined): StoreRecord => ({
+  stateVersion: row === undefined || row[0] === null || row[0] === undefined ? null : Number(row[0]),
+  revision: row === undefined ? 0 : Number(row[1] ?? 0),
+})
+
+/**
+ * @internal The SQL tier's logic, apart from any driver: it creates tables from the schema, writes each
+ * ChangeSet in one transaction with multi-row statements chunked under SQLite's bound-variable limit,
+ * binds every value, and validates every identifier it puts into SQL.
+ */
+export function createSqlProcedures(options: SqlProceduresOptions): SqlProcedures {
+  const stores = new Map<string, RegisteredStore>()
+  const writer = createRowWriter(options)
+  let metaReady = false
+
+  const registered = (store: string): RegisteredStore => {
+    const found = stores.get(store)
+    if (found === undefined)
+      throw new ZustandSqliteError(
+        'INVALID_CHANGESET',
+        `store ${JSON.stringify(store)} was not prepared on this backend`,
+        { store },
+      )
+    return found
+  }
+
+  function* ensureMeta(): Procedure<void> {
+    if (metaReady) return
+    const [[appId] = [0]] = (yield rows('PRAGMA application_id')).rows
+    if (appId !== 0 && appId !== APPLICATION_ID) {
+      throw new ZustandSqliteError(
+        'FOREIGN_DATABASE',
+        `the database belongs to another application (application_id ${String(appId)}); it was left untouched`,
+      )
+    }
+    const [[tableCount] = [0]] = (yield rows(`SELECT count(*) FROM sqlite_schema WHERE type = 'table'`)).rows
+    if (appId === 0 && tableCount === 0) yield script(`PRAGMA application_id = ${APPLICATION_ID}`)
+    for (const ddl of META_DDL) yield script(ddl)
+    // Databases made before stores had a revision gain the column; code that does not know it ignores it.
+    const [[hasRevision] = [0]] = (yield rows(
+      `SELECT count(*) FROM pragma_table_info('zs_stores') WHERE name = 'revision'`,
+    )).rows
+    if (hasRevision === 0) yield script(`ALTER TABLE zs_stores ADD COLUMN revision INTEGER NOT NULL DEFAULT 0`)
+    const [[format] = [null]] = (yield rows(`SELECT value FROM zs_info WHERE key = 'format'`)).rows
+    if (format === null) yield run(`INSERT INTO zs_info (key, value) VALUES ('format', ?)`, [String(FORMAT_VERSION)])
+    else if (Number(format) > FORMAT_VERSION) {
+      throw new ZustandSqliteError(
+        'SCHEMA_TOO_NEW',
+        `the database was written by a newer zustand-sqlite (format ${String(format)}, this one knows ${FORMAT_VERSION}); it was left untouched`,
+      )
+    }
+    metaReady = true
+  }
+
+  function* checkColumns(reg: RegisteredStore, table: string): Procedure<void> {
+    const spec = reg.byName.get(table) as TableSpec
+    const info = (yield rows(`SELECT name FROM pragma_table_info(?)`, [table])).rows
+    const present = new Set(info.map((r) => r[0]))
+    const missing = spec.columns.filter((c) => !present.has(c.name)).map((c) => c.name)
+    if (missing.length > 0) {
+      throw new ZustandSqliteError(
+        'SCHEMA_MISMATCH',
+        `table ${table} lacks column(s) ${missing.join(', ')} of schema version ${reg.spec.version}; add a migration that creates them`,
+      )
+    }
+  }
+
+  function* namesOf(type: 'table' | 'index'): Procedure<Set<string>> {
+    return new Set(
+      (yield rows(`SELECT name FROM sqlite_schema WHERE type = ?`, [type])).rows.map((r) => r[0] as string),
+    )
+  }
+
+  function* createOrMigrate(store: string, spec: SchemaSpec, reg: RegisteredStore): Procedure<Prepared> {
+    const hadMeta = (yield* namesOf('table')).has('zs_stores')
+    yield* ensureMeta()
+    const [row] = (yield rows(`SELECT schema_version, state_version, revision FROM zs_stores WHERE store = ?`, [store]))
+      .rows
+    const owners = new Map(
+      (yield rows(`SELECT table_name, store FROM zs_tables`)).rows.map((r) => [r[0] as string, r[1] as string]),
+    )
+    const existing = yield* namesOf('table')
+    const existingIndexes = yield* namesOf('index')
+    for (const t of spec.tables) {
+      const owner = owners.get(t.name)
+      if (owner !== undefined && owner !== store) {
+        throw new ZustandSqliteError('TABLE_CONFLICT', `table ${t.name} belongs to store ${JSON.stringify(owner)}`, {
+          store,
+        })
+      }
+      if (owner === undefined && existing.has(t.name) && row === undefined) {
+        throw new ZustandSqliteError(
+          'TABLE_CONFLICT',
+          `a table named ${t.name} already exists and is not zustand-sqlite's`,
+          { store },
+        )
+      }
+    }
+    let migrated = false
+    if (row !== undefined) {
+      const stored = Number(row[0])
+      if (stored > spec.version) {
+        throw new ZustandSqliteError(
+          'SCHEMA_TOO_NEW',
+          `store ${JSON.stringify(store)} has schema version ${stored}, newer than this code's ${spec.version}; nothing was changed`,
+          { store },
+        )
+      }
+      for (let v = stored + 1; v <= spec.version; v++) {
+        const migration = spec.migrations.find((m) => m.version === v)
+        if (migration === undefined) {
+          throw new ZustandSqliteError(
+            'SCHEMA_MISMATCH',
+            `store ${JSON.stringify(store)}: no DDL migration from schema version ${v - 1} to ${v}`,
+            { store },
+          )
+        }
+        for (let i = 0; i < migration.statements.length; i++) {
+          try {
+            yield script(migration.statements[i] as string)
+          } catch (error) {
+            throw new ZustandSqliteError(
+              'MIGRATION_FAILED',
+              `store ${JSON.stringify(store)}: DDL migration to schema version ${v}, statement ${i + 1}, failed: ${error instanceof Error ? error.message : String(error)}; nothing was changed`,
+              { store, cause: error },
+            )
+          }
+        }
+        migrated = true
+      }
+    } else {
+      yield run(`INSERT INTO zs_stores (store, schema_version, state_version, updated_at) VALUES (?, ?, NULL, ?)`, [
+        store,
+        spec.version,
+        Date.now(),
+      ])
+    }
+    for (const t of spec.tables) {
+      for (const ddl of tableDdl(t)) yield script(ddl)
+      yield run(`INSERT OR IGNORE INTO zs_tables (table_name, store) VALUES (?, ?)`, [t.name, store])
+      yield* checkColumns(reg, t.name)
+    }
+    if (migrated) yield run(`UPDATE zs_stores SET schema_version = ? WHERE store = ?`, [spec.version, store])
+    const changed =
+      !hadMeta ||
+      row === undefined ||
+      migrated ||
+      spec.tables.some((t) => !existing.has(t.name) || t.indexes.some((index) => !existingIndexes.has(index.name)))
+    return { record: toRecord(row === undefined ? undefined : row.slice(1)), changed }
+  }
+
+  function* prepare(store: string, spec: SchemaSpec): Procedure<Prepared> {
+    const known = stores.get(store)
+    if (known?.spec === spec) {
+      // Prepared before with this very schema: only what is recorded is read, unless the stored schema
+      // moved on meanwhile (another connection migrated it), which the full prepare refuses or follows.
+      const [row] = (yield rows(`SELECT schema_version, state_version, revision FROM zs_stores WHERE store = ?`, [
+        store,
+      ])).rows
+      if (row !== undefined && Number(row[0]) === spec.version)
+        return { record: toRecord(row.slice(1)), changed: false }
+    }
+    assertSpec(spec)
+    const reg = register(spec)
+    const prepared = yield* transaction(createOrMigrate(store, spec, reg), 'BEGIN IMMEDIATE')
+    stores.set(store, reg)
+    return prepared
+  }
+
+  const selectAll = function* (table: TableSpec): Procedure<LoadedTable> {
+    const columns = table.columns.filter((c) => !c.lazy && c.stamp === undefined).map((c) => c.name)
+    const found = (yield rows(`SELECT ${columns.map(quote).join(', ')} FROM ${quote(table.name)}`)).rows
+    return { columns, rows: found }
+  }
+
+  function* loadRows(store: string, reg: RegisteredStore): Procedure<LoadResult> {
+    const [row] = (yield rows(`SELECT state_version, revision FROM zs_stores WHERE store = ?`, [store])).rows
+    const record = toRecord(row)
+    if (record.stateVersion === null) return { ...record, tables: {}, kv: [] }
+    const tables: Record<string, LoadedTable> = {}
+    for (const t of reg.spec.tables) if (t.role !== 'table' && t.role !== 'lazy') tables[t.name] = yield* selectAll(t)
+    const kv = (yield rows(`SELECT key, value FROM zs_kv WHERE store = ?`, [store])).rows.map(
+      (r) => [r[0] as string, r[1] as string] as const,
+    )
+    return { ...record, tables, kv }
+  }
+
+  function* load(store: string): Procedure<LoadResult> {
+    return yield* transaction(loadRows(store, registered(store)))
+  }
+
+  /** Column lists already checked, with the table they were checked against. */
+  const checkedColumns = new WeakMap<readonly string[], TableSpec>()
+  const checkBatch = (reg: RegisteredStore, table: TableSpec, batch: RowBatch): void => {
+    if (checkedColumns.get(batch.columns) !== table) {
+      const allowed = reg.columnSets.get(table.name) as ReadonlySet<string>
+      for (const c of batch.columns) {
+        if (!allowed.has(c))
+          throw new ZustandSqliteError('INVALID_CHANGESET', `table ${table.name} has no column ${JSON.stringify(c)}`)
+      }
+      checkedColumns.set(batch.columns, table)
+    }
+    for (const row of batch.rows) {
+      if (row.length !== batch.columns.length)
+        throw new ZustandSqliteError(
+          'INVALID_CHANGESET',
+          `table ${table.name}: a row has ${row.length} values for ${batch.columns.length} columns`,
+        )
+    }
+  }
+
+  /** The table changes of a ChangeSet, checked against the store's schema and in its table order. */
+  const checkChangeSet = (changeSet: ChangeSet, reg: RegisteredStore): { table: TableSpec; change: TableChange }[] => {
+    if (changeSet.schemaVersion !== reg.spec.version) {
+      throw new ZustandSqliteError(
+        'INVALID_CHANGESET',
+        `the ChangeSet is for schema version ${changeSet.schemaVersion}, the store is prepared at ${reg.spec.version}`,
+        { store: changeSet.store },
+      )
+    }
+    for (const [name, value] of [
+      ['state version', changeSet.stateVersion],
+      ['base revision', changeSet.baseRevision],
+    ] as const) {
+      if (value !== undefined && !Number.isSafeInteger(value))
+        throw new ZustandSqliteError('INVALID_CHANGESET', `the ${name} must be an integer`)
+    }
+    const changes = changeSet.tables.map((change) => {
+      const table = reg.byName.get(change.table)
+      if (table === undefined)
+        throw new ZustandSqliteError(
+          'INVALID_CHANGESET',
+          `store ${JSON.stringify(changeSet.store)} has no table ${JSON.stringify(change.table)}`,
+        )
+      for (const batch of change.upsert ?? []) checkBatch(reg, table, batch)
+      for (const batch of change.update ?? []) checkBatch(reg, table, batch)
+      for (const batch of change.insert ?? []) checkBatch(reg, table, batch)
+      for (const write of change.lazy ?? []) checkLazyWrite(reg, table, write)
+      return { table, change }
+    })
+    // The middleware sends tables in schema order already; others get sorted.
+    const order = reg.order
+    const position = (c: { table: TableSpec }): number => order.get(c.table.name) as number
+    if (changes.some((c, i) => i > 0 && position(c) < position(changes[i - 1] as (typeof changes)[number])))
+      changes.sort((a, b) => position(a) - position(b))
+    return changes
+  }
+
+  function* clearRows(reg: RegisteredStore, store: string): Procedure<void> {
+    for (const t of [...reg.spec.tables].reverse()) yield script(`DELETE FROM ${quote(t.name)}`)
+    yield run(`DELETE FROM zs_kv WHERE store = ?`, [store])
+  }
+
+  function* writeChangeSet(
+    changeSet: ChangeSet,
+    reg: RegisteredStore,
+    changes: readonly { table: TableSpec; change: TableChange }[],
+  ): Procedure<StoreRecord> {
+    const { store, stateVersion, baseRevision } = changeSet
+    // The store's record first: it checks the base revision before anything is written, takes the write
+    // lock, and gives the state version that rows without one in the ChangeSet are stamped with.
+    const params: SqlValue[] = [Date.now()]
+    if (stateVersion !== undefined) params.push(stateVersion)
+    params.push(store)
+    if (baseRevision !== undefined) params.push(baseRevision)
+    const sql = RECORD_UPDATES[(stateVersion === undefined ? 0 : 2) + (baseRevision === undefined ? 0 : 1)] as string
+    const [row] = (yield rows(sql, params)).rows
+    if (row === undefined) {
+      if (baseRevision !== undefined)
+        throw new ZustandSqliteError(
+          'CONCURRENT_MODIFICATION',
+          `store ${JSON.stringify(store)} was written by another connection since revision ${baseRevision}, which this ChangeSet was made against; nothing was written`,
+          { store },
+        )
+      throw new ZustandSqliteError(
+        'INVALID_CHANGESET',
+        `store ${JSON.stringify(store)} has no record: prepare it first`,
+        {
+          store,
+        },
+      )
+    }
+    const record: StoreRecord = { revision: Number(row[0]), stateVersion: row[1] === null ? null : Number(row[1]) }
+    const ctx: StampContext = { now: options.now(), version: record.stateVersion }
+    // Copies are made inside the database after the rows are written, except where that would miss the
+    // source (see resolveCopies): those are resolved now, before anything is deleted. Most ChangeSets have
+    // no lazy writes: nothing is allocated for them.
+    let lazyWrites: Map<TableChange, readonly LazyWrite[]> | undefined
+    if (changes.some((c) => (c.change.lazy?.length ?? 0) > 0)) {
+      const deletes = changeSet.replace === true || changes.some((c) => (c.change.delete?.length ?? 0) > 0)
+      lazyWrites = new Map()
+      for (const { table, change } of changes) {
+        const writes = change.lazy
+        if (writes === undefined || writes.length === 0) continue
+        lazyWrites.set(
+          change,
+          writes.some((w) => 'from' in w) ? yield* resolveCopies(reg, table, writes, deletes) : writes,
+        )
+      }
+    }
+    if (changeSet.replace === true) yield* clearRows(reg, store)
+    for (let i = changes.length - 1; i >= 0; i--) {
+      const { table, change } = changes[i] as (typeof changes)[number]
+      if (change.delete !== undefined && change.delete.length > 0) yield* writer.deleteRows(reg, table, change.delete)
+    }
+    for (const { table, change } of changes) {
+      for (const batch of change.upsert ?? []) yield* writer.writeRows(table, batch, 'upsert', ctx)
+      for (const batch of change.update ?? []) yield* writer.updateRows(table, batch, ctx)
+      for (const batch of change.insert ?? []) yield* writer.writeRows(table, batch, 'insert', ctx)
+      for (const write of lazyWrites?.get(change) ?? []) yield* writeLazy(reg, table, write)
+    }
+    const kv = changeSet.kv
+    if (kv?.delete !== undefined && kv.delete.length > 0) yield* writer.deleteKeys(store, kv.delete)
+    if (kv?.set !== undefined && kv.set.length > 0) yield* writer.setKeys(store, kv.set)
+    return record
+  }
+
+  function* apply(changeSet: ChangeSet): Procedure<StoreRecord> {
+    const reg = registered(changeSet.store)
+    const changes = checkChangeSet(changeSet, reg)
+    return yield* transaction(writeChangeSet(changeSet, reg, changes))
+  }
+
+  function* clearStore(store: string, reg: RegisteredStore): Procedure<void> {
+    yield* clearRows(reg, store)
+    yield run(`UPDATE zs_stores SET state_version = NULL, revision = revision + 1, updated_at = ? WHERE store = ?`, [
+      Date.now(),
+      store,
+    ])
+  }
+
+  function* clear(store: string): Procedure<void> {
+    yield* transaction(clearStore(store, registered(store)))
+  }
+
+  function* query(sql: string, params: readonly SqlValue[]): Procedure<QueryRow[]> {
+    if (!READ_STATEMENT.test(sql)) {
+      throw new ZustandSqliteError('QUERY_FAILED', 'query takes one SELECT, WITH, VALUES or EXPLAIN statement')
+    }
+    yield script('PRAGMA query_only = 1')
+    try {
+      const result = yield named(sql, params)
+      const names = result.columns
+      return result.rows.map((row) => {
+        const object: QueryRow = {}
+        for (let i = 0; i < names.length; i++) object[names[i] as string] = row[i] as SqlValue
+        return object
+      })
+    } finally {
+      yield script('PRAGMA query_only = 0')
+    }
+  }
+
+  return { prepare, load, apply, clear, query }
+}

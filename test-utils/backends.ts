@@ -4,9 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import initSqlJs from 'sql.js'
+import { createAsyncSqlBackend } from '@zustand-sqlite/core'
 import type { Backend } from '@zustand-sqlite/core'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
 import { createSqlJsBackend } from '@zustand-sqlite/backend-sqljs'
+import { workerSqliteDriver } from './workerSqlite'
 
 /** A way to open a database file on one engine, twice (as two runs of an app would). */
 export interface EngineHarness {
@@ -17,10 +19,15 @@ export interface EngineHarness {
 
 const sqlJs = initSqlJs()
 
-/** The engines every store package is tested on: better-sqlite3 (synchronous) and sql.js (a file image). */
+/**
+ * The engines every store package is tested on: better-sqlite3 (synchronous), sql.js (a file image), and
+ * the SQL tier's asynchronous executor over better-sqlite3 in a worker thread (every call a promise, as
+ * with the browser's and the server's engines: stores hydrate after `create()` returns).
+ */
 export const engines: readonly EngineHarness[] = [
   { name: 'better-sqlite3', open: (file) => createBetterSqlite3Backend({ filename: file }) },
   { name: 'sql.js', open: (file) => createSqlJsBackend({ sqlJs, storage: { file } }) },
+  { name: 'an asynchronous engine', open: (file) => createAsyncSqlBackend(workerSqliteDriver(file)) },
 ]
 
 /** A fresh directory for one test's database files; `remove()` deletes it. */

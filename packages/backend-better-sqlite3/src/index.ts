@@ -1,5 +1,11 @@
 import { createRequire } from 'node:module'
-import { APPLICATION_ID, createSqlBackend, isCorruptionError, ZustandSqliteError } from '@zustand-sqlite/core'
+import {
+  APPLICATION_ID,
+  createSqlBackend,
+  isCorruptionError,
+  isZustandSqliteError,
+  ZustandSqliteError,
+} from '@zustand-sqlite/core'
 import type { SqlBackend, SqlDriver, SqlStatement, SqlValue } from '@zustand-sqlite/core'
 
 /** The slice of a better-sqlite3 `Statement` this backend uses. */
@@ -169,7 +175,7 @@ export function createBetterSqlite3Backend(options: BetterSqlite3BackendOptions)
     if (settings.cacheSizeKiB !== null) db.pragma(`cache_size = -${Math.floor(settings.cacheSizeKiB)}`)
   } catch (error) {
     if (ownsDatabase && db.open) db.close()
-    if (error instanceof ZustandSqliteError) throw error
+    if (isZustandSqliteError(error)) throw error
     if (isCorruptionError(error)) {
       throw new ZustandSqliteError(
         'CORRUPT_DATABASE',

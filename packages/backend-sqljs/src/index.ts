@@ -1,4 +1,4 @@
-import { createSqlBackend, isCorruptionError, ZustandSqliteError } from '@zustand-sqlite/core'
+import { createSqlBackend, isCorruptionError, isZustandSqliteError, ZustandSqliteError } from '@zustand-sqlite/core'
 import type { Backend, SqlDriver, SqlStatement, SqlValue } from '@zustand-sqlite/core'
 import { fileStorage, indexedDbStorage, memoryStorage } from './imageStorage'
 import type { ImageStorage } from './imageStorage'
@@ -226,7 +226,7 @@ export async function createSqlJsBackend(options: SqlJsBackendOptions = {}): Pro
         },
         (error: unknown) => {
           dirty = true
-          throw error instanceof ZustandSqliteError
+          throw isZustandSqliteError(error)
             ? error
             : new ZustandSqliteError('WRITE_FAILED', `storing the database image in ${storage.name} failed`, {
                 cause: error,

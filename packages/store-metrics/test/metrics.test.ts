@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createStore } from 'zustand/vanilla'
 import { persistSQLite } from '@zustand-sqlite/core'
 import type { Backend, CommitInfo, SqlValue } from '@zustand-sqlite/core'
+import { hydrated } from '@zustand-sqlite/core/testing'
 import {
   addCostEntry,
   applyMetricsRetention,
@@ -158,6 +159,7 @@ describe.each(engines)('metrics store on $name', (engine) => {
   async function open(commits?: CommitInfo[]): Promise<{ backend: Backend; store: MetricsStoreApi }> {
     const backend = await db.open()
     const store = createMetricsStore({ backend, ...(commits ? { onCommit: (info) => void commits.push(info) } : {}) })
+    await hydrated(store)
     return { backend, store }
   }
 
@@ -190,6 +192,7 @@ describe.each(engines)('metrics store on $name', (engine) => {
     expect(Object.keys(store.getState())).not.toContain('events')
     await db.closeAll()
     const reopened = createMetricsStore({ backend: await db.open() })
+    await hydrated(reopened)
     expect(reopened.getState().getAggregateMetricsForService('openai')).toMatchObject({
       totalCosts: 2.5,
       totalInputTokens: 1000,

@@ -1,15 +1,9 @@
-import { readStoredState, validatePatch, writeStoredState } from '@zustand-sqlite/core'
-import type { Backend, StoredState } from '@zustand-sqlite/core'
+import { validatePatch } from '@zustand-sqlite/core'
+import type { Backend } from '@zustand-sqlite/core'
 import { uiPreferencesRules } from './rules'
-import { uiPreferencesSchema } from './schema'
-import {
-  migrateUIPreferences,
-  partializeUIPreferences,
-  UI_PREFERENCES_STATE_VERSION,
-  UI_PREFERENCES_STORE_NAME,
-  uiPreferencesDefaults,
-} from './state'
+import { partializeUIPreferences, UI_PREFERENCES_STORE_NAME } from './state'
 import type { PersistedUIPreferences } from './state'
+import { uiPreferencesDefinition } from './store'
 
 /** Options of the UI preferences query functions. */
 export interface UIPreferencesQueryOptions {
@@ -32,24 +26,15 @@ export interface UIPreferencesRecord {
   readonly updatedAt: number | null
 }
 
-interface Current {
-  readonly stored: StoredState | null
-  readonly preferences: PersistedUIPreferences
-}
-
-const defaults = (options: UIPreferencesQueryOptions): PersistedUIPreferences => ({
-  ...partializeUIPreferences(uiPreferencesDefaults()),
-  ...options.initial,
+const storeOptions = (
+  options: UIPreferencesQueryOptions,
+): { name: string; initial?: Partial<PersistedUIPreferences> } => ({
+  name: options.name ?? UI_PREFERENCES_STORE_NAME,
+  ...(options.initial === undefined ? {} : { initial: options.initial }),
 })
 
-async function current(backend: Backend, options: UIPreferencesQueryOptions): Promise<Current> {
-  const name = options.name ?? UI_PREFERENCES_STORE_NAME
-  const stored = await readStoredState(backend, { name, schema: uiPreferencesSchema })
-  if (stored === null) return { stored, preferences: defaults(options) }
-  return { stored, preferences: { ...defaults(options), ...migrateUIPreferences(stored.state, stored.version) } }
-}
-
-async function record(
+/** The preferences with the times of their row (the row belongs to the store: its name is the schema's). */
+async function recordOf(
   backend: Backend,
   preferences: PersistedUIPreferences,
   stored: boolean,
@@ -61,20 +46,6 @@ async function record(
     createdAt: typeof row?.['created_at'] === 'number' ? row['created_at'] : null,
     updatedAt: typeof row?.['updated_at'] === 'number' ? row['updated_at'] : null,
   }
-}
-
-async function write(
-  backend: Backend,
-  name: string,
-  before: Current,
-  preferences: PersistedUIPreferences,
-): Promise<UIPreferencesRecord> {
-  await writeStoredState(
-    backend,
-    { name, schema: uiPreferencesSchema, version: UI_PREFERENCES_STATE_VERSION, previous: before.stored },
-    preferences,
-  )
-  return record(backend, preferences, true)
 }
 
 /**
@@ -91,8 +62,8 @@ export async function getUIPreferences(
   backend: Backend,
   options: UIPreferencesQueryOptions = {},
 ): Promise<UIPreferencesRecord> {
-  const { stored, preferences } = await current(backend, options)
-  return record(backend, preferences, stored !== null)
+  const { state, version } = await uiPreferencesDefinition.read(backend, storeOptions(options))
+  return recordOf(backend, partializeUIPreferences(state), version !== null)
 }
 
 /**
@@ -112,13 +83,20 @@ export async function updateUIPreferences(
   options: UIPreferencesQueryOptions = {},
 ): Promise<UIPreferencesRecord> {
   const checked = validatePatch(patch, uiPreferencesRules, { what: 'ui-preferences' })
-  const before = await current(backend, options)
-  return write(backend, options.name ?? UI_PREFERENCES_STORE_NAME, before, { ...before.preferences, ...checked })
+  const state = await uiPreferencesDefinition.update(
+    backend,
+    (store) => {
+      store.setState(checked)
+      return store.getState()
+    },
+    storeOptions(options),
+  )
+  return recordOf(backend, partializeUIPreferences(state), true)
 }
 
 /**
- * Every setting back to its default (for `POST /api/ui-preferences/reset`), in one write. Stored keys
- * this code does not know are kept, as the store's `resetPreferences()` keeps them.
+ * Every setting back to its default (for `POST /api/ui-preferences/reset`), in one write: the store's
+ * own `resetPreferences()`, so stored keys this code does not know are kept.
  *
  * @example
  * ```ts
@@ -129,9 +107,13 @@ export async function resetUIPreferences(
   backend: Backend,
   options: UIPreferencesQueryOptions = {},
 ): Promise<UIPreferencesRecord> {
-  const before = await current(backend, options)
-  return write(backend, options.name ?? UI_PREFERENCES_STORE_NAME, before, {
-    ...before.preferences,
-    ...defaults(options),
-  })
+  const state = await uiPreferencesDefinition.update(
+    backend,
+    (store) => {
+      store.getState().resetPreferences()
+      return store.getState()
+    },
+    storeOptions(options),
+  )
+  return recordOf(backend, partializeUIPreferences(state), true)
 }

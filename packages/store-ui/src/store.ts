@@ -1,7 +1,5 @@
-import { createStore } from 'zustand/vanilla'
-import type { StoreApi } from 'zustand/vanilla'
-import { persistSQLite } from '@zustand-sqlite/core'
-import type { BackendOption, PersistSQLiteApi, PersistSQLiteOptions } from '@zustand-sqlite/core'
+import { defineStore } from '@zustand-sqlite/core'
+import type { PersistedStoreApi, StoreOptions } from '@zustand-sqlite/core'
 import { uiPreferencesSchema } from './schema'
 import {
   createUIPreferencesState,
@@ -12,23 +10,35 @@ import {
 } from './state'
 import type { PersistedUIPreferences, UIPreferencesState, UIPreferencesStore } from './state'
 
-/** Options of {@link createUIPreferencesStore}. */
-export interface UIPreferencesStoreOptions extends Pick<
-  PersistSQLiteOptions<UIPreferencesStore, PersistedUIPreferences>,
-  'onRehydrateStorage' | 'skipHydration' | 'writeDelayMs' | 'onError' | 'onCommit'
-> {
-  /** The backend (or a function returning one, or a promise of one). */
-  backend: BackendOption
-  /** The store's name in the database. @default 'app-ui' */
-  name?: string
+/** The UI preferences store's own options. */
+export interface UIPreferencesStateOptions {
   /** Defaults to use instead of the built-in ones (a language from the request, ...). Stored values win. */
   initial?: Partial<UIPreferencesState>
 }
 
+/** Options of {@link createUIPreferencesStore}. */
+export type UIPreferencesStoreOptions = StoreOptions<UIPreferencesStore, PersistedUIPreferences> &
+  UIPreferencesStateOptions
+
 /** The UI preferences store: a Zustand store with `store.persist`. */
-export type UIPreferencesStoreApi = StoreApi<UIPreferencesStore> & {
-  persist: PersistSQLiteApi<UIPreferencesStore, PersistedUIPreferences>
-}
+export type UIPreferencesStoreApi = PersistedStoreApi<UIPreferencesStore, PersistedUIPreferences>
+
+/**
+ * The UI preferences store, defined once: name `app-ui`, the `ui_preferences` row, state version 3 with
+ * the app's migrations. `create` makes the store, `read` and `update` serve the query functions.
+ */
+export const uiPreferencesDefinition = defineStore<
+  UIPreferencesStore,
+  PersistedUIPreferences,
+  UIPreferencesStateOptions
+>({
+  name: UI_PREFERENCES_STORE_NAME,
+  schema: uiPreferencesSchema,
+  version: UI_PREFERENCES_STATE_VERSION,
+  partialize: partializeUIPreferences,
+  migrate: migrateUIPreferences,
+  state: (options) => createUIPreferencesState(options.initial),
+})
 
 /**
  * A UI preferences store persisted with `persistSQLite` in the `ui_preferences` row. Changing one
@@ -42,16 +52,5 @@ export type UIPreferencesStoreApi = StoreApi<UIPreferencesStore> & {
  * ```
  */
 export function createUIPreferencesStore(options: UIPreferencesStoreOptions): UIPreferencesStoreApi {
-  const { backend, name = UI_PREFERENCES_STORE_NAME, initial, ...tuning } = options
-  return createStore<UIPreferencesStore>()(
-    persistSQLite(createUIPreferencesState(initial), {
-      ...tuning,
-      name,
-      backend,
-      schema: uiPreferencesSchema,
-      version: UI_PREFERENCES_STATE_VERSION,
-      partialize: partializeUIPreferences,
-      migrate: migrateUIPreferences,
-    }),
-  )
+  return uiPreferencesDefinition.create(options)
 }

@@ -13,6 +13,7 @@ export type {
   MessageWithAttachments,
   WorkspaceActions,
   WorkspaceEntry,
+  WorkspaceErrorCode,
   WorkspaceFile,
   WorkspaceFolder,
   WorkspaceHistoryAction,

@@ -16,6 +16,13 @@ export const MAX_ID_LENGTH = 128
 
 /** A workspace id: in the app, the id of the conversation the workspace belongs to. */
 export type WorkspaceId = string
+
+/**
+ * Error codes of the workspace besides core's: `ALREADY_EXISTS`, a name taken in its folder (files and
+ * folders of one folder cannot share a name); `INVALID_MOVE`, a folder moved into itself or its own
+ * subtree. Nothing was written in either case. Check them with `isZustandSqliteError(error, code)`.
+ */
+export type WorkspaceErrorCode = 'ALREADY_EXISTS' | 'INVALID_MOVE'
 /** A file's content: text, or bytes. */
 export type FileContent = string | Uint8Array
 
@@ -159,7 +166,7 @@ function notFound(what: string, id: unknown): never {
 }
 
 function taken(name: string, folderPath: string): never {
-  throw new ZustandSqliteError(
+  throw new ZustandSqliteError<WorkspaceErrorCode>(
     'ALREADY_EXISTS',
     `workspace: ${JSON.stringify(childPath(folderPath, name))} already exists; nothing was changed`,
     { path: childPath(folderPath, name) },
@@ -342,7 +349,7 @@ export function createWorkspaceStateCreator(
         if (id !== undefined) {
           idRule(id, 'workspace.id')
           if (fileById(id) !== undefined || folderById(id) !== undefined)
-            throw new ZustandSqliteError(
+            throw new ZustandSqliteError<WorkspaceErrorCode>(
               'ALREADY_EXISTS',
               `workspace: the id ${JSON.stringify(id)} is taken; nothing was changed`,
               {
@@ -417,7 +424,7 @@ export function createWorkspaceStateCreator(
         const folder = file === undefined ? (folderById(id) ?? notFound('file or folder', id)) : undefined
         const target = targetFolder(folderId)
         if (folder !== undefined && target.id !== null && subtreeFolderIds(get().folders, id).includes(target.id)) {
-          throw new ZustandSqliteError(
+          throw new ZustandSqliteError<WorkspaceErrorCode>(
             'INVALID_MOVE',
             `workspace: ${JSON.stringify(folder.path)} cannot move into ${target.id === id ? 'itself' : `its own subfolder ${JSON.stringify(target.path)}`}; nothing was changed`,
             { path: folder.path },
@@ -450,7 +457,7 @@ export function createWorkspaceStateCreator(
         assertName(name)
         const ids = folder === undefined ? [] : subtreeFolderIds(get().folders, id)
         if (folder !== undefined && target.id !== null && ids.includes(target.id)) {
-          throw new ZustandSqliteError(
+          throw new ZustandSqliteError<WorkspaceErrorCode>(
             'INVALID_MOVE',
             `workspace: ${JSON.stringify(folder.path)} cannot be copied into itself; nothing was changed`,
             { path: folder.path },

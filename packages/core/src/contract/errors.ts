@@ -25,10 +25,6 @@ export type ZustandSqliteErrorCode =
   | 'INVALID_VALUE'
   /** A query function was given the id of something that is not stored (a folder, a conversation). Nothing was written. */
   | 'NOT_FOUND'
-  /** A name is taken: two entries of one folder (a workspace's files and folders) cannot share a name. Nothing was written. */
-  | 'ALREADY_EXISTS'
-  /** A move that cannot be made: a folder into itself or into its own subtree. Nothing was written. */
-  | 'INVALID_MOVE'
   /** Data from a legacy store (a localStorage or IndexedDB envelope) cannot be read: not JSON, no `state` object, no `version`. */
   | 'INVALID_LEGACY_DATA'
   /** A ChangeSet is not valid for the schema it names (unknown table or column, wrong version). Nothing was written. */
@@ -64,7 +60,8 @@ export interface ZustandSqliteErrorOptions {
 
 /**
  * The one error class of zustand-sqlite. Every error the library raises or reports through `onError`
- * is one of these, with a stable {@link ZustandSqliteErrorCode} in `code`.
+ * is one of these, with a stable {@link ZustandSqliteErrorCode} in `code`. A store package adds codes of
+ * its own domain (`C`), declared and documented in that package (the workspace's `ALREADY_EXISTS`).
  *
  * @example
  * ```ts
@@ -74,13 +71,13 @@ export interface ZustandSqliteErrorOptions {
  * }
  * ```
  */
-export class ZustandSqliteError extends Error {
-  readonly code: ZustandSqliteErrorCode
+export class ZustandSqliteError<C extends string = ZustandSqliteErrorCode> extends Error {
+  readonly code: C
   readonly path: string | undefined
   readonly store: string | undefined
   readonly [BRAND] = true
 
-  constructor(code: ZustandSqliteErrorCode, message: string, options: ZustandSqliteErrorOptions = {}) {
+  constructor(code: NoInfer<C>, message: string, options: ZustandSqliteErrorOptions = {}) {
     super(`[zustand-sqlite] ${code}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'ZustandSqliteError'
     this.code = code
@@ -91,12 +88,15 @@ export class ZustandSqliteError extends Error {
 
 /**
  * True when `error` is a {@link ZustandSqliteError} (from any copy of this package), optionally with
- * the given code.
+ * the given code: one of core's, or one a store package declares.
  */
-export function isZustandSqliteError(error: unknown, code?: ZustandSqliteErrorCode): error is ZustandSqliteError {
+export function isZustandSqliteError<C extends string = ZustandSqliteErrorCode>(
+  error: unknown,
+  code?: C,
+): error is ZustandSqliteError<C> {
   if (typeof error !== 'object' || error === null) return false
   if ((error as Record<symbol, unknown>)[BRAND] !== true) return false
-  return code === undefined || (error as ZustandSqliteError).code === code
+  return code === undefined || (error as { code?: unknown }).code === code
 }
 
 /** Wraps an unknown error in a ZustandSqliteError with `code`, unless it already is one. */

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createStore } from 'zustand/vanilla'
 import type { StoreApi } from 'zustand/vanilla'
 import type { Backend } from '../contract/backend'
@@ -54,6 +54,16 @@ export function persistedStore<S extends object>(
 
 /** Resolves once the store has hydrated, whether that was synchronous or not (core's `whenHydrated`). */
 export const hydrated = whenHydrated
+
+/** Resolves once a store of {@link persistedStore} has hydrated or reported why it could not. */
+export function hydrationSettled(store: {
+  persist: { hasHydrated(): boolean }
+  errors: readonly unknown[]
+}): Promise<void> {
+  return vi.waitFor(() => {
+    if (!store.persist.hasHydrated() && store.errors.length === 0) throw new Error('still hydrating')
+  })
+}
 
 function expectCode(error: unknown, code: ZustandSqliteErrorCode): void {
   expect(isZustandSqliteError(error), `expected a ZustandSqliteError, got ${String(error)}`).toBe(true)
@@ -601,7 +611,7 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
           },
         })
         const failed = persistedStore(backend, { notes: [] as { id: string }[] }, { name: 'notes', schema: broken })
-        await new Promise((resolve) => setTimeout(resolve, 0))
+        await hydrationSettled(failed)
         expect(failed.persist.hasHydrated()).toBe(false)
         expect(failed.errors).toHaveLength(1)
         expectCode(failed.errors[0], 'MIGRATION_FAILED')
@@ -647,7 +657,7 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
           state: { notes: collection({ table: 'notes', key: 'id', columns: { id: column.text() } }) },
         })
         const b = persistedStore(backend, { notes: [] as { id: string }[] }, { name: 'newer', schema: older })
-        await new Promise((resolve) => setTimeout(resolve, 0))
+        await hydrationSettled(b)
         expect(b.persist.hasHydrated()).toBe(false)
         expectCode(b.errors[0], 'SCHEMA_TOO_NEW')
         b.setState({ notes: [] })
@@ -660,7 +670,7 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
           state: { notes: collection({ table: 'notes', key: 'id', columns: { id: column.text() } }) },
         })
         const c = persistedStore(backend, { notes: [] as { id: string }[] }, { name: 'newer', schema: skipping })
-        await new Promise((resolve) => setTimeout(resolve, 0))
+        await hydrationSettled(c)
         expectCode(c.errors[0], 'SCHEMA_MISMATCH')
         expect(await backend.query('SELECT id FROM notes ORDER BY id')).toEqual([{ id: 'n1' }, { id: 'n2' }])
       }))
@@ -751,7 +761,7 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
         const a = persistedStore(backend, { items: [{ id: 'x' }] }, { name: 'owner', schema: schema() })
         await hydrated(a)
         const b = persistedStore(backend, { items: [] as { id: string }[] }, { name: 'intruder', schema: schema() })
-        await new Promise((resolve) => setTimeout(resolve, 0))
+        await hydrationSettled(b)
         expectCode(b.errors[0], 'TABLE_CONFLICT')
       }))
 

@@ -1,4 +1,4 @@
-import { packageConfig } from '../../tsup.base'
+import { packageConfig } from '../../tsup.config'
 
 // The ESM build shares one chunk between both entries; the CommonJS testing entry carries its own copy
 // (errors are recognised by a Symbol.for brand, so two copies still agree).

@@ -1,6 +1,6 @@
 import { createStore } from 'zustand/vanilla'
 import type { StateCreator, StoreApi } from 'zustand/vanilla'
-import type { Backend } from '../contract/backend'
+import type { Backend, StoreRecord } from '../contract/backend'
 import { ZustandSqliteError } from '../contract/errors'
 import type { JsonOptions } from '../schema/codec'
 import { createCodec, defaultCodec } from '../schema/codec'
@@ -77,6 +77,12 @@ export interface DefinedStore<T, P = T, O extends object = NoOptions> extends St
   persistOptions(options: StoreOptions<T, P>): PersistSQLiteOptions<T, P>
   /** The store: a Zustand vanilla store persisted with `persistSQLite`. */
   create(options: StoreOptions<T, P> & O): PersistedStoreApi<T, P>
+  /**
+   * Prepares the store's tables on `backend` (creating them, or running DDL migrations) and returns what
+   * the store has recorded (its state version, `null` when nothing is stored, and its revision), without
+   * reading its rows: for query functions that read the store's tables with SQL.
+   */
+  prepare(backend: Backend, options?: { readonly name?: string }): Promise<StoreRecord>
   /**
    * The stored state, read without a store and without writing anything: migrated and merged as a
    * hydration would (a stored version `migrate` refuses rejects with MIGRATION_FAILED).
@@ -170,6 +176,13 @@ export function defineStore<T, P = T, O extends object = NoOptions>(
       const store = build(options)
       definition.setup?.(store, options)
       return store
+    },
+    prepare: async (backend, options) => {
+      const record = await backend.prepare(
+        options?.name ?? definition.name,
+        (definition.schema ?? defaultSchema()).spec,
+      )
+      return { stateVersion: record.stateVersion, revision: record.revision }
     },
     read: async (backend, options) => {
       const name = options?.name ?? definition.name

@@ -18,6 +18,37 @@ import type { ShapesState, TypedItem } from './fixtures'
 export { shapesSchema, shapesState, typedItems, typesSchema }
 export type { ShapesState, TypedItem }
 
+/**
+ * The cases of the conformance suite, by name. A backend that cannot support one opts out of it by
+ * name, with its reason: the case is reported as skipped, with the reason in its title.
+ */
+export type ConformanceCase =
+  | 'columnTypes'
+  | 'mappingShapes'
+  | 'lazyWrites'
+  | 'unversionedChangeSets'
+  | 'keyValueRows'
+  | 'atomicity'
+  | 'failedWrites'
+  | 'arrayOrder'
+  | 'largeChangeSets'
+  | 'nestedDeletes'
+  | 'clear'
+  | 'concurrentFlushes'
+  | 'ddlMigrations'
+  | 'newerSchemas'
+  | 'stamps'
+  | 'tableConflicts'
+  | 'readOnlyQueries'
+  | 'unstorableValues'
+  | 'revisions'
+
+/** Options of {@link runBackendConformance}. */
+export interface ConformanceOptions {
+  /** Cases this backend does not run, each with the reason (shown in the test report). @default none */
+  readonly optOut?: Partial<Readonly<Record<ConformanceCase, string>>>
+}
+
 /** How the conformance suite gets backends. */
 export interface BackendHarness {
   /** Opens a backend on new, empty storage. */
@@ -97,7 +128,8 @@ function withoutLazy(state: ShapesState): ShapesState {
 
 /**
  * The suite every backend runs: round trips of every column type and mapping shape, atomicity, reopen
- * durability, ordering, large batches, clear, concurrent flushes, migrations and refusals.
+ * durability, ordering, large batches, clear, concurrent flushes, migrations, revisions and refusals.
+ * A backend opts out of a case only by name, visibly: `{ optOut: { ddlMigrations: 'why' } }`.
  *
  * @example
  * ```ts
@@ -107,7 +139,12 @@ function withoutLazy(state: ShapesState): ShapesState {
  * })
  * ```
  */
-export function runBackendConformance(name: string, harness: BackendHarness): void {
+export function runBackendConformance(name: string, harness: BackendHarness, options: ConformanceOptions = {}): void {
+  const test = (id: ConformanceCase, title: string, body: () => Promise<void>): void => {
+    const reason = options.optOut?.[id]
+    if (reason === undefined) it(title, body)
+    else it.skip(`${title} [opted out of ${id}: ${reason}]`, body)
+  }
   const run = async (test: (backend: Backend) => Promise<void>): Promise<void> => {
     const backend = await harness.open()
     try {
@@ -128,7 +165,7 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
   }
 
   describe(`${name}: backend conformance`, () => {
-    it('round-trips every column type through a reopen', () =>
+    test('columnTypes', 'round-trips every column type through a reopen', () =>
       run(async (backend) => {
         const a = persistedStore(backend, { items: [] as TypedItem[] }, { name: 'types', schema: typesSchema })
         await hydrated(a)
@@ -143,40 +180,53 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
         } finally {
           await again.close()
         }
-      }))
+      }),
+    )
 
-    it('round-trips every mapping shape, keeps lazy columns out of state and appends to tables', () =>
-      run(async (backend) => {
-        const empty = { ...shapesState(), conversations: [], folders: [], services: {}, flags: {}, tags: [], files: {} }
-        const a = persistedStore<ShapesState>(backend, empty, { name: 'shapes', schema: shapesSchema })
-        await hydrated(a)
-        a.setState(shapesState())
-        a.persist.append('events', [
-          { name: 'boot', value: 1.5 },
-          { name: 'boot', value: 2 },
-        ])
-        await a.persist.flush()
-        const again = await reopened(backend)
-        try {
-          const b = persistedStore<ShapesState>(again, empty, { name: 'shapes', schema: shapesSchema })
-          await hydrated(b)
-          expect(b.getState()).toEqual(withoutLazy(shapesState()))
-          const content = await readLazyColumn(again, shapesSchema, { table: 'files', key: 'f1', field: 'content' })
-          expect(content).toEqual(new Uint8Array([1, 2, 3]))
-          expect(await again.query('SELECT name, value FROM events ORDER BY id')).toEqual([
+    test(
+      'mappingShapes',
+      'round-trips every mapping shape, keeps lazy columns out of state and appends to tables',
+      () =>
+        run(async (backend) => {
+          const empty = {
+            ...shapesState(),
+            conversations: [],
+            folders: [],
+            services: {},
+            flags: {},
+            tags: [],
+            files: {},
+          }
+          const a = persistedStore<ShapesState>(backend, empty, { name: 'shapes', schema: shapesSchema })
+          await hydrated(a)
+          a.setState(shapesState())
+          a.persist.append('events', [
             { name: 'boot', value: 1.5 },
             { name: 'boot', value: 2 },
           ])
-          // A file edited without its lazy content keeps the stored content.
-          b.setState((s) => ({ files: { f1: { ...(s.files['f1'] as { name: string }), name: 'renamed.txt' } } }))
-          await b.persist.flush()
-          expect(await readLazyColumn(again, shapesSchema, { table: 'files', key: 'f1', field: 'content' })).toEqual(
-            new Uint8Array([1, 2, 3]),
-          )
-        } finally {
-          await again.close()
-        }
-      }))
+          await a.persist.flush()
+          const again = await reopened(backend)
+          try {
+            const b = persistedStore<ShapesState>(again, empty, { name: 'shapes', schema: shapesSchema })
+            await hydrated(b)
+            expect(b.getState()).toEqual(withoutLazy(shapesState()))
+            const content = await readLazyColumn(again, shapesSchema, { table: 'files', key: 'f1', field: 'content' })
+            expect(content).toEqual(new Uint8Array([1, 2, 3]))
+            expect(await again.query('SELECT name, value FROM events ORDER BY id')).toEqual([
+              { name: 'boot', value: 1.5 },
+              { name: 'boot', value: 2 },
+            ])
+            // A file edited without its lazy content keeps the stored content.
+            b.setState((s) => ({ files: { f1: { ...(s.files['f1'] as { name: string }), name: 'renamed.txt' } } }))
+            await b.persist.flush()
+            expect(await readLazyColumn(again, shapesSchema, { table: 'files', key: 'f1', field: 'content' })).toEqual(
+              new Uint8Array([1, 2, 3]),
+            )
+          } finally {
+            await again.close()
+          }
+        }),
+    )
 
     describe.each([
       { where: 'in the row', lazyTable: undefined },
@@ -197,7 +247,7 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
       })
       const home = lazyTable ?? 'files'
 
-      it('writes and copies lazy content outside state, in the transaction of the tick', () =>
+      test('lazyWrites', 'writes and copies lazy content outside state, in the transaction of the tick', () =>
         run(async (backend) => {
           const a = persistedStore<Files>(backend, { files: {}, tags: [] }, { name: 'lazy', schema })
           await hydrated(a)
@@ -310,56 +360,77 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
           } finally {
             await again.close()
           }
-        }))
+        }),
+      )
     })
 
-    it('applies a ChangeSet without a state version, keeping the version the store recorded', () =>
-      run(async (backend) => {
-        const empty = { ...shapesState(), conversations: [], folders: [], services: {}, flags: {}, tags: [], files: {} }
-        const a = persistedStore<ShapesState>(backend, empty, { name: 'maintained', schema: shapesSchema, version: 3 })
-        await hydrated(a)
-        a.setState({ tags: [1] })
-        a.persist.append('events', [
-          { name: 'old', value: 1 },
-          { name: 'new', value: 2 },
-        ])
-        await a.persist.flush()
-        const [oldest] = await backend.query(`SELECT id FROM events WHERE name = 'old'`)
-        // A maintenance write (retention, a trim) that does not know the state version.
-        await backend.apply({
-          store: 'maintained',
-          schemaVersion: 1,
-          tables: [{ table: 'events', delete: [[oldest?.['id'] ?? null]] }],
-        })
-        expect(await backend.query('SELECT name FROM events')).toEqual([{ name: 'new' }])
-        const again = await reopened(backend)
-        try {
-          await again.prepare('maintained', shapesSchema.spec)
-          expect((await again.load('maintained')).stateVersion).toBe(3)
-        } finally {
-          await again.close()
-        }
-      }))
+    test(
+      'unversionedChangeSets',
+      'applies a ChangeSet without a state version, keeping the version the store recorded',
+      () =>
+        run(async (backend) => {
+          const empty = {
+            ...shapesState(),
+            conversations: [],
+            folders: [],
+            services: {},
+            flags: {},
+            tags: [],
+            files: {},
+          }
+          const a = persistedStore<ShapesState>(backend, empty, {
+            name: 'maintained',
+            schema: shapesSchema,
+            version: 3,
+          })
+          await hydrated(a)
+          a.setState({ tags: [1] })
+          a.persist.append('events', [
+            { name: 'old', value: 1 },
+            { name: 'new', value: 2 },
+          ])
+          await a.persist.flush()
+          const [oldest] = await backend.query(`SELECT id FROM events WHERE name = 'old'`)
+          // A maintenance write (retention, a trim) that does not know the state version.
+          await backend.apply({
+            store: 'maintained',
+            schemaVersion: 1,
+            tables: [{ table: 'events', delete: [[oldest?.['id'] ?? null]] }],
+          })
+          expect(await backend.query('SELECT name FROM events')).toEqual([{ name: 'new' }])
+          const again = await reopened(backend)
+          try {
+            await again.prepare('maintained', shapesSchema.spec)
+            expect((await again.load('maintained')).stateVersion).toBe(3)
+          } finally {
+            await again.close()
+          }
+        }),
+    )
 
-    it('stores a store without a schema as one row per key and rewrites only the keys that changed', () =>
-      run(async (backend) => {
-        const a = persistedStore(backend, { a: 1, b: { deep: [1, 2] }, c: 'x', fn: () => 1 }, { name: 'plain' })
-        await hydrated(a)
-        a.setState({ a: 2 })
-        await a.persist.flush()
-        expect(a.commits.at(-1)?.tables).toEqual({ zs_kv: 3 })
-        a.setState({ c: 'y' })
-        await a.persist.flush()
-        expect(a.commits.at(-1)?.tables).toEqual({ zs_kv: 1 })
-        const rows = await backend.query(`SELECT key, value FROM zs_kv WHERE store = 'plain' ORDER BY key`)
-        expect(rows).toEqual([
-          { key: 'a', value: '2' },
-          { key: 'b', value: '{"deep":[1,2]}' },
-          { key: 'c', value: '"y"' },
-        ])
-      }))
+    test(
+      'keyValueRows',
+      'stores a store without a schema as one row per key and rewrites only the keys that changed',
+      () =>
+        run(async (backend) => {
+          const a = persistedStore(backend, { a: 1, b: { deep: [1, 2] }, c: 'x', fn: () => 1 }, { name: 'plain' })
+          await hydrated(a)
+          a.setState({ a: 2 })
+          await a.persist.flush()
+          expect(a.commits.at(-1)?.tables).toEqual({ zs_kv: 3 })
+          a.setState({ c: 'y' })
+          await a.persist.flush()
+          expect(a.commits.at(-1)?.tables).toEqual({ zs_kv: 1 })
+          const rows = await backend.query(`SELECT key, value FROM zs_kv WHERE store = 'plain' ORDER BY key`)
+          expect(rows).toEqual([
+            { key: 'a', value: '2' },
+            { key: 'b', value: '{"deep":[1,2]}' },
+            { key: 'c', value: '"y"' },
+          ])
+        }),
+    )
 
-    it('applies a ChangeSet that fails half-way as nothing at all', () =>
+    test('atomicity', 'applies a ChangeSet that fails half-way as nothing at all', () =>
       run(async (backend) => {
         await backend.prepare('atomic', shapesSchema.spec)
         const good: ChangeSet = {
@@ -394,9 +465,10 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
         const loaded = await backend.load('atomic')
         expect(loaded.tables['conversations']?.rows).toHaveLength(1)
         expect(loaded.tables['settings']?.rows).toHaveLength(0)
-      }))
+      }),
+    )
 
-    it('keeps the state when a write fails, reports it, and writes it with the next change', () =>
+    test('failedWrites', 'keeps the state when a write fails, reports it, and writes it with the next change', () =>
       run(async (backend) => {
         const schema = defineSchema({
           state: {
@@ -426,55 +498,60 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
         a.setState((s) => ({ users: s.users.map((u) => (u.id === 'u3' ? { ...u, email: 'c@x' } : u)) }))
         await a.persist.flush()
         expect((await backend.load('users')).tables['users']?.rows).toHaveLength(3)
-      }))
+      }),
+    )
 
-    it('keeps array order through inserts, moves and deletes, writing one row per inserted or moved item', () =>
-      run(async (backend) => {
-        const schema = defineSchema({
-          state: { list: collection({ table: 'ordered', key: 'id', columns: { id: column.integer() } }) },
-        })
-        const a = persistedStore(backend, { list: [] as { id: number }[] }, { name: 'order', schema })
-        await hydrated(a)
-        a.setState({ list: Array.from({ length: 1000 }, (_, id) => ({ id })) })
-        await a.persist.flush()
-        let nextId = 1000
-        let seed = 7
-        const random = (n: number): number => {
-          seed = (seed * 1103515245 + 12345) % 2147483648
-          return seed % n
-        }
-        for (let step = 0; step < 300; step++) {
-          const list = [...a.getState().list]
-          const op = step % 3
-          if (op === 0) list.splice(random(list.length + 1), 0, { id: nextId++ })
-          else if (op === 1) {
-            const [moved] = list.splice(random(list.length), 1)
-            list.splice(random(list.length + 1), 0, moved as { id: number })
-          } else list.splice(random(list.length), 1)
-          const orderChanged =
-            list.some((item, i) => item.id !== a.getState().list[i]?.id) || list.length !== a.getState().list.length
-          const commitsBefore = a.commits.length
-          a.setState({ list })
+    test(
+      'arrayOrder',
+      'keeps array order through inserts, moves and deletes, writing one row per inserted or moved item',
+      () =>
+        run(async (backend) => {
+          const schema = defineSchema({
+            state: { list: collection({ table: 'ordered', key: 'id', columns: { id: column.integer() } }) },
+          })
+          const a = persistedStore(backend, { list: [] as { id: number }[] }, { name: 'order', schema })
+          await hydrated(a)
+          a.setState({ list: Array.from({ length: 1000 }, (_, id) => ({ id })) })
           await a.persist.flush()
-          // A move onto the same place changes nothing and writes nothing; every other step is one row.
-          expect(a.commits.length).toBe(commitsBefore + (orderChanged ? 1 : 0))
-          if (orderChanged) expect(a.commits.at(-1)?.tables['ordered']).toBe(1)
-        }
-        a.setState((s) => ({ list: [{ id: nextId++ }, ...s.list] }))
-        await a.persist.flush()
-        expect(a.commits.at(-1)?.rows).toBe(1)
-        const expected = a.getState().list
-        const again = await reopened(backend)
-        try {
-          const b = persistedStore(again, { list: [] as { id: number }[] }, { name: 'order', schema })
-          await hydrated(b)
-          expect(b.getState().list).toEqual(expected)
-        } finally {
-          await again.close()
-        }
-      }))
+          let nextId = 1000
+          let seed = 7
+          const random = (n: number): number => {
+            seed = (seed * 1103515245 + 12345) % 2147483648
+            return seed % n
+          }
+          for (let step = 0; step < 300; step++) {
+            const list = [...a.getState().list]
+            const op = step % 3
+            if (op === 0) list.splice(random(list.length + 1), 0, { id: nextId++ })
+            else if (op === 1) {
+              const [moved] = list.splice(random(list.length), 1)
+              list.splice(random(list.length + 1), 0, moved as { id: number })
+            } else list.splice(random(list.length), 1)
+            const orderChanged =
+              list.some((item, i) => item.id !== a.getState().list[i]?.id) || list.length !== a.getState().list.length
+            const commitsBefore = a.commits.length
+            a.setState({ list })
+            await a.persist.flush()
+            // A move onto the same place changes nothing and writes nothing; every other step is one row.
+            expect(a.commits.length).toBe(commitsBefore + (orderChanged ? 1 : 0))
+            if (orderChanged) expect(a.commits.at(-1)?.tables['ordered']).toBe(1)
+          }
+          a.setState((s) => ({ list: [{ id: nextId++ }, ...s.list] }))
+          await a.persist.flush()
+          expect(a.commits.at(-1)?.rows).toBe(1)
+          const expected = a.getState().list
+          const again = await reopened(backend)
+          try {
+            const b = persistedStore(again, { list: [] as { id: number }[] }, { name: 'order', schema })
+            await hydrated(b)
+            expect(b.getState().list).toEqual(expected)
+          } finally {
+            await again.close()
+          }
+        }),
+    )
 
-    it('saves and loads 100k rows of 10 columns, and deletes them in one ChangeSet', () =>
+    test('largeChangeSets', 'saves and loads 100k rows of 10 columns, and deletes them in one ChangeSet', () =>
       run(async (backend) => {
         const schema = defineSchema({
           state: {
@@ -519,9 +596,10 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
         await b.persist.flush()
         expect(b.commits.at(-1)?.rows).toBe(100_000)
         expect(await backend.query('SELECT count(*) AS n FROM wide')).toEqual([{ n: 0 }])
-      }))
+      }),
+    )
 
-    it('deletes nested rows with their parent', () =>
+    test('nestedDeletes', 'deletes nested rows with their parent', () =>
       run(async (backend) => {
         const a = persistedStore<ShapesState>(backend, shapesState(), { name: 'cascade', schema: shapesSchema })
         await hydrated(a)
@@ -536,9 +614,10 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
         expect(await backend.query(`SELECT conversation_id, message_id, f_id FROM fragments`)).toEqual([
           { conversation_id: 'c1', message_id: 'm1', f_id: 'f1' },
         ])
-      }))
+      }),
+    )
 
-    it('clears one store, leaving the others', () =>
+    test('clear', 'clears one store, leaving the others', () =>
       run(async (backend) => {
         const a = persistedStore(backend, { n: 1 }, { name: 'first' })
         const b = persistedStore(backend, { n: 2 }, { name: 'second' })
@@ -553,9 +632,10 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
         await Promise.all([hydrated(a2), hydrated(b2)])
         expect(a2.getState().n).toBe(1)
         expect(b2.getState().n).toBe(20)
-      }))
+      }),
+    )
 
-    it('resolves concurrent flushes once everything set before each is durable', () =>
+    test('concurrentFlushes', 'resolves concurrent flushes once everything set before each is durable', () =>
       run(async (backend) => {
         const a = persistedStore(backend, { n: 0, log: [] as number[] }, { name: 'flushes' })
         await hydrated(a)
@@ -575,9 +655,10 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
         } finally {
           await again.close()
         }
-      }))
+      }),
+    )
 
-    it('runs DDL migrations in order, and a failing one changes nothing', () =>
+    test('ddlMigrations', 'runs DDL migrations in order, and a failing one changes nothing', () =>
       run(async (backend) => {
         const v1 = defineSchema({
           version: 1,
@@ -639,120 +720,129 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
         b.setState({ notes: [{ id: 'n1', pinned: true }] })
         await b.persist.flush()
         expect(await backend.query('SELECT id, pinned FROM notes')).toEqual([{ id: 'n1', pinned: 1 }])
-      }))
+      }),
+    )
 
-    it('refuses a schema newer than the code and a missing migration step, leaving the data untouched', () =>
-      run(async (backend) => {
-        const newer = defineSchema({
-          version: 5,
-          state: { notes: collection({ table: 'notes', key: 'id', columns: { id: column.text() } }) },
-        })
-        const a = persistedStore(backend, { notes: [{ id: 'n1' }] }, { name: 'newer', schema: newer })
-        await hydrated(a)
-        a.setState({ notes: [{ id: 'n1' }, { id: 'n2' }] })
-        await a.persist.flush()
-
-        const older = defineSchema({
-          version: 4,
-          state: { notes: collection({ table: 'notes', key: 'id', columns: { id: column.text() } }) },
-        })
-        const b = persistedStore(backend, { notes: [] as { id: string }[] }, { name: 'newer', schema: older })
-        await hydrationSettled(b)
-        expect(b.persist.hasHydrated()).toBe(false)
-        expectCode(b.errors[0], 'SCHEMA_TOO_NEW')
-        b.setState({ notes: [] })
-        expectCode(await rejection(() => b.persist.flush()), 'NOT_HYDRATED')
-        expect(await backend.query('SELECT id FROM notes ORDER BY id')).toEqual([{ id: 'n1' }, { id: 'n2' }])
-
-        const skipping = defineSchema({
-          version: 7,
-          migrations: { 7: 'SELECT 1' },
-          state: { notes: collection({ table: 'notes', key: 'id', columns: { id: column.text() } }) },
-        })
-        const c = persistedStore(backend, { notes: [] as { id: string }[] }, { name: 'newer', schema: skipping })
-        await hydrationSettled(c)
-        expectCode(c.errors[0], 'SCHEMA_MISMATCH')
-        expect(await backend.query('SELECT id FROM notes ORDER BY id')).toEqual([{ id: 'n1' }, { id: 'n2' }])
-      }))
-
-    it('stamps creation and update times, the state version and when a flag became true, outside the state', () =>
-      run(async (backend) => {
-        type Flags = Record<string, { enabled: boolean; note?: string }>
-        const schema = defineSchema({
-          state: {
-            flags: collection({
-              table: 'stamped_flags',
-              shape: 'record',
-              keyColumn: 'flag',
-              columns: { enabled: column.boolean({ since: 'enabled_at' }), note: column.text({ optional: true }) },
-              timestamps: true,
-              versionColumn: 'version',
-            }),
-            prefs: singleton({ table: 'stamped_prefs', columns: { theme: column.text() }, timestamps: true }),
-          },
-        })
-        const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5))
-        const row = async (flag: string): Promise<Record<string, unknown>> =>
-          (await backend.query(`SELECT * FROM stamped_flags WHERE flag = ?`, [flag]))[0] ?? {}
-        const initial = { flags: {} as Flags, prefs: { theme: 'light' } }
-        const a = persistedStore(backend, initial, { name: 'stamped', schema, version: 3 })
-        await hydrated(a)
-        const t0 = Date.now()
-        a.setState({ flags: { on: { enabled: true }, off: { enabled: false } }, prefs: { theme: 'dark' } })
-        await a.persist.flush()
-        const t1 = Date.now()
-        const on1 = await row('on')
-        expect(on1['enabled_at']).toBeGreaterThanOrEqual(t0)
-        expect(on1['enabled_at']).toBeLessThanOrEqual(t1)
-        expect(on1['created_at']).toBe(on1['updated_at'])
-        expect(on1['version']).toBe(3)
-        expect((await row('off'))['enabled_at']).toBeNull()
-        const [prefs1] = await backend.query(`SELECT created_at, updated_at FROM stamped_prefs`)
-        expect(prefs1?.['created_at']).toBeGreaterThanOrEqual(t0)
-
-        await pause()
-        const t2 = Date.now()
-        a.setState((s) => ({
-          flags: { ...s.flags, on: { enabled: true, note: 'still on' }, off: { enabled: true } },
-          prefs: { theme: 'light' },
-        }))
-        await a.persist.flush()
-        const on2 = await row('on')
-        expect(on2['enabled_at']).toBe(on1['enabled_at'])
-        expect(on2['created_at']).toBe(on1['created_at'])
-        expect(on2['updated_at']).toBeGreaterThanOrEqual(t2)
-        expect((await row('off'))['enabled_at']).toBeGreaterThanOrEqual(t2)
-        const [prefs2] = await backend.query(`SELECT created_at, updated_at FROM stamped_prefs`)
-        expect(prefs2?.['created_at']).toBe(prefs1?.['created_at'])
-        expect(prefs2?.['updated_at']).toBeGreaterThanOrEqual(t2)
-
-        a.setState((s) => ({ flags: { ...s.flags, on: { enabled: false, note: 'still on' } } }))
-        await a.persist.flush()
-        expect((await row('on'))['enabled_at']).toBeNull()
-
-        const again = await reopened(backend)
-        try {
-          const b = persistedStore(again, initial, { name: 'stamped', schema, version: 3 })
-          await hydrated(b)
-          expect(b.getState()).toEqual({
-            flags: { on: { enabled: false, note: 'still on' }, off: { enabled: true } },
-            prefs: { theme: 'light' },
+    test(
+      'newerSchemas',
+      'refuses a schema newer than the code and a missing migration step, leaving the data untouched',
+      () =>
+        run(async (backend) => {
+          const newer = defineSchema({
+            version: 5,
+            state: { notes: collection({ table: 'notes', key: 'id', columns: { id: column.text() } }) },
           })
-          const refused: ChangeSet = {
-            store: 'stamped',
-            schemaVersion: 1,
-            stateVersion: 3,
-            tables: [
-              { table: 'stamped_prefs', upsert: [{ columns: ['id', 'theme', 'updated_at'], rows: [[1, 'x', 0]] }] },
-            ],
-          }
-          expectCode(await rejection(() => again.apply(refused)), 'INVALID_CHANGESET')
-        } finally {
-          await again.close()
-        }
-      }))
+          const a = persistedStore(backend, { notes: [{ id: 'n1' }] }, { name: 'newer', schema: newer })
+          await hydrated(a)
+          a.setState({ notes: [{ id: 'n1' }, { id: 'n2' }] })
+          await a.persist.flush()
 
-    it('refuses a table that belongs to another store', () =>
+          const older = defineSchema({
+            version: 4,
+            state: { notes: collection({ table: 'notes', key: 'id', columns: { id: column.text() } }) },
+          })
+          const b = persistedStore(backend, { notes: [] as { id: string }[] }, { name: 'newer', schema: older })
+          await hydrationSettled(b)
+          expect(b.persist.hasHydrated()).toBe(false)
+          expectCode(b.errors[0], 'SCHEMA_TOO_NEW')
+          b.setState({ notes: [] })
+          expectCode(await rejection(() => b.persist.flush()), 'NOT_HYDRATED')
+          expect(await backend.query('SELECT id FROM notes ORDER BY id')).toEqual([{ id: 'n1' }, { id: 'n2' }])
+
+          const skipping = defineSchema({
+            version: 7,
+            migrations: { 7: 'SELECT 1' },
+            state: { notes: collection({ table: 'notes', key: 'id', columns: { id: column.text() } }) },
+          })
+          const c = persistedStore(backend, { notes: [] as { id: string }[] }, { name: 'newer', schema: skipping })
+          await hydrationSettled(c)
+          expectCode(c.errors[0], 'SCHEMA_MISMATCH')
+          expect(await backend.query('SELECT id FROM notes ORDER BY id')).toEqual([{ id: 'n1' }, { id: 'n2' }])
+        }),
+    )
+
+    test(
+      'stamps',
+      'stamps creation and update times, the state version and when a flag became true, outside the state',
+      () =>
+        run(async (backend) => {
+          type Flags = Record<string, { enabled: boolean; note?: string }>
+          const schema = defineSchema({
+            state: {
+              flags: collection({
+                table: 'stamped_flags',
+                shape: 'record',
+                keyColumn: 'flag',
+                columns: { enabled: column.boolean({ since: 'enabled_at' }), note: column.text({ optional: true }) },
+                timestamps: true,
+                versionColumn: 'version',
+              }),
+              prefs: singleton({ table: 'stamped_prefs', columns: { theme: column.text() }, timestamps: true }),
+            },
+          })
+          const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5))
+          const row = async (flag: string): Promise<Record<string, unknown>> =>
+            (await backend.query(`SELECT * FROM stamped_flags WHERE flag = ?`, [flag]))[0] ?? {}
+          const initial = { flags: {} as Flags, prefs: { theme: 'light' } }
+          const a = persistedStore(backend, initial, { name: 'stamped', schema, version: 3 })
+          await hydrated(a)
+          const t0 = Date.now()
+          a.setState({ flags: { on: { enabled: true }, off: { enabled: false } }, prefs: { theme: 'dark' } })
+          await a.persist.flush()
+          const t1 = Date.now()
+          const on1 = await row('on')
+          expect(on1['enabled_at']).toBeGreaterThanOrEqual(t0)
+          expect(on1['enabled_at']).toBeLessThanOrEqual(t1)
+          expect(on1['created_at']).toBe(on1['updated_at'])
+          expect(on1['version']).toBe(3)
+          expect((await row('off'))['enabled_at']).toBeNull()
+          const [prefs1] = await backend.query(`SELECT created_at, updated_at FROM stamped_prefs`)
+          expect(prefs1?.['created_at']).toBeGreaterThanOrEqual(t0)
+
+          await pause()
+          const t2 = Date.now()
+          a.setState((s) => ({
+            flags: { ...s.flags, on: { enabled: true, note: 'still on' }, off: { enabled: true } },
+            prefs: { theme: 'light' },
+          }))
+          await a.persist.flush()
+          const on2 = await row('on')
+          expect(on2['enabled_at']).toBe(on1['enabled_at'])
+          expect(on2['created_at']).toBe(on1['created_at'])
+          expect(on2['updated_at']).toBeGreaterThanOrEqual(t2)
+          expect((await row('off'))['enabled_at']).toBeGreaterThanOrEqual(t2)
+          const [prefs2] = await backend.query(`SELECT created_at, updated_at FROM stamped_prefs`)
+          expect(prefs2?.['created_at']).toBe(prefs1?.['created_at'])
+          expect(prefs2?.['updated_at']).toBeGreaterThanOrEqual(t2)
+
+          a.setState((s) => ({ flags: { ...s.flags, on: { enabled: false, note: 'still on' } } }))
+          await a.persist.flush()
+          expect((await row('on'))['enabled_at']).toBeNull()
+
+          const again = await reopened(backend)
+          try {
+            const b = persistedStore(again, initial, { name: 'stamped', schema, version: 3 })
+            await hydrated(b)
+            expect(b.getState()).toEqual({
+              flags: { on: { enabled: false, note: 'still on' }, off: { enabled: true } },
+              prefs: { theme: 'light' },
+            })
+            const refused: ChangeSet = {
+              store: 'stamped',
+              schemaVersion: 1,
+              stateVersion: 3,
+              tables: [
+                { table: 'stamped_prefs', upsert: [{ columns: ['id', 'theme', 'updated_at'], rows: [[1, 'x', 0]] }] },
+              ],
+            }
+            expectCode(await rejection(() => again.apply(refused)), 'INVALID_CHANGESET')
+          } finally {
+            await again.close()
+          }
+        }),
+    )
+
+    test('tableConflicts', 'refuses a table that belongs to another store', () =>
       run(async (backend) => {
         const schema = (): StoreSchema =>
           defineSchema({
@@ -763,9 +853,10 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
         const b = persistedStore(backend, { items: [] as { id: string }[] }, { name: 'intruder', schema: schema() })
         await hydrationSettled(b)
         expectCode(b.errors[0], 'TABLE_CONFLICT')
-      }))
+      }),
+    )
 
-    it('runs queries read-only', () =>
+    test('readOnlyQueries', 'runs queries read-only', () =>
       run(async (backend) => {
         const a = persistedStore(backend, { n: 1 }, { name: 'readonly' })
         await hydrated(a)
@@ -773,38 +864,76 @@ export function runBackendConformance(name: string, harness: BackendHarness): vo
         await a.persist.flush()
         expectCode(await rejection(() => backend.query(`DELETE FROM zs_kv`)), 'QUERY_FAILED')
         expect(await backend.query(`SELECT count(*) AS n FROM zs_kv WHERE store = ?`, ['readonly'])).toEqual([{ n: 1 }])
-      }))
+      }),
+    )
 
-    it('refuses unstorable values and duplicate keys with a typed error naming the path, writing nothing', () =>
-      run(async (backend) => {
-        const a = persistedStore<ShapesState>(backend, shapesState(), { name: 'bad', schema: shapesSchema })
-        await hydrated(a)
-        a.setState(shapesState())
-        await a.persist.flush()
-        const cyclic: Record<string, unknown> = {}
-        cyclic['self'] = cyclic
-        a.setState((s) => ({
-          conversations: s.conversations.map((c, i) =>
-            i === 0
-              ? { ...c, messages: [{ ...c.messages[0]!, fragments: [{ fId: 'f9', ft: 'content', part: cyclic }] }] }
-              : c,
-          ),
-        }))
-        const error = await rejection(() => a.persist.flush())
-        expectCode(error, 'UNSTORABLE_VALUE')
-        expect((error as { path: string }).path).toBe(
-          'conversations[id="c2"].messages[id="m1"].fragments[fId="f9"].part.self',
-        )
-        a.setState({ tags: [1, 2, 1] })
-        expectCode(await rejection(() => a.persist.flush()), 'UNSTORABLE_VALUE')
-        a.setState(shapesState())
-        a.setState({ tags: [1, 2, 1] })
-        expectCode(await rejection(() => a.persist.flush()), 'DUPLICATE_KEY')
-        expect(await backend.query('SELECT tag FROM tags ORDER BY sort_key')).toEqual([
-          { tag: 30 },
-          { tag: 10 },
-          { tag: 20 },
-        ])
-      }))
+    test(
+      'revisions',
+      'counts commits in a revision, and refuses a ChangeSet made against an older one, writing nothing',
+      () =>
+        run(async (backend) => {
+          const schema = defineSchema({
+            state: { notes: collection({ table: 'rev_notes', key: 'id', columns: { id: column.text() } }) },
+          })
+          const prepared = await backend.prepare('revs', schema.spec)
+          expect(prepared).toEqual({ stateVersion: null, revision: 0 })
+          const header = { store: 'revs', schemaVersion: schema.spec.version, stateVersion: 1 }
+          const insert = (id: string): ChangeSet['tables'] => [
+            { table: 'rev_notes', upsert: [{ columns: ['id', 'sort_key'], rows: [[id, 'a0']] }] },
+          ]
+          expect(await backend.apply({ ...header, baseRevision: 0, tables: insert('n1') })).toEqual({ revision: 1 })
+          expect(await backend.apply({ ...header, tables: insert('n2') })).toEqual({ revision: 2 })
+          const stale = await rejection(() => backend.apply({ ...header, baseRevision: 1, tables: insert('n3') }))
+          expectCode(stale, 'CONCURRENT_MODIFICATION')
+          const loaded = await backend.load('revs')
+          expect(loaded.revision).toBe(2)
+          expect(loaded.tables['rev_notes']?.rows.map((r) => r[0])).toEqual(['n1', 'n2'])
+          await backend.clear('revs')
+          expect(await backend.prepare('revs', schema.spec)).toEqual({ stateVersion: null, revision: 3 })
+          const again = await reopened(backend)
+          try {
+            expect(await again.prepare('revs', schema.spec)).toEqual({ stateVersion: null, revision: 3 })
+            expect(await again.apply({ ...header, baseRevision: 3, tables: insert('n4') })).toEqual({ revision: 4 })
+          } finally {
+            await again.close()
+          }
+        }),
+    )
+
+    test(
+      'unstorableValues',
+      'refuses unstorable values and duplicate keys with a typed error naming the path, writing nothing',
+      () =>
+        run(async (backend) => {
+          const a = persistedStore<ShapesState>(backend, shapesState(), { name: 'bad', schema: shapesSchema })
+          await hydrated(a)
+          a.setState(shapesState())
+          await a.persist.flush()
+          const cyclic: Record<string, unknown> = {}
+          cyclic['self'] = cyclic
+          a.setState((s) => ({
+            conversations: s.conversations.map((c, i) =>
+              i === 0
+                ? { ...c, messages: [{ ...c.messages[0]!, fragments: [{ fId: 'f9', ft: 'content', part: cyclic }] }] }
+                : c,
+            ),
+          }))
+          const error = await rejection(() => a.persist.flush())
+          expectCode(error, 'UNSTORABLE_VALUE')
+          expect((error as { path: string }).path).toBe(
+            'conversations[id="c2"].messages[id="m1"].fragments[fId="f9"].part.self',
+          )
+          a.setState({ tags: [1, 2, 1] })
+          expectCode(await rejection(() => a.persist.flush()), 'UNSTORABLE_VALUE')
+          a.setState(shapesState())
+          a.setState({ tags: [1, 2, 1] })
+          expectCode(await rejection(() => a.persist.flush()), 'DUPLICATE_KEY')
+          expect(await backend.query('SELECT tag FROM tags ORDER BY sort_key')).toEqual([
+            { tag: 30 },
+            { tag: 10 },
+            { tag: 20 },
+          ])
+        }),
+    )
   })
 }

@@ -4,7 +4,8 @@ import type { Options } from 'tsup'
 /**
  * The build every published package shares: ESM and CommonJS with types, from `src/index.ts`. Dependencies
  * and peer dependencies (the core, zustand, the drivers) stay external, as tsup leaves every package listed
- * in package.json.
+ * in package.json. tsup finds this file from a package's directory when the package has no config of its
+ * own; a package with more entries (core's `testing`) has one that calls `packageConfig`.
  */
 export function packageConfig(options: Options = {}) {
   return defineConfig({
@@ -17,3 +18,5 @@ export function packageConfig(options: Options = {}) {
     ...options,
   })
 }
+
+export default packageConfig()

@@ -58,11 +58,11 @@ export { orderKeyBetween, orderKeysBetween } from './schema/orderKey'
 
 // The SQL tier
 export { createSqlBackend } from './sql/createSqlBackend'
-export type { SqlBackend, SyncSqlBackendOptions } from './sql/createSqlBackend'
+export type { SqlBackend, SqlBackendOptions } from './sql/createSqlBackend'
 export { createAsyncSqlBackend } from './sql/createAsyncSqlBackend'
 export type { AsyncSqlDriver, SqlDriver, SqlResult, SqlStatement } from './sql/driver'
 export { isCorruptionError } from './sql/procedureBackend'
-export type { SqlBackendOptions } from './sql/procedureBackend'
+export type { AsyncSqlBackendOptions } from './sql/procedureBackend'
 export { APPLICATION_ID, FORMAT_VERSION } from './sql/procedures'
 
 // For store packages and query functions

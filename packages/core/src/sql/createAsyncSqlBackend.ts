@@ -2,7 +2,7 @@ import type { Backend } from '../contract/backend'
 import type { AsyncSqlDriver, SqlResult } from './driver'
 import type { Procedure } from './procedure'
 import { procedureBackend } from './procedureBackend'
-import type { SqlBackendOptions } from './procedureBackend'
+import type { AsyncSqlBackendOptions } from './procedureBackend'
 
 /**
  * The SQL tier over an asynchronous SQLite driver (a worker, a network client, libSQL): the same tables,
@@ -20,7 +20,7 @@ import type { SqlBackendOptions } from './procedureBackend'
  * })
  * ```
  */
-export function createAsyncSqlBackend(driver: AsyncSqlDriver, options: SqlBackendOptions = {}): Backend {
+export function createAsyncSqlBackend(driver: AsyncSqlDriver, options: AsyncSqlBackendOptions = {}): Backend {
   let queue: Promise<unknown> = Promise.resolve()
 
   const drive = async <T>(procedure: Procedure<T>): Promise<T> => {

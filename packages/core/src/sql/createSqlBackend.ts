@@ -2,10 +2,10 @@ import type { Backend } from '../contract/backend'
 import type { SqlDriver, SqlStatement } from './driver'
 import type { Procedure, Step, StepResult } from './procedure'
 import { procedureBackend } from './procedureBackend'
-import type { SqlBackendOptions } from './procedureBackend'
+import type { AsyncSqlBackendOptions } from './procedureBackend'
 
 /** Options of {@link createSqlBackend}. */
-export interface SyncSqlBackendOptions extends SqlBackendOptions {
+export interface SqlBackendOptions extends AsyncSqlBackendOptions {
   /** Prepared statements kept. @default 256 */
   statementCacheSize?: number
 }
@@ -37,7 +37,7 @@ const SCRIPT_RESULT: StepResult = Object.freeze({ rows: NONE, columns: NONE, cha
  * })
  * ```
  */
-export function createSqlBackend(driver: SqlDriver, options: SyncSqlBackendOptions = {}): SqlBackend {
+export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions = {}): SqlBackend {
   const cacheSize = options.statementCacheSize ?? 256
   const cache = new Map<string, SqlStatement>()
 

@@ -37,8 +37,8 @@ export interface Executor {
   close(): MaybePromise<void>
 }
 
-/** Options every SQL backend takes, whatever its driver. */
-export interface SqlBackendOptions {
+/** Options of {@link createAsyncSqlBackend}, and of `createSqlBackend` with its statement cache. */
+export interface AsyncSqlBackendOptions {
   /** Called after every committed write (apply, clear, and a prepare that created or migrated tables). */
   onWrite?: () => void
   /** Largest number of rows in one multi-row statement. @default 256 */
@@ -50,7 +50,7 @@ export interface SqlBackendOptions {
 }
 
 /** @internal The Backend over the SQL tier's procedures, for either executor: typed errors, close, onWrite. */
-export function procedureBackend(executor: Executor, options: SqlBackendOptions): Backend {
+export function procedureBackend(executor: Executor, options: AsyncSqlBackendOptions): Backend {
   const procedures = createSqlProcedures({
     maxRowsPerStatement: options.maxRowsPerStatement ?? 256,
     now: options.now ?? Date.now,

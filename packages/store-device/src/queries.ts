@@ -1,15 +1,8 @@
-import { readStoredState, rules, validatePatch, writeStoredState } from '@zustand-sqlite/core'
-import type { Backend, Rules, StoredState } from '@zustand-sqlite/core'
-import { deviceSchema } from './schema'
-import {
-  DEVICE_STATE_VERSION,
-  DEVICE_STORE_NAME,
-  deviceDefaults,
-  generateLocalDeviceId,
-  MAX_ID_LENGTH,
-  migrateDeviceState,
-} from './state'
-import type { DeviceState } from './state'
+import { rules, validatePatch } from '@zustand-sqlite/core'
+import type { Backend, Rules } from '@zustand-sqlite/core'
+import { DEVICE_STORE_NAME, deviceDefaults, MAX_ID_LENGTH } from './state'
+import type { DeviceState, DeviceStore } from './state'
+import { deviceDefinition } from './store'
 
 /** Options of the device query functions. */
 export interface DeviceQueryOptions {
@@ -31,19 +24,14 @@ export const deviceRules: Rules<DeviceState> = {
   localDeviceId: rules.string({ minLength: 1, maxLength: MAX_ID_LENGTH }),
 }
 
-interface Current {
-  readonly stored: StoredState | null
-  readonly device: DeviceState
+/** The persisted record of a state: every key but the action. */
+function deviceOf(state: DeviceStore): DeviceState {
+  const { getLocalDeviceId: _action, ...device } = state
+  return device
 }
 
-async function current(backend: Backend, name: string): Promise<Current> {
-  const stored = await readStoredState(backend, { name, schema: deviceSchema })
-  if (stored === null) return { stored, device: deviceDefaults() }
-  const migrated = migrateDeviceState({ ...stored.state }, stored.version)
-  return { stored, device: { ...deviceDefaults(), ...migrated } }
-}
-
-async function record(backend: Backend, device: DeviceState, stored: boolean): Promise<DeviceRecord> {
+/** The record with the times of its row (the row belongs to the store: its name is the schema's). */
+async function recordOf(backend: Backend, device: DeviceState, stored: boolean): Promise<DeviceRecord> {
   if (!stored) return { device, createdAt: null, updatedAt: null }
   const [row] = await backend.query('SELECT created_at, updated_at FROM device WHERE id = 1')
   return {
@@ -53,19 +41,10 @@ async function record(backend: Backend, device: DeviceState, stored: boolean): P
   }
 }
 
-async function write(backend: Backend, name: string, before: Current, device: DeviceState): Promise<DeviceRecord> {
-  await writeStoredState(
-    backend,
-    { name, schema: deviceSchema, version: DEVICE_STATE_VERSION, previous: before.stored },
-    device,
-  )
-  return record(backend, device, true)
-}
-
 /**
- * The stored device record (for `GET /api/device`): the state with defaults for what is missing, and
- * the row's times. Changes no stored data (on a database without the table, it creates it, empty);
- * an id is not generated here.
+ * The stored device record (for `GET /api/device`): the state as the store would hydrate it, with
+ * defaults for what is missing, and the row's times. Changes no stored data (on a database without the
+ * table, it creates it, empty); an id is not generated here.
  *
  * @example
  * ```ts
@@ -73,9 +52,8 @@ async function write(backend: Backend, name: string, before: Current, device: De
  * ```
  */
 export async function getDevice(backend: Backend, options: DeviceQueryOptions = {}): Promise<DeviceRecord> {
-  const name = options.name ?? DEVICE_STORE_NAME
-  const { stored, device } = await current(backend, name)
-  return record(backend, device, stored !== null)
+  const { state, version } = await deviceDefinition.read(backend, { name: options.name ?? DEVICE_STORE_NAME })
+  return recordOf(backend, deviceOf(state), version !== null)
 }
 
 /**
@@ -93,14 +71,22 @@ export async function updateDevice(
   options: DeviceQueryOptions = {},
 ): Promise<DeviceRecord> {
   const checked = validatePatch(patch, deviceRules, { what: 'device' })
-  const name = options.name ?? DEVICE_STORE_NAME
-  const before = await current(backend, name)
-  return write(backend, name, before, { ...before.device, ...checked })
+  const device = await deviceDefinition.update(
+    backend,
+    (store) => {
+      // The store has no action that sets the id: the app's own store sets it with setState too.
+      store.setState(checked)
+      return deviceOf(store.getState())
+    },
+    { name: options.name ?? DEVICE_STORE_NAME },
+  )
+  return recordOf(backend, device, true)
 }
 
 /**
  * Resets the device record (for `POST /api/device/reset`): the default state of a device is a fresh
- * id, so a reset issues a new one. Keys the record held beyond the id are dropped.
+ * id, so a reset issues a new one, with the store's own `getLocalDeviceId()`. Keys the record held
+ * beyond the id are dropped.
  *
  * @example
  * ```ts
@@ -108,7 +94,15 @@ export async function updateDevice(
  * ```
  */
 export async function resetDevice(backend: Backend, options: DeviceQueryOptions = {}): Promise<DeviceRecord> {
-  const name = options.name ?? DEVICE_STORE_NAME
-  const before = await current(backend, name)
-  return write(backend, name, before, { ...deviceDefaults(), localDeviceId: generateLocalDeviceId() })
+  const device = await deviceDefinition.update(
+    backend,
+    (store) => {
+      // Replaced whole, the action kept, so that no other key survives; the action then makes the id.
+      store.setState((state) => ({ ...deviceDefaults(), getLocalDeviceId: state.getLocalDeviceId }), true)
+      store.getState().getLocalDeviceId()
+      return deviceOf(store.getState())
+    },
+    { name: options.name ?? DEVICE_STORE_NAME },
+  )
+  return recordOf(backend, device, true)
 }

@@ -46,24 +46,26 @@ export function generateLocalDeviceId(now: number = Date.now()): string {
 }
 
 /**
- * The device store's state and actions, on their own: for `persistSQLite` (see `createDeviceStore`)
- * or for Zustand's `persist` on the legacy path (with `deviceLegacyPersistOptions`).
+ * The device store's state and actions, on their own: for `persistSQLite` (see `createDeviceStore` and
+ * `deviceDefinition`) or for Zustand's `persist` on the legacy path (with `deviceLegacyPersistOptions`).
  *
  * @example
  * ```ts
- * const useDeviceStore = create<DeviceStore>()(persist(deviceStateCreator, deviceLegacyPersistOptions))
+ * const useDeviceStore = create<DeviceStore>()(persist(createDeviceState(), deviceLegacyPersistOptions))
  * ```
  */
-export const deviceStateCreator: StateCreator<DeviceStore, [], [], DeviceStore> = (set, get) => ({
-  ...deviceDefaults(),
-  getLocalDeviceId: () => {
-    const existing = get().localDeviceId
-    if (existing !== '') return existing
-    const localDeviceId = generateLocalDeviceId()
-    set({ localDeviceId })
-    return localDeviceId
-  },
-})
+export function createDeviceState(): StateCreator<DeviceStore, [], [], DeviceStore> {
+  return (set, get) => ({
+    ...deviceDefaults(),
+    getLocalDeviceId: () => {
+      // Decided on the state the set is made on: called while the store hydrates, the set is made again
+      // on the hydrated state, where a stored id wins; with none stored, the id made here is kept.
+      let made: string | undefined
+      set((state) => (state.localDeviceId !== '' ? state : { localDeviceId: (made ??= generateLocalDeviceId()) }))
+      return get().localDeviceId
+    },
+  })
+}
 
 /**
  * Brings state persisted at an older version to the current one: `persist`'s `migrate`. Version 0

@@ -5,9 +5,9 @@ import { createJSONStorage, persist } from 'zustand/middleware'
 import { hydrated } from '@zustand-sqlite/core/testing'
 import type { Backend } from '@zustand-sqlite/core'
 import {
+  createDeviceState,
   createDeviceStore,
   deviceLegacyPersistOptions,
-  deviceStateCreator,
   generateLocalDeviceId,
   getDevice,
   importLegacyDevice,
@@ -68,7 +68,7 @@ describe('importLegacyDevice', () => {
   it('is the migration of the legacy path too: Zustand persist reads a version 0 blob', () => {
     const { map: storage, storage: localStorage } = memoryLocalStorage({ 'app-device': fixture('app-device.v0.json') })
     const useDevice = createStore<DeviceStore>()(
-      persist(deviceStateCreator, {
+      persist(createDeviceState(), {
         ...deviceLegacyPersistOptions,
         storage: createJSONStorage(() => localStorage),
       }),
@@ -97,6 +97,29 @@ describe.each(engines)('device store on $name', (engine) => {
     await hydrated(second)
     expect(second.getState().localDeviceId).toBe(id)
     expect(second.getState().getLocalDeviceId()).toBe(id)
+  })
+
+  it('keeps the stored id when getLocalDeviceId() was called while the store hydrated', async () => {
+    const backend = await open()
+    await updateDevice(backend, { localDeviceId: 'stored-id1' })
+    // A backend given as a promise: the store hydrates after create() returns, whatever the engine.
+    const store = createDeviceStore({ backend: () => Promise.resolve(backend), generateId: false })
+    expect(store.persist.hasHydrated()).toBe(false)
+    expect(store.getState().getLocalDeviceId()).toMatch(ID_FORMAT)
+    await hydrated(store)
+    expect(store.getState().localDeviceId).toBe('stored-id1')
+    await store.persist.flush()
+    expect((await getDevice(backend)).device.localDeviceId).toBe('stored-id1')
+  })
+
+  it('keeps the id getLocalDeviceId() returned while the store hydrated, when none was stored', async () => {
+    const backend = await open()
+    const store = createDeviceStore({ backend: () => Promise.resolve(backend) })
+    const id = store.getState().getLocalDeviceId()
+    await hydrated(store)
+    expect(store.getState().localDeviceId).toBe(id)
+    await store.persist.flush()
+    expect((await getDevice(backend)).device.localDeviceId).toBe(id)
   })
 
   it('stores an imported legacy record with its unknown keys, and an id where it had none', async () => {
@@ -170,6 +193,36 @@ describe.each(engines)('device store on $name', (engine) => {
     const store = createDeviceStore({ backend })
     await hydrated(store)
     expect(store.getState().localDeviceId).toBe(reset.device.localDeviceId)
+  })
+
+  it('drops the keys a record held beyond the id when it is reset', async () => {
+    const first = createDeviceStore({ backend: await open() })
+    await hydrated(first)
+    first.setState({ localDeviceId: 'abcdef1234', deviceName: 'Old laptop' } as Partial<DeviceStore>)
+    await first.persist.flush()
+    await closeAll()
+
+    const backend = await open()
+    expect((await getDevice(backend)).device).toEqual({ localDeviceId: 'abcdef1234', deviceName: 'Old laptop' })
+    const reset = await resetDevice(backend)
+    expect(Object.keys(reset.device)).toEqual(['localDeviceId'])
+    expect(reset.device.localDeviceId).toMatch(ID_FORMAT)
+    expect(await getDevice(backend)).toEqual(reset)
+    expect(await backend.query('SELECT extra FROM device')).toEqual([{ extra: null }])
+  })
+
+  it('runs concurrent query functions one after another, each returning what it wrote', async () => {
+    const backend = await open()
+    const [first, reset, last] = await Promise.all([
+      updateDevice(backend, { localDeviceId: 'first-id01' }),
+      resetDevice(backend),
+      updateDevice(backend, { localDeviceId: 'last-id-01' }),
+    ])
+    expect(first.device).toEqual({ localDeviceId: 'first-id01' })
+    expect(reset.device.localDeviceId).toMatch(ID_FORMAT)
+    expect(reset.device.localDeviceId).not.toBe('first-id01')
+    expect(last.device).toEqual({ localDeviceId: 'last-id-01' })
+    expect(await getDevice(backend)).toEqual(last)
   })
 
   it('refuses a bad update with INVALID_VALUE and writes nothing', async () => {

@@ -1,16 +1,16 @@
 export {
+  createUXLabsState,
   flagValue,
   SQLITE_MIGRATION_FLAG,
   UX_LABS_FLAG_DEFAULTS,
   UX_LABS_STATE_VERSION,
   UX_LABS_STORE_NAME,
   uxLabsDefaults,
-  uxLabsStateCreator,
 } from './state'
 export type { KnownUXLabsFlag, UXLabsActions, UXLabsState, UXLabsStore } from './state'
 export { fromPersistedUXLabs, toPersistedUXLabs, uxLabsSchema } from './schema'
 export type { PersistedUXLabs, UXLabsFlagEntry } from './schema'
-export { createUXLabsStore } from './store'
+export { createUXLabsStore, uxLabsDefinition } from './store'
 export type { UXLabsStoreApi, UXLabsStoreOptions } from './store'
 export { importLegacyUXLabs, migrateUXLabs, uxLabsLegacyPersistOptions } from './legacy'
 export { getUXLabs, readUXLabsFlag, resetUXLabs, updateUXLabs, uxLabsRules } from './queries'

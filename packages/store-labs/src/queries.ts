@@ -1,10 +1,9 @@
-import { readStoredState, rules, validatePatch, writeStoredState, ZustandSqliteError } from '@zustand-sqlite/core'
-import type { Backend, Rules, StoredState } from '@zustand-sqlite/core'
-import { migratePersistedUXLabs } from './legacy'
-import { fromPersistedUXLabs, toPersistedUXLabs, uxLabsSchema } from './schema'
-import type { PersistedUXLabs } from './schema'
-import { flagValue, UX_LABS_FLAG_DEFAULTS, UX_LABS_STATE_VERSION, UX_LABS_STORE_NAME, uxLabsDefaults } from './state'
-import type { UXLabsState } from './state'
+import { rules, validatePatch } from '@zustand-sqlite/core'
+import type { Backend, Rules } from '@zustand-sqlite/core'
+import { fromPersistedUXLabs, toPersistedUXLabs } from './schema'
+import { flagValue, UX_LABS_STATE_VERSION, UX_LABS_STORE_NAME } from './state'
+import type { UXLabsState, UXLabsStore } from './state'
+import { uxLabsDefinition } from './store'
 
 /** Options of the UX labs query functions. */
 export interface UXLabsQueryOptions {
@@ -50,22 +49,11 @@ export const uxLabsRules: Rules<UXLabsPatch> = {
   remove: rules.array(NAME_RULE),
 }
 
-interface Current {
-  readonly stored: StoredState | null
-  readonly labs: UXLabsState
-}
+/** The state as the next read sees it: actions left out, a known flag without a row at its default. */
+const labsOf = (state: UXLabsStore): UXLabsState => fromPersistedUXLabs(toPersistedUXLabs(state))
 
-async function current(backend: Backend, name: string): Promise<Current> {
-  const stored = await readStoredState(backend, { name, schema: uxLabsSchema })
-  if (stored === null) return { stored, labs: uxLabsDefaults() }
-  const persisted =
-    stored.version === UX_LABS_STATE_VERSION
-      ? (stored.state as unknown as PersistedUXLabs)
-      : migratePersistedUXLabs(stored.state, stored.version)
-  return { stored, labs: fromPersistedUXLabs(persisted) }
-}
-
-async function record(backend: Backend, labs: UXLabsState, stored: boolean): Promise<UXLabsRecord> {
+/** The flags with the rows of the store's own table, by name order; none when nothing is stored. */
+async function recordOf(backend: Backend, labs: UXLabsState, stored: boolean): Promise<UXLabsRecord> {
   if (!stored) return { labs, rows: [] }
   const rows = await backend.query('SELECT flag_name, enabled, enabled_at, updated_at FROM ux_labs ORDER BY flag_name')
   return {
@@ -79,20 +67,10 @@ async function record(backend: Backend, labs: UXLabsState, stored: boolean): Pro
   }
 }
 
-async function write(backend: Backend, name: string, before: Current, labs: UXLabsState): Promise<UXLabsRecord> {
-  const persisted = toPersistedUXLabs(labs)
-  await writeStoredState(
-    backend,
-    { name, schema: uxLabsSchema, version: UX_LABS_STATE_VERSION, previous: before.stored },
-    persisted,
-  )
-  // As the next read sees it: a known flag without a row is at its default.
-  return record(backend, fromPersistedUXLabs(persisted), true)
-}
-
 /**
- * The stored flags (for `GET /api/ux-labs`): the state and each row with its times. Changes no
- * stored data (on a database without the table, it creates it, empty).
+ * The stored flags (for `GET /api/ux-labs`): the state as the store would hydrate it (migrated from
+ * version 0 or 1 if stored so) and each row with its times. Changes no stored data (on a database
+ * without the table, it creates it, empty).
  *
  * @example
  * ```ts
@@ -100,15 +78,17 @@ async function write(backend: Backend, name: string, before: Current, labs: UXLa
  * ```
  */
 export async function getUXLabs(backend: Backend, options: UXLabsQueryOptions = {}): Promise<UXLabsRecord> {
-  const { stored, labs } = await current(backend, options.name ?? UX_LABS_STORE_NAME)
-  return record(backend, labs, stored !== null)
+  const { state, version } = await uxLabsDefinition.read(backend, { name: options.name ?? UX_LABS_STORE_NAME })
+  return recordOf(backend, labsOf(state), version !== null)
 }
 
 /**
- * The value of one flag, read straight from the database: before any store exists, before React
- * renders, on a server. A flag that is not stored has its default (`false` for one this code does
- * not know). It neither creates tables nor writes. Throws MIGRATION_FAILED when the store was written
- * at a state version newer than this package knows, as the store would fail to hydrate.
+ * The value of one flag, read from the database before any store exists: before React renders, on a
+ * server. A flag that is not stored has its default (`false` for one this code does not know). It
+ * prepares the store's tables as a store would (on a new database it creates the empty `ux_labs`
+ * table) and writes no flag. Flags stored at this package's state version are read with one query of
+ * the flag's row; flags stored at an older version go through the store's migration, and a newer
+ * version throws MIGRATION_FAILED, as the store would fail to hydrate.
  *
  * @example
  * ```ts
@@ -122,30 +102,22 @@ export async function readUXLabsFlag(
 ): Promise<boolean> {
   NAME_RULE(flag, 'flag')
   const name = options.name ?? UX_LABS_STORE_NAME
-  const tables = await backend.query(
-    `SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('ux_labs', 'zs_stores')`,
-  )
-  if (tables.length < 2) return flagValue({ enabledFlags: {} }, flag)
-  const [store] = await backend.query('SELECT state_version FROM zs_stores WHERE store = ?', [name])
-  const version = store?.['state_version']
-  if (typeof version === 'number' && version > UX_LABS_STATE_VERSION) {
-    throw new ZustandSqliteError(
-      'MIGRATION_FAILED',
-      `${name} holds state version ${version}, newer than this package knows (${UX_LABS_STATE_VERSION})`,
-      { store: name },
-    )
-  }
+  const { stateVersion } = await uxLabsDefinition.prepare(backend, { name })
+  if (stateVersion === null) return flagValue({ enabledFlags: {} }, flag)
+  // Rows of another version are not this version's rows: the store's migrate reads (or refuses) them.
+  if (stateVersion !== UX_LABS_STATE_VERSION)
+    return flagValue((await uxLabsDefinition.read(backend, { name })).state, flag)
   const [row] = await backend.query('SELECT enabled FROM ux_labs WHERE flag_name = ?', [flag])
   const enabled = row?.['enabled']
   return enabled === undefined || enabled === null ? flagValue({ enabledFlags: {} }, flag) : enabled === 1
 }
 
 /**
- * Sets flags and experiment configurations (for `PUT /api/ux-labs`), by name, in one transaction that
- * writes one row per name that changed. Other flags stay as they are. Names in `remove` lose their
- * flag and configuration first (their rows are deleted). The patch is checked first: a
- * flag that is not a boolean, a configuration JSON cannot hold, or another field throws INVALID_VALUE
- * and writes nothing.
+ * Sets flags and experiment configurations (for `PUT /api/ux-labs`), by name, with the store's own
+ * `setFlag` and `setExperiment`, in one transaction that writes one row per name that changed. Other
+ * flags stay as they are. Names in `remove` lose their flag and configuration first (their rows are
+ * deleted). The patch is checked first: a flag that is not a boolean, a configuration JSON cannot
+ * hold, or another field throws INVALID_VALUE and writes nothing.
  *
  * @example
  * ```ts
@@ -160,24 +132,34 @@ export async function updateUXLabs(
   const checked = validatePatch(patch, uxLabsRules, { what: 'ux-labs' })
   for (const field of ['enabledFlags', 'experiments'] as const)
     for (const flag of Object.keys(checked[field] ?? {})) NAME_RULE(flag, `ux-labs.${field}.${flag}`)
-  const name = options.name ?? UX_LABS_STORE_NAME
-  const before = await current(backend, name)
-  const enabledFlags = { ...before.labs.enabledFlags }
-  const experiments = { ...before.labs.experiments }
-  for (const removed of checked.remove ?? []) {
-    delete enabledFlags[removed]
-    delete experiments[removed]
-  }
-  return write(backend, name, before, {
-    ...before.labs,
-    enabledFlags: { ...enabledFlags, ...checked.enabledFlags },
-    experiments: { ...experiments, ...checked.experiments },
-  })
+  const removed = new Set(checked.remove)
+  const labs = await uxLabsDefinition.update(
+    backend,
+    (store) => {
+      // The store has no action that removes a flag (its setters only set one): the flags without them.
+      store.setState((state) =>
+        Object.keys(state.enabledFlags).some((name) => removed.has(name))
+          ? {
+              enabledFlags: Object.fromEntries(
+                Object.entries(state.enabledFlags).filter(([name]) => !removed.has(name)),
+              ),
+            }
+          : state,
+      )
+      for (const name of removed) store.getState().setExperiment(name, undefined)
+      for (const [name, enabled] of Object.entries(checked.enabledFlags ?? {})) store.getState().setFlag(name, enabled)
+      for (const [name, config] of Object.entries(checked.experiments ?? {}))
+        store.getState().setExperiment(name, config)
+      return labsOf(store.getState())
+    },
+    { name: options.name ?? UX_LABS_STORE_NAME },
+  )
+  return recordOf(backend, labs, true)
 }
 
 /**
- * Known flags back to their defaults and experiments emptied (for `POST /api/ux-labs/reset`); flags
- * this code does not know are kept, as the store's `resetFlags()` keeps them.
+ * Known flags back to their defaults and experiments emptied (for `POST /api/ux-labs/reset`): the
+ * store's own `resetFlags()`, so flags this code does not know are kept.
  *
  * @example
  * ```ts
@@ -185,11 +167,13 @@ export async function updateUXLabs(
  * ```
  */
 export async function resetUXLabs(backend: Backend, options: UXLabsQueryOptions = {}): Promise<UXLabsRecord> {
-  const name = options.name ?? UX_LABS_STORE_NAME
-  const before = await current(backend, name)
-  return write(backend, name, before, {
-    ...before.labs,
-    enabledFlags: { ...before.labs.enabledFlags, ...UX_LABS_FLAG_DEFAULTS },
-    experiments: {},
-  })
+  const labs = await uxLabsDefinition.update(
+    backend,
+    (store) => {
+      store.getState().resetFlags()
+      return labsOf(store.getState())
+    },
+    { name: options.name ?? UX_LABS_STORE_NAME },
+  )
+  return recordOf(backend, labs, true)
 }

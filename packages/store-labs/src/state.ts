@@ -86,58 +86,71 @@ export function flagValue(state: Pick<UXLabsState, 'enabledFlags'>, name: string
 }
 
 /**
- * The UX labs store's state and actions, on their own: for `persistSQLite` (see `createUXLabsStore`)
- * or for Zustand's `persist` on the legacy path (with `uxLabsLegacyPersistOptions`).
+ * The UX labs store's state and actions, on their own: for `persistSQLite` (see `createUXLabsStore` and
+ * `uxLabsDefinition`) or for Zustand's `persist` on the legacy path (with `uxLabsLegacyPersistOptions`).
+ * Every change is computed from the state it is made on, so a change made while the store hydrates is
+ * made again on the hydrated flags.
  *
  * @example
  * ```ts
- * const useUXLabsStore = create<UXLabsStore>()(persist(uxLabsStateCreator, uxLabsLegacyPersistOptions))
+ * const useUXLabsStore = create<UXLabsStore>()(persist(createUXLabsState(), uxLabsLegacyPersistOptions))
  * ```
  */
-export const uxLabsStateCreator: StateCreator<UXLabsStore, [], [], UXLabsStore> = (set, get) => {
-  const setFlag = (name: string, enabled: boolean): void =>
-    set((state) =>
-      state.enabledFlags[name] === enabled ? state : { enabledFlags: { ...state.enabledFlags, [name]: enabled } },
-    )
-  const flag = (name: KnownUXLabsFlag) => ({
-    get: (): boolean => flagValue(get(), name),
-    set: (enabled: boolean): void => setFlag(name, enabled),
-  })
-  const highPerformance = flag('labsHighPerformance')
-  const autoHideComposer = flag('labsAutoHideComposer')
-  const screenWakeLock = flag('labsScreenWakeLock')
-  const showShortcutBar = flag('labsShowShortcutBar')
-  const attachmentsInline = flag('labsComposerAttachmentsInline')
-  const losslessImages = flag('labsLosslessImages')
-  const singleDollarLatex = flag('labsSingleDollarLatex')
-  return {
-    ...uxLabsDefaults(),
-    getFlag: (name) => flagValue(get(), name),
-    setFlag,
-    toggleFlag: (name) => setFlag(name, !flagValue(get(), name)),
-    getExperiment: (name) => (hasOwn(get().experiments, name) ? get().experiments[name] : undefined),
-    setExperiment: (name, config) =>
-      set((state) => {
-        const experiments = { ...state.experiments }
-        if (config === undefined) delete experiments[name]
-        else experiments[name] = config
-        return { experiments }
-      }),
-    resetFlags: () =>
-      set((state) => ({ enabledFlags: { ...state.enabledFlags, ...UX_LABS_FLAG_DEFAULTS }, experiments: {} })),
-    getLabsHighPerformance: highPerformance.get,
-    setLabsHighPerformance: highPerformance.set,
-    getLabsAutoHideComposer: autoHideComposer.get,
-    setLabsAutoHideComposer: autoHideComposer.set,
-    getLabsScreenWakeLock: screenWakeLock.get,
-    setLabsScreenWakeLock: screenWakeLock.set,
-    getLabsShowShortcutBar: showShortcutBar.get,
-    setLabsShowShortcutBar: showShortcutBar.set,
-    getLabsComposerAttachmentsInline: attachmentsInline.get,
-    setLabsComposerAttachmentsInline: attachmentsInline.set,
-    getLabsLosslessImages: losslessImages.get,
-    setLabsPreserveLosslessImages: losslessImages.set,
-    getLabsSingleDollarLatex: singleDollarLatex.get,
-    setLabsSingleDollarLatex: singleDollarLatex.set,
+export function createUXLabsState(): StateCreator<UXLabsStore, [], [], UXLabsStore> {
+  return (set, get) => {
+    const setFlag = (name: string, enabled: boolean): void =>
+      set((state) =>
+        state.enabledFlags[name] === enabled ? state : { enabledFlags: { ...state.enabledFlags, [name]: enabled } },
+      )
+    const flag = (name: KnownUXLabsFlag) => ({
+      get: (): boolean => flagValue(get(), name),
+      set: (enabled: boolean): void => setFlag(name, enabled),
+    })
+    const highPerformance = flag('labsHighPerformance')
+    const autoHideComposer = flag('labsAutoHideComposer')
+    const screenWakeLock = flag('labsScreenWakeLock')
+    const showShortcutBar = flag('labsShowShortcutBar')
+    const attachmentsInline = flag('labsComposerAttachmentsInline')
+    const losslessImages = flag('labsLosslessImages')
+    const singleDollarLatex = flag('labsSingleDollarLatex')
+    return {
+      ...uxLabsDefaults(),
+      getFlag: (name) => flagValue(get(), name),
+      setFlag,
+      toggleFlag: (name) =>
+        set((state) => ({ enabledFlags: { ...state.enabledFlags, [name]: !flagValue(state, name) } })),
+      getExperiment: (name) => (hasOwn(get().experiments, name) ? get().experiments[name] : undefined),
+      setExperiment: (name, config) =>
+        set((state) => {
+          const present = hasOwn(state.experiments, name)
+          const unchanged = config === undefined ? !present : present && Object.is(state.experiments[name], config)
+          if (unchanged) return state
+          const experiments = { ...state.experiments }
+          if (config === undefined) delete experiments[name]
+          else experiments[name] = config
+          return { experiments }
+        }),
+      resetFlags: () =>
+        set((state) => {
+          const known = Object.entries(UX_LABS_FLAG_DEFAULTS)
+          const atDefaults = known.every(([name, value]) => state.enabledFlags[name] === value)
+          if (atDefaults && Object.keys(state.experiments).length === 0) return state
+          return { enabledFlags: { ...state.enabledFlags, ...UX_LABS_FLAG_DEFAULTS }, experiments: {} }
+        }),
+      getLabsHighPerformance: highPerformance.get,
+      setLabsHighPerformance: highPerformance.set,
+      getLabsAutoHideComposer: autoHideComposer.get,
+      setLabsAutoHideComposer: autoHideComposer.set,
+      getLabsScreenWakeLock: screenWakeLock.get,
+      setLabsScreenWakeLock: screenWakeLock.set,
+      getLabsShowShortcutBar: showShortcutBar.get,
+      setLabsShowShortcutBar: showShortcutBar.set,
+      getLabsComposerAttachmentsInline: attachmentsInline.get,
+      setLabsComposerAttachmentsInline: attachmentsInline.set,
+      getLabsLosslessImages: losslessImages.get,
+      setLabsPreserveLosslessImages: losslessImages.set,
+      getLabsSingleDollarLatex: singleDollarLatex.get,
+      setLabsSingleDollarLatex: singleDollarLatex.set,
+    }
   }
 }

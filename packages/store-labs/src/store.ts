@@ -1,26 +1,33 @@
-import { createStore } from 'zustand/vanilla'
-import type { StoreApi } from 'zustand/vanilla'
-import { persistSQLite } from '@zustand-sqlite/core'
-import type { BackendOption, PersistSQLiteApi, PersistSQLiteOptions } from '@zustand-sqlite/core'
+import { defineStore } from '@zustand-sqlite/core'
+import type { PersistedStoreApi, StoreOptions } from '@zustand-sqlite/core'
 import { migratePersistedUXLabs } from './legacy'
 import { fromPersistedUXLabs, toPersistedUXLabs, uxLabsSchema } from './schema'
 import type { PersistedUXLabs } from './schema'
-import { UX_LABS_STATE_VERSION, UX_LABS_STORE_NAME, uxLabsStateCreator } from './state'
+import { createUXLabsState, UX_LABS_STATE_VERSION, UX_LABS_STORE_NAME } from './state'
 import type { UXLabsStore } from './state'
 
-/** Options of {@link createUXLabsStore}. */
-export interface UXLabsStoreOptions extends Pick<
-  PersistSQLiteOptions<UXLabsStore, PersistedUXLabs>,
-  'onRehydrateStorage' | 'skipHydration' | 'writeDelayMs' | 'onError' | 'onCommit'
-> {
-  /** The backend (or a function returning one, or a promise of one). */
-  backend: BackendOption
-  /** The store's name in the database. @default 'app-ux-labs' */
-  name?: string
-}
+/** Options of {@link createUXLabsStore}: where the flags are stored, and tuning. The store has no options of its own. */
+export type UXLabsStoreOptions = StoreOptions<UXLabsStore, PersistedUXLabs>
 
 /** The UX labs store: a Zustand store with `store.persist`. */
-export type UXLabsStoreApi = StoreApi<UXLabsStore> & { persist: PersistSQLiteApi<UXLabsStore, PersistedUXLabs> }
+export type UXLabsStoreApi = PersistedStoreApi<UXLabsStore, PersistedUXLabs>
+
+/**
+ * The UX labs store, defined once: name `app-ux-labs`, one `ux_labs` row per flag, state version 2 with
+ * the migration of the app's flat versions 0 and 1. `create` makes the store, `read`, `update` and
+ * `prepare` serve the query functions.
+ */
+export const uxLabsDefinition = defineStore<UXLabsStore, PersistedUXLabs>({
+  name: UX_LABS_STORE_NAME,
+  schema: uxLabsSchema,
+  version: UX_LABS_STATE_VERSION,
+  partialize: toPersistedUXLabs,
+  // Called with undefined when nothing is stored (as Zustand's persist does): the initial state stays.
+  merge: (persisted, current) =>
+    persisted === undefined ? current : { ...current, ...fromPersistedUXLabs(persisted as PersistedUXLabs) },
+  migrate: migratePersistedUXLabs,
+  state: () => createUXLabsState(),
+})
 
 /**
  * A UX labs store persisted with `persistSQLite`: one `ux_labs` row per flag, so toggling a flag
@@ -34,19 +41,5 @@ export type UXLabsStoreApi = StoreApi<UXLabsStore> & { persist: PersistSQLiteApi
  * ```
  */
 export function createUXLabsStore(options: UXLabsStoreOptions): UXLabsStoreApi {
-  const { backend, name = UX_LABS_STORE_NAME, ...tuning } = options
-  return createStore<UXLabsStore>()(
-    persistSQLite(uxLabsStateCreator, {
-      ...tuning,
-      name,
-      backend,
-      schema: uxLabsSchema,
-      version: UX_LABS_STATE_VERSION,
-      partialize: toPersistedUXLabs,
-      // Called with undefined when nothing is stored (as Zustand's persist does).
-      merge: (persisted, current) =>
-        persisted === undefined ? current : { ...current, ...fromPersistedUXLabs(persisted as PersistedUXLabs) },
-      migrate: migratePersistedUXLabs,
-    }),
-  )
+  return uxLabsDefinition.create(options)
 }

@@ -6,6 +6,7 @@ import { hydrated } from '@zustand-sqlite/core/testing'
 import { writeStoredState } from '@zustand-sqlite/core'
 import type { CommitInfo } from '@zustand-sqlite/core'
 import {
+  createUXLabsState,
   createUXLabsStore,
   flagValue,
   getUXLabs,
@@ -17,8 +18,8 @@ import {
   UX_LABS_FLAG_DEFAULTS,
   uxLabsDefaults,
   uxLabsLegacyPersistOptions,
+  uxLabsDefinition,
   uxLabsSchema,
-  uxLabsStateCreator,
 } from '@zustand-sqlite/store-labs'
 import type { UXLabsStore } from '@zustand-sqlite/store-labs'
 import { databaseOn, engines, memoryLocalStorage, failure } from '../../../test-utils/backends'
@@ -100,7 +101,7 @@ describe('importLegacyUXLabs', () => {
       'app-ux-labs': fixture('app-ux-labs.v1-head.json'),
     })
     const store = createStore<UXLabsStore>()(
-      persist(uxLabsStateCreator, {
+      persist(createUXLabsState(), {
         ...uxLabsLegacyPersistOptions,
         storage: createJSONStorage(() => localStorage),
       }),
@@ -115,7 +116,7 @@ describe('importLegacyUXLabs', () => {
 
 describe('UX labs actions', () => {
   it('reads defaults, sets and toggles flags by the app names and by name', () => {
-    const store = createStore<UXLabsStore>()(uxLabsStateCreator)
+    const store = createStore<UXLabsStore>()(createUXLabsState())
     const s = store.getState
     expect(s().getLabsScreenWakeLock()).toBe(true)
     expect(s().getFlag('never-heard-of')).toBe(false)
@@ -132,6 +133,27 @@ describe('UX labs actions', () => {
     expect(s().getExperiment('x')).toEqual({ a: 1 })
     s().setExperiment('x', undefined)
     expect(s().experiments).toEqual({})
+  })
+
+  it('changes nothing, and notifies no one, when an action finds nothing to change', () => {
+    const store = createStore<UXLabsStore>()(createUXLabsState())
+    const listener = vi.fn()
+    store.subscribe(listener)
+    store.getState().resetFlags()
+    store.getState().setExperiment('absent', undefined)
+    store.getState().setFlag('labsScreenWakeLock', true)
+    expect(listener).not.toHaveBeenCalled()
+    const config = { columns: 2 }
+    store.getState().setExperiment('beam-layout', config)
+    store.getState().setExperiment('beam-layout', config)
+    store.getState().setFlag('mystery', true)
+    store.getState().resetFlags()
+    store.getState().resetFlags()
+    expect(listener).toHaveBeenCalledTimes(3)
+    expect(dataOf(store.getState())).toEqual({
+      enabledFlags: { ...UX_LABS_FLAG_DEFAULTS, mystery: true },
+      experiments: {},
+    })
   })
 })
 
@@ -213,7 +235,9 @@ describe.each(engines)('UX labs store on $name', (engine) => {
     const backend = await open()
     expect(await readUXLabsFlag(backend, SQLITE_MIGRATION_FLAG)).toBe(false)
     expect(await readUXLabsFlag(backend, 'labsScreenWakeLock')).toBe(true)
-    expect(await backend.query(`SELECT name FROM sqlite_schema WHERE name = 'ux_labs'`)).toEqual([])
+    // It prepares the store's table, as the store would, and stores no flag.
+    expect(await backend.query('SELECT flag_name FROM ux_labs')).toEqual([])
+    expect((await uxLabsDefinition.prepare(backend)).stateVersion).toBeNull()
     await updateUXLabs(backend, { enabledFlags: { [SQLITE_MIGRATION_FLAG]: true, labsScreenWakeLock: false } })
     expect(await readUXLabsFlag(backend, SQLITE_MIGRATION_FLAG)).toBe(true)
     expect(await readUXLabsFlag(backend, 'labsScreenWakeLock')).toBe(false)
@@ -235,6 +259,35 @@ describe.each(engines)('UX labs store on $name', (engine) => {
     expect(names).toContain('labsHighPerformance')
     expect(names).not.toContain('flags')
     expect(await backend.query(`SELECT key FROM zs_kv WHERE store = 'app-ux-labs'`)).toEqual([])
+  })
+
+  it('reads a flag stored at state version 1 as the store migrates it', async () => {
+    const backend = await open()
+    await writeStoredState(
+      backend,
+      { name: 'app-ux-labs', schema: uxLabsSchema, version: 1 },
+      { labsHighPerformance: true, labsScreenWakeLock: false, labsChatBarAlt: 'title' },
+    )
+    expect(await readUXLabsFlag(backend, 'labsHighPerformance')).toBe(true)
+    expect(await readUXLabsFlag(backend, 'labsScreenWakeLock')).toBe(false)
+    expect(await readUXLabsFlag(backend, 'labsChatBarAlt')).toBe(false)
+    expect((await getUXLabs(backend)).labs).toEqual({
+      enabledFlags: { ...UX_LABS_FLAG_DEFAULTS, labsHighPerformance: true, labsScreenWakeLock: false },
+      experiments: { labsChatBarAlt: 'title' },
+    })
+  })
+
+  it('toggles a flag on the stored flags when the toggle came while the store hydrated', async () => {
+    const backend = await open()
+    await updateUXLabs(backend, { enabledFlags: { labsHighPerformance: true } })
+    // A backend given as a promise: the store hydrates after create() returns, whatever the engine.
+    const store = createUXLabsStore({ backend: () => Promise.resolve(backend) })
+    expect(store.persist.hasHydrated()).toBe(false)
+    store.getState().toggleFlag('labsHighPerformance')
+    await hydrated(store)
+    expect(store.getState().getLabsHighPerformance()).toBe(false)
+    await store.persist.flush()
+    expect(await readUXLabsFlag(backend, 'labsHighPerformance')).toBe(false)
   })
 
   it('keeps unknown top-level keys of imported data through a restart', async () => {
@@ -311,6 +364,20 @@ describe.each(engines)('UX labs store on $name', (engine) => {
 
     const reset = await resetUXLabs(backend)
     expect(reset.labs).toEqual({ enabledFlags: { ...UX_LABS_FLAG_DEFAULTS, mystery: true }, experiments: {} })
+  })
+
+  it('runs concurrent updates one after another, each on what the one before wrote', async () => {
+    const backend = await open()
+    await Promise.all([
+      updateUXLabs(backend, { enabledFlags: { a: true }, experiments: { x: 1 } }),
+      updateUXLabs(backend, { enabledFlags: { b: true }, remove: ['x'] }),
+      resetUXLabs(backend),
+      updateUXLabs(backend, { experiments: { y: 2 } }),
+    ])
+    expect((await getUXLabs(backend)).labs).toEqual({
+      enabledFlags: { ...UX_LABS_FLAG_DEFAULTS, a: true, b: true },
+      experiments: { y: 2 },
+    })
   })
 
   it('refuses a bad update with INVALID_VALUE and writes nothing', async () => {

@@ -4,9 +4,9 @@ import { devtools, persist } from 'zustand/middleware'
 import { createStore } from 'zustand/vanilla'
 import { persistSQLite } from '@zustand-sqlite/core'
 import type { Backend } from '@zustand-sqlite/core'
-import { createDeviceStore, deviceLegacyPersistOptions, deviceStateCreator } from '@zustand-sqlite/store-device'
+import { createDeviceState, createDeviceStore, deviceLegacyPersistOptions } from '@zustand-sqlite/store-device'
 import type { DeviceState, DeviceStore } from '@zustand-sqlite/store-device'
-import { createUXLabsStore, uxLabsLegacyPersistOptions, uxLabsStateCreator } from '@zustand-sqlite/store-labs'
+import { createUXLabsState, createUXLabsStore, uxLabsLegacyPersistOptions } from '@zustand-sqlite/store-labs'
 import type { UXLabsStore } from '@zustand-sqlite/store-labs'
 import {
   createUIPreferencesState,
@@ -33,9 +33,9 @@ describe('the store packages', () => {
     expectTypeOf(ui.persist.getOptions().partialize).toEqualTypeOf<
       ((state: UIPreferencesStore) => PersistedUIPreferences) | undefined
     >()
-    const labs = createStore<UXLabsStore>()(persist(uxLabsStateCreator, uxLabsLegacyPersistOptions))
+    const labs = createStore<UXLabsStore>()(persist(createUXLabsState(), uxLabsLegacyPersistOptions))
     expectTypeOf(labs.getState().setLabsPreserveLosslessImages).toEqualTypeOf<(enabled: boolean) => void>()
-    const device = createStore<DeviceStore>()(persist(deviceStateCreator, deviceLegacyPersistOptions))
+    const device = createStore<DeviceStore>()(persist(createDeviceState(), deviceLegacyPersistOptions))
     expectTypeOf(device.getState().localDeviceId).toBeString()
     expectTypeOf(device.persist.hasHydrated).toEqualTypeOf<() => boolean>()
   })

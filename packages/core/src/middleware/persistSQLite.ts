@@ -207,7 +207,7 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
       chain(ready(t), (backend) =>
         applyState(backend, t, options.partialize({ ...get() }) as Item, extras, 'write', 0),
       ),
-    report: (error) => report(writeError(error, target.name)),
+    report: (error, t) => report(writeError(error, t.name)),
   })
 
   /** The backend's own durability step (the sql.js image), after the writes. */

@@ -50,8 +50,8 @@ export interface WriteQueueHost {
   delayMs(): number
   /** Diffs the state against the target's mirror and applies the ChangeSet, with `extras`. */
   write(target: Target, extras: readonly ExtraWrite[]): MaybePromise<void>
-  /** Turns a failure into the error reported (once, through `onError`) and thrown to every waiter. */
-  report(error: unknown): ZustandSqliteError
+  /** Turns a failure of a write of `target` into the error reported (once) and thrown to every waiter. */
+  report(error: unknown, target: Target): ZustandSqliteError
 }
 
 /** @internal When the changes of a store are written: scheduling, one write at a time, retries. */
@@ -101,7 +101,7 @@ export function createWriteQueue(host: WriteQueueHost): WriteQueue {
       (error) => {
         pending.dirty = true
         pending.extras = taken.concat(pending.extras)
-        throw host.report(error)
+        throw host.report(error, target)
       },
     )
     if (!isPromiseLike(result)) return result

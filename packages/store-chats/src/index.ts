@@ -30,7 +30,7 @@ export {
 } from './state'
 export type { ChatsActions, ChatsState, ChatsStateOptions, ChatsStore, DMessageUpdate, PersistedChats } from './state'
 export { chatsSchema } from './schema'
-export { createChatsStore } from './store'
+export { chatsDefinition, createChatsStore } from './store'
 export type { ChatsStoreApi, ChatsStoreOptions } from './store'
 export {
   chatsLegacyPersistOptions,
@@ -44,6 +44,7 @@ export { listConversations, loadConversationMessages, searchConversations } from
 export type {
   ChatsQueryOptions,
   ConversationSummary,
+  LoadConversationMessagesOptions,
   ListConversationsOptions,
   ConversationPage,
   SearchConversationsOptions,

@@ -1,12 +1,25 @@
 import { rules, ZustandSqliteError } from '@zustand-sqlite/core'
 import type { Backend, QueryRow } from '@zustand-sqlite/core'
-import { CHATS_STATE_VERSION } from './state'
+import { CHATS_STATE_VERSION, CHATS_STORE_NAME } from './state'
+import { chatsDefinition } from './store'
 import type { DConversationId, DMessage, DMessageFragment } from './types'
 
-/** Options every chats query takes. */
+/** Options of the chats queries that list conversations. */
 export interface ChatsQueryOptions {
+  /** The chats store's name in the database. @default 'app-chats' */
+  readonly name?: string
   /** Skip archived conversations. @default false */
   readonly excludeArchived?: boolean
+}
+
+/** Options of {@link loadConversationMessages}. */
+export interface LoadConversationMessagesOptions {
+  /** The chats store's name in the database. @default 'app-chats' */
+  readonly name?: string
+  /** Messages returned, 1 to 1000. @default all */
+  readonly limit?: number
+  /** Messages to skip, from the first. @default 0 */
+  readonly offset?: number
 }
 
 /** One conversation in a list: its columns and how many messages it has, without the messages. */
@@ -59,26 +72,20 @@ const OFFSET = rules.integer({ min: 0 })
 const SEARCH_TEXT = rules.string({ minLength: 1, maxLength: 200 })
 
 /**
- * Whether the chats tables exist. Throws MIGRATION_FAILED when the store that owns them was written at a
- * state version newer than this package knows: its rows may not mean what these queries read.
+ * Prepares the chats tables of the store `name` (creating them, empty, when missing) and tells whether it
+ * holds conversations. Throws MIGRATION_FAILED when the store was written at a state version newer than
+ * this package knows: its rows may not mean what these queries read.
  */
-async function hasTables(backend: Backend): Promise<boolean> {
-  const rows = await backend.query(
-    `SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name IN ('conversations', 'messages', 'fragments')`,
-  )
-  if (rows[0]?.['n'] !== 3) return false
-  const [owner] = await backend.query(
-    `SELECT s.store, s.state_version FROM zs_tables t JOIN zs_stores s ON s.store = t.store WHERE t.table_name = 'conversations'`,
-  )
-  const version = owner?.['state_version']
-  if (typeof version === 'number' && version > CHATS_STATE_VERSION) {
+async function hasStoredChats(backend: Backend, name: string): Promise<boolean> {
+  const { stateVersion } = await chatsDefinition.prepare(backend, { name })
+  if (stateVersion !== null && stateVersion > CHATS_STATE_VERSION) {
     throw new ZustandSqliteError(
       'MIGRATION_FAILED',
-      `${String(owner?.['store'])} holds chats at state version ${version}, newer than this package knows (${CHATS_STATE_VERSION})`,
-      { store: String(owner?.['store']) },
+      `${name} holds chats at state version ${stateVersion}, newer than this package knows (${CHATS_STATE_VERSION})`,
+      { store: name },
     )
   }
-  return true
+  return stateVersion !== null
 }
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null)
@@ -102,8 +109,8 @@ function summary(row: QueryRow): ConversationSummary {
 
 /**
  * A page of the stored conversations, most recently updated first, with their message counts and
- * without their messages (for `GET /api/chats?limit=&offset=`). Reads only; on a database without the
- * chats tables the page is empty.
+ * without their messages (for `GET /api/chats?limit=&offset=`). Changes no stored data (on a database
+ * without the chats tables, it creates them, empty, and the page is empty).
  *
  * @example
  * ```ts
@@ -116,7 +123,7 @@ export async function listConversations(
 ): Promise<ConversationPage> {
   const limit = LIMIT(options.limit ?? 50, 'limit')
   const offset = OFFSET(options.offset ?? 0, 'offset')
-  if (!(await hasTables(backend))) return { items: [], total: 0 }
+  if (!(await hasStoredChats(backend, options.name ?? CHATS_STORE_NAME))) return { items: [], total: 0 }
   const where = options.excludeArchived === true ? 'WHERE c.is_archived IS NOT 1' : ''
   const [count] = await backend.query(`SELECT count(*) AS n FROM conversations c ${where}`)
   const rows = await backend.query(
@@ -175,7 +182,7 @@ const FRAGMENT_JSON = new Set(['part', 'vendorState'])
 /**
  * One conversation's messages with their fragments, in order, read on demand without loading the
  * store (for `GET /api/chats/{id}/messages`). `limit` and `offset` page through them from the first.
- * Throws NOT_FOUND when the conversation is not stored.
+ * Throws NOT_FOUND when the conversation is not stored. Changes no stored data.
  *
  * @example
  * ```ts
@@ -185,12 +192,12 @@ const FRAGMENT_JSON = new Set(['part', 'vendorState'])
 export async function loadConversationMessages(
   backend: Backend,
   conversationId: DConversationId,
-  options: { readonly limit?: number; readonly offset?: number } = {},
+  options: LoadConversationMessagesOptions = {},
 ): Promise<DMessage[]> {
   const id = rules.string({ minLength: 1 })(conversationId, 'conversationId')
   const limit = options.limit === undefined ? -1 : LIMIT(options.limit, 'limit')
   const offset = OFFSET(options.offset ?? 0, 'offset')
-  const exists = (await hasTables(backend))
+  const exists = (await hasStoredChats(backend, options.name ?? CHATS_STORE_NAME))
     ? await backend.query('SELECT 1 AS found FROM conversations WHERE id = ?', [id])
     : []
   if (exists.length === 0)
@@ -231,7 +238,7 @@ function snippetOf(source: string, needle: string): string {
 /**
  * Conversations whose title or message text contains `text` (case-insensitive for ASCII letters), most
  * recently updated first: one match per conversation, with the first message that holds it. Text is
- * that of text fragments and of document attachments. Reads only.
+ * that of text fragments and of document attachments. Changes no stored data.
  *
  * @example
  * ```ts
@@ -245,7 +252,7 @@ export async function searchConversations(
 ): Promise<ConversationMatch[]> {
   const needle = SEARCH_TEXT(searched, 'text')
   const limit = LIMIT(options.limit ?? 20, 'limit')
-  if (!(await hasTables(backend))) return []
+  if (!(await hasStoredChats(backend, options.name ?? CHATS_STORE_NAME))) return []
   const pattern = `%${escapeLike(needle)}%`
   const archived = options.excludeArchived === true ? 'AND c.is_archived IS NOT 1' : ''
   const rows = await backend.query(

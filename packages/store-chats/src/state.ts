@@ -40,8 +40,10 @@ export interface ChatsActions {
    */
   branchConversation: (conversationId: DConversationId, messageId: DMessageId | null) => DConversationId | null
   /**
-   * Deletes conversations (aborting their generations). When none remain, an empty one is created.
-   * Returns the id to show next: the conversation now at the first deleted one's place.
+   * Deletes conversations (aborting their generations) and tells `onConversationsDeleted`. When none
+   * remain, an empty one is created. Returns the id to show next: the conversation now at the first deleted
+   * one's place. Called before the store has hydrated, the deletion is made again on the stored
+   * conversations once they are loaded; the id returned is then of the state at the call.
    */
   deleteConversations: (conversationIds: readonly DConversationId[], newPersonaId?: string) => DConversationId
   appendMessage: (conversationId: DConversationId, message: DMessage) => void
@@ -115,7 +117,8 @@ export type ChatsStore = ChatsState & ChatsActions
 export interface ChatsStateOptions {
   /**
    * Called after `deleteConversations` with the ids it deleted: the hook for cascades, such as removing
-   * them from chat folders (`foldersStore.getState().removeConversationsFromFolders(ids)`).
+   * them from chat folders (`foldersStore.getState().removeConversationsFromFolders(ids)`). Before the store
+   * has hydrated, the stored conversations are not in its state yet: it is called with every id asked for.
    */
   onConversationsDeleted?: (conversationIds: readonly DConversationId[]) => void
   /** The clock, in milliseconds since the epoch. @default Date.now */
@@ -207,7 +210,26 @@ export function mergeChats<S extends ChatsState>(persisted: unknown, current: S)
  */
 export function createChatsState(options: ChatsStateOptions = {}): StateCreator<ChatsStore, [], [], ChatsStore> {
   const now = options.now ?? Date.now
-  return (set, get) => {
+  return (set, get, api) => {
+    /**
+     * Sets what `change` makes of the state and returns what it returned for the state of the call. A call
+     * made while an asynchronous hydration runs is made again by `persistSQLite` on the hydrated state:
+     * the change is computed from the state `set` hands it, not from one read before.
+     */
+    const setReturning = <R>(change: (state: ChatsStore) => readonly [ChatsStore | Partial<ChatsStore>, R]): R => {
+      let result: { readonly value: R } | undefined
+      set((state) => {
+        const [next, value] = change(state)
+        result ??= { value }
+        return next
+      })
+      return (result as { readonly value: R }).value
+    }
+
+    // A store without `persist` (a bare `createStore`) holds all there is from the start.
+    const hasHydrated = (): boolean =>
+      (api as { persist?: { hasHydrated?: () => boolean } }).persist?.hasHydrated?.() ?? true
+
     const editConversation = (
       conversationId: DConversationId,
       edit: (conversation: DConversation) => DConversation | undefined,
@@ -273,41 +295,57 @@ export function createChatsState(options: ChatsStateOptions = {}): StateCreator<
       },
 
       importConversation: (conversation, preventClash) => {
-        const { conversations } = get()
-        const existing = conversations.find((c) => c.id === conversation.id)
-        existing?._abortController?.abort()
-        const imported = existing !== undefined && preventClash ? { ...conversation, id: createChatId() } : conversation
-        set({ conversations: [imported, ...conversations.filter((c) => c.id !== imported.id)] })
-        return imported.id
+        // Aborting changes no state: the generation of the conversation replaced (or clashed with) stops now.
+        get()
+          .conversations.find((c) => c.id === conversation.id)
+          ?._abortController?.abort()
+        let renamedId: DConversationId | undefined
+        return setReturning((state) => {
+          const clash = preventClash && state.conversations.some((c) => c.id === conversation.id)
+          const imported = clash ? { ...conversation, id: (renamedId ??= createChatId()) } : conversation
+          return [
+            { conversations: [imported, ...state.conversations.filter((c) => c.id !== imported.id)] },
+            imported.id,
+          ]
+        })
       },
 
       branchConversation: (conversationId, messageId) => {
-        const source = get().conversations.find((c) => c.id === conversationId)
-        if (source === undefined) return null
-        const end =
-          messageId === null ? source.messages.length - 1 : source.messages.findIndex((m) => m.id === messageId)
-        if (end < 0 && messageId !== null) return null
-        const messages = source.messages.slice(0, end + 1).map((m) => withoutPending(m, true))
-        // A branch of an incognito conversation stays incognito.
-        const { _abortController: _running, ...rest } = source
+        const id = createChatId()
         const time = now()
-        const branched: DConversation = { ...rest, id: createChatId(), messages, created: time, updated: time }
-        set((state) => ({ conversations: [branched, ...state.conversations] }))
-        return branched.id
+        return setReturning((state) => {
+          const source = state.conversations.find((c) => c.id === conversationId)
+          if (source === undefined) return [state, null]
+          const end =
+            messageId === null ? source.messages.length - 1 : source.messages.findIndex((m) => m.id === messageId)
+          if (end < 0 && messageId !== null) return [state, null]
+          const messages = source.messages.slice(0, end + 1).map((m) => withoutPending(m, true))
+          // A branch of an incognito conversation stays incognito.
+          const { _abortController: _running, ...rest } = source
+          const branched: DConversation = { ...rest, id, messages, created: time, updated: time }
+          return [{ conversations: [branched, ...state.conversations] }, id]
+        })
       },
 
       deleteConversations: (conversationIds, newPersonaId) => {
-        const { conversations } = get()
         const ids = new Set(conversationIds)
-        const firstIndex = conversations.findIndex((c) => ids.has(c.id))
-        const deleted = conversations.filter((c) => ids.has(c.id))
+        let fresh: DConversation | undefined
+        const { deleted, nextId } = setReturning((state) => {
+          const { conversations } = state
+          const firstIndex = conversations.findIndex((c) => ids.has(c.id))
+          const deleted = conversations.filter((c) => ids.has(c.id))
+          const remaining = conversations.filter((c) => !ids.has(c.id))
+          if (remaining.length === 0) remaining.push((fresh ??= createDConversation(newPersonaId, now())))
+          const next = remaining[firstIndex >= 0 && firstIndex < remaining.length ? firstIndex : 0] as DConversation
+          const changed = deleted.length > 0 || conversations.length === 0
+          return [changed ? { conversations: remaining } : state, { deleted, nextId: next.id }]
+        })
         for (const c of deleted) c._abortController?.abort()
-        const remaining = conversations.filter((c) => !ids.has(c.id))
-        if (remaining.length === 0) remaining.push(createDConversation(newPersonaId, now()))
-        if (deleted.length > 0 || conversations.length === 0) set({ conversations: remaining })
-        if (deleted.length > 0) options.onConversationsDeleted?.(deleted.map((c) => c.id))
-        const next = remaining[firstIndex >= 0 && firstIndex < remaining.length ? firstIndex : 0] as DConversation
-        return next.id
+        // Before hydration the stored conversations are not in the state yet: the deletion is made again on
+        // them once they are, so the cascade is told every id asked for.
+        const gone = hasHydrated() ? deleted.map((c) => c.id) : [...ids]
+        if (gone.length > 0) options.onConversationsDeleted?.(gone)
+        return nextId
       },
 
       appendMessage: (conversationId, message) =>

@@ -1,28 +1,30 @@
-import { createStore } from 'zustand/vanilla'
-import type { StoreApi } from 'zustand/vanilla'
-import { persistSQLite } from '@zustand-sqlite/core'
-import type { BackendOption, PersistSQLiteApi, PersistSQLiteOptions } from '@zustand-sqlite/core'
+import { defineStore } from '@zustand-sqlite/core'
+import type { PersistedStoreApi, StoreOptions } from '@zustand-sqlite/core'
 import { migrateChats } from './legacy'
 import { chatsSchema } from './schema'
 import { CHATS_STATE_VERSION, CHATS_STORE_NAME, createChatsState, mergeChats, partializeChats } from './state'
 import type { ChatsStateOptions, ChatsStore, PersistedChats } from './state'
 
-/** Options of {@link createChatsStore}. */
-export interface ChatsStoreOptions
-  extends
-    ChatsStateOptions,
-    Pick<
-      PersistSQLiteOptions<ChatsStore, PersistedChats>,
-      'onRehydrateStorage' | 'skipHydration' | 'writeDelayMs' | 'onError' | 'onCommit'
-    > {
-  /** The backend (or a function returning one, or a promise of one). */
-  backend: BackendOption
-  /** The store's name in the database. @default 'app-chats' */
-  name?: string
-}
+/** Options of {@link createChatsStore}: where to store, the `persistSQLite` options a store may tune, and its own. */
+export type ChatsStoreOptions = StoreOptions<ChatsStore, PersistedChats> & ChatsStateOptions
 
 /** The chats store: a Zustand store with `store.persist`. */
-export type ChatsStoreApi = StoreApi<ChatsStore> & { persist: PersistSQLiteApi<ChatsStore, PersistedChats> }
+export type ChatsStoreApi = PersistedStoreApi<ChatsStore, PersistedChats>
+
+/**
+ * The chats store, defined once: name `app-chats`, the `conversations`, `messages` and `fragments` tables,
+ * state version 4 with the app's migrations, partialize and merge. `create` makes the store; `prepare`
+ * serves the query functions, which read the tables with SQL.
+ */
+export const chatsDefinition = defineStore<ChatsStore, PersistedChats, ChatsStateOptions>({
+  name: CHATS_STORE_NAME,
+  schema: chatsSchema,
+  version: CHATS_STATE_VERSION,
+  partialize: partializeChats,
+  merge: mergeChats,
+  migrate: migrateChats,
+  state: (options) => createChatsState(options),
+})
 
 /**
  * A chats store persisted with `persistSQLite`: conversations, messages and fragments as rows. A
@@ -41,23 +43,5 @@ export type ChatsStoreApi = StoreApi<ChatsStore> & { persist: PersistSQLiteApi<C
  * ```
  */
 export function createChatsStore(options: ChatsStoreOptions): ChatsStoreApi {
-  const { backend, name = CHATS_STORE_NAME, onConversationsDeleted, now, ...tuning } = options
-  return createStore<ChatsStore>()(
-    persistSQLite(
-      createChatsState({
-        ...(onConversationsDeleted === undefined ? {} : { onConversationsDeleted }),
-        ...(now === undefined ? {} : { now }),
-      }),
-      {
-        ...tuning,
-        name,
-        backend,
-        schema: chatsSchema,
-        version: CHATS_STATE_VERSION,
-        partialize: partializeChats,
-        merge: mergeChats,
-        migrate: migrateChats,
-      },
-    ),
-  )
+  return chatsDefinition.create(options)
 }

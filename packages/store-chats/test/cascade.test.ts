@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { hydrated } from '@zustand-sqlite/core/testing'
 import type { Backend } from '@zustand-sqlite/core'
-import { createChatsStore, createDMessageTextContent } from '@zustand-sqlite/store-chats'
-import { createChatFoldersStore } from '@zustand-sqlite/store-folders'
+import {
+  chatsDefinition,
+  createChatsStore,
+  createDConversation,
+  createDMessageTextContent,
+} from '@zustand-sqlite/store-chats'
+import type { DConversation } from '@zustand-sqlite/store-chats'
+import { chatFoldersDefinition, createChatFoldersStore } from '@zustand-sqlite/store-folders'
 import { databaseOn, engines, tempDatabase } from '../../../test-utils/backends'
 
 /** The two stores wired as an app wires them: deleting conversations removes them from the folders. */
@@ -22,6 +28,23 @@ const byFolder = (links: string[]): string[] =>
     const [fp = '', fq = ''] = [p.split(':')[0], q.split(':')[0]]
     return fp < fq ? -1 : fp > fq ? 1 : 0
   })
+
+/** A stored conversation (one message, so that it is kept beside others) with the id `id`. */
+const conversation = (id: string): DConversation => ({
+  ...createDConversation(),
+  id,
+  messages: [createDMessageTextContent('user', `in ${id}`)],
+})
+
+/**
+ * `backend`, handed to a store only once `release()` is called: the store hydrates after that, on every
+ * engine, as it does after `create` returns on an asynchronous one.
+ */
+function heldBack(backend: Backend): { backend: () => Promise<Backend>; release: () => void } {
+  let release = (): void => undefined
+  const ready = new Promise<Backend>((resolve) => (release = () => resolve(backend)))
+  return { backend: () => ready, release }
+}
 
 const memberships = async (backend: Backend): Promise<unknown[]> =>
   (await backend.query('SELECT folder_id, conversation_id FROM folder_conversations ORDER BY folder_id, sort_key')).map(
@@ -67,6 +90,88 @@ describe.each(engines)('chats and folders on $name', (engine) => {
     const reopened = await openStores(again, again)
     expect(reopened.folders.getState().folders.flatMap((f) => f.conversationIds)).not.toContain(x)
     expect(reopened.chats.getState().conversations.map((conversation) => conversation.id)).not.toContain(x)
+  })
+
+  describe('before the folders store has hydrated', () => {
+    /** Stored folders: `gone` is in two of them, beside links that must stay. */
+    async function storedFolders(): Promise<void> {
+      await chatFoldersDefinition.update(await open(), (store) =>
+        store.setState({
+          folders: [
+            { id: 'f1', title: 'One', conversationIds: ['c1', 'gone', 'c2'] },
+            { id: 'f2', title: 'Two', conversationIds: ['gone'] },
+            { id: 'f3', title: 'Three', conversationIds: ['c3'] },
+          ],
+          enableFolders: true,
+        }),
+      )
+      await closeAll()
+    }
+
+    const kept = [['c1', 'c2'], [], ['c3']]
+
+    it('keeps removeConversationsFromFolders called right after the store is created', async () => {
+      await storedFolders()
+      const backend = await open()
+      const held = heldBack(backend)
+      const folders = createChatFoldersStore({ backend: held.backend })
+      folders.getState().removeConversationsFromFolders(['gone'])
+      held.release()
+      await hydrated(folders)
+      await folders.persist.flush()
+      expect(folders.getState().folders.map((f) => f.conversationIds)).toEqual(kept)
+      expect(await memberships(backend)).toEqual(['f1:c1', 'f1:c2', 'f3:c3'])
+      expect(folders.getState().folders.map((f) => f.title)).toEqual(['One', 'Two', 'Three'])
+    })
+
+    it('keeps the cascade of deleteConversations of a hydrated chats store', async () => {
+      await storedFolders()
+      const backend = await open()
+      const held = heldBack(backend)
+      const folders = createChatFoldersStore({ backend: held.backend })
+      const chats = createChatsStore({
+        backend,
+        onConversationsDeleted: (ids) => folders.getState().removeConversationsFromFolders(ids),
+      })
+      await hydrated(chats)
+      chats.getState().importConversation(conversation('gone'), false)
+      chats.getState().importConversation(conversation('c1'), false)
+      await chats.persist.flush()
+
+      chats.getState().deleteConversations(['gone'])
+      expect(folders.persist.hasHydrated()).toBe(false)
+      held.release()
+      await hydrated(folders)
+      await Promise.all([chats.persist.flush(), folders.persist.flush()])
+      expect(folders.getState().folders.map((f) => f.conversationIds)).toEqual(kept)
+      expect(await memberships(backend)).toEqual(['f1:c1', 'f1:c2', 'f3:c3'])
+      expect(await backend.query('SELECT id FROM conversations')).toEqual([{ id: 'c1' }])
+    })
+
+    it('keeps deleteConversations and its cascade when neither store has hydrated', async () => {
+      await storedFolders()
+      await chatsDefinition.update(await open(), (store) => {
+        store.getState().importConversation(conversation('gone'), false)
+        store.getState().importConversation(conversation('c1'), false)
+      })
+      await closeAll()
+
+      const backend = await open()
+      const held = heldBack(backend)
+      const folders = createChatFoldersStore({ backend: held.backend })
+      const chats = createChatsStore({
+        backend: held.backend,
+        onConversationsDeleted: (ids) => folders.getState().removeConversationsFromFolders(ids),
+      })
+      chats.getState().deleteConversations(['gone'])
+      held.release()
+      await Promise.all([hydrated(chats), hydrated(folders)])
+      await Promise.all([chats.persist.flush(), folders.persist.flush()])
+      expect(chats.getState().conversations.map((c) => c.id)).toEqual(['c1'])
+      expect(await backend.query('SELECT id FROM conversations')).toEqual([{ id: 'c1' }])
+      expect(folders.getState().folders.map((f) => f.conversationIds)).toEqual(kept)
+      expect(await memberships(backend)).toEqual(['f1:c1', 'f1:c2', 'f3:c3'])
+    })
   })
 
   it('deleting a folder removes its memberships and leaves the conversations', async () => {

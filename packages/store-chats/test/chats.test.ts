@@ -6,10 +6,12 @@ import { hydrated } from '@zustand-sqlite/core/testing'
 import { writeStoredState } from '@zustand-sqlite/core'
 import type { Backend, CommitInfo } from '@zustand-sqlite/core'
 import {
+  chatsDefinition,
   chatsLegacyPersistOptions,
   chatsSchema,
   createChatsState,
   createChatsStore,
+  createDConversation,
   createDMessageTextContent,
   createTextContentFragment,
   importChatsFromExport,
@@ -419,14 +421,80 @@ describe.each(engines)('chats store on $name', (engine) => {
     await writeStoredState(backend, { name: 'app-chats', schema: chatsSchema, version: 5 }, { conversations: [] })
     expect((await failure(() => listConversations(backend)))?.code).toBe('MIGRATION_FAILED')
     expect((await failure(() => searchConversations(backend, 'x')))?.code).toBe('MIGRATION_FAILED')
+    expect((await failure(() => loadConversationMessages(backend, 'x')))?.code).toBe('MIGRATION_FAILED')
   })
 
-  it('answers the query functions on an empty database without creating tables', async () => {
+  it('queries the store of another name, and checks that store version', async () => {
+    const backend = await open()
+    const store = createChatsStore({ backend, name: 'work-chats' })
+    await hydrated(store)
+    const id = store.getState().conversations[0]!.id
+    store.getState().appendMessage(id, createDMessageTextContent('user', 'at work'))
+    await store.persist.flush()
+    const options = { name: 'work-chats' }
+    expect((await listConversations(backend, options)).items.map((c) => c.id)).toEqual([id])
+    expect(await loadConversationMessages(backend, id, options)).toEqual(
+      stored(store.getState().conversations[0]!).messages,
+    )
+    expect((await searchConversations(backend, 'at work', options)).map((m) => m.conversationId)).toEqual([id])
+    expect((await failure(() => listConversations(backend)))?.code).toBe('TABLE_CONFLICT')
+    await writeStoredState(backend, { name: 'work-chats', schema: chatsSchema, version: 5 }, { conversations: [] })
+    expect((await failure(() => listConversations(backend, options)))?.code).toBe('MIGRATION_FAILED')
+  })
+
+  it('answers the query functions on an empty database, creating the chats tables empty', async () => {
     const backend: Backend = await open()
     expect(await listConversations(backend)).toEqual({ items: [], total: 0 })
     expect(await searchConversations(backend, 'x')).toEqual([])
     expect((await failure(() => loadConversationMessages(backend, 'x')))?.code).toBe('NOT_FOUND')
-    expect(await backend.query(`SELECT name FROM sqlite_schema WHERE name = 'conversations'`)).toEqual([])
+    expect(await backend.query('SELECT count(*) AS n FROM conversations')).toEqual([{ n: 0 }])
+    const store = createChatsStore({ backend })
+    await hydrated(store)
+    expect(store.getState().conversations).toHaveLength(1)
+  })
+
+  it('makes the actions called before an asynchronous hydration on the stored conversations', async () => {
+    const backend = await open()
+    const chat = (id: string, ...texts: string[]): DConversation => ({
+      ...createDConversation('Generic', 1000),
+      id,
+      messages: texts.map((text) => createDMessageTextContent('user', text, 1000)),
+    })
+    await chatsDefinition.update(backend, (store) => {
+      for (const c of [chat('c4', 'four'), chat('c3', 'three'), chat('c2', 'two'), chat('c1', 'one', 'more')])
+        store.getState().importConversation(c, false)
+    })
+    const [m1, m2] = (await chatsDefinition.read(backend)).state.conversations[0]!.messages as [DMessage, DMessage]
+
+    let release = (): void => undefined
+    const ready = new Promise<Backend>((resolve) => (release = () => resolve(backend)))
+    const deleted: string[][] = []
+    const store = createChatsStore({ backend: () => ready, onConversationsDeleted: (ids) => deleted.push([...ids]) })
+    const s = store.getState
+    const added = createDMessageTextContent('assistant', 'two, answered')
+    s().appendMessage('c2', added)
+    const streamed = { ...m2.fragments[0]!, part: { pt: 'text', text: 'more, streamed' } }
+    s().replaceMessageFragment('c1', m2.id, m2.fragments[0]!.fId, streamed)
+    s().importConversation({ ...chat('c3', 'three again'), userTitle: 'Replaced' }, false)
+    s().branchConversation('c1', m1.id)
+    s().deleteConversations(['c4'])
+    release()
+    await hydrated(store)
+    await store.persist.flush()
+
+    const [branch, ...rest] = s().conversations
+    expect(rest.map((c) => c.id)).toEqual(['c3', 'c1', 'c2'])
+    expect(branch?.messages).toEqual([m1])
+    expect(rest[0]).toMatchObject({
+      userTitle: 'Replaced',
+      messages: [{ fragments: [{ part: { text: 'three again' } }] }],
+    })
+    expect(rest[1]?.messages.map((m) => m.fragments[0]?.part)).toEqual([m1.fragments[0]?.part, streamed.part])
+    expect(rest[2]?.messages.at(-1)).toEqual(added)
+    // Told before hydration: the stored conversation was not in the state yet.
+    expect(deleted).toEqual([['c4']])
+    const expected = persisted(s())
+    expect((await reopened()).getState().conversations).toEqual(expected)
   })
 
   it('keeps conversations made before an asynchronous hydration, as the app merge does', async () => {

@@ -3,7 +3,7 @@ export {
   CHAT_FOLDERS_STORE_NAME,
   chatFoldersDefaults,
   chatFoldersLegacyPersistOptions,
-  chatFoldersStateCreator,
+  createChatFoldersState,
   FOLDERS_COLOR_PALETTE,
   generateFolderId,
   getRotatingFolderColor,
@@ -13,7 +13,7 @@ export type { ChatFoldersActions, ChatFoldersState, ChatFoldersStore, DFolder } 
 export { chatFoldersSchema } from './schema'
 export { chatFolderRules, MAX_ID_LENGTH, MAX_TITLE_LENGTH } from './rules'
 export type { ChatFolderPatch } from './rules'
-export { createChatFoldersStore } from './store'
+export { chatFoldersDefinition, createChatFoldersStore } from './store'
 export type { ChatFoldersStoreApi, ChatFoldersStoreOptions } from './store'
 export { importChatFoldersFromExport, importLegacyChatFolders } from './legacy'
 export type { ChatFoldersImport, DanglingFolderLink, ImportChatFoldersOptions, SkippedFolderEntry } from './legacy'

@@ -1,16 +1,10 @@
-import { readStoredState, validatePatch, writeStoredState, ZustandSqliteError } from '@zustand-sqlite/core'
-import type { Backend, StoredState } from '@zustand-sqlite/core'
+import { validatePatch, ZustandSqliteError } from '@zustand-sqlite/core'
+import type { Backend } from '@zustand-sqlite/core'
 import { chatFolderRules, idRule } from './rules'
-import { chatFoldersSchema } from './schema'
-import {
-  CHAT_FOLDERS_STATE_VERSION,
-  CHAT_FOLDERS_STORE_NAME,
-  chatFoldersDefaults,
-  generateFolderId,
-  migrateChatFolders,
-} from './state'
-import type { ChatFoldersState, DFolder } from './state'
-
+import { CHAT_FOLDERS_STORE_NAME } from './state'
+import type { ChatFoldersStore, DFolder } from './state'
+import { chatFoldersDefinition } from './store'
+import type { ChatFoldersStoreApi } from './store'
 /** Options of the chat folders query functions. */
 export interface ChatFoldersQueryOptions {
   /** The store's name in the database. @default 'app-folders' */
@@ -32,25 +26,9 @@ export interface ChatFolderList {
   readonly enableFolders: boolean
 }
 
-interface Current {
-  readonly name: string
-  readonly stored: StoredState | null
-  readonly state: ChatFoldersState
-}
-
-async function current(backend: Backend, options: ChatFoldersQueryOptions): Promise<Current> {
-  const name = options.name ?? CHAT_FOLDERS_STORE_NAME
-  const stored = await readStoredState(backend, { name, schema: chatFoldersSchema })
-  if (stored === null) return { name, stored, state: chatFoldersDefaults() }
-  // Version 0 is the only one; another throws MIGRATION_FAILED, as the store's hydration would.
-  const persisted =
-    stored.version === CHAT_FOLDERS_STATE_VERSION ? stored.state : migrateChatFolders(stored.state, stored.version)
-  // Spread over the stored objects, so that the write diffs unchanged folders by reference.
-  return { name, stored, state: { ...chatFoldersDefaults(), ...persisted } }
-}
-
 type Stamps = Map<string, { readonly createdAt: number; readonly updatedAt: number }>
 
+/** The times of the folders' rows (of the store's own `chat_folders` table): all, or the one of `folderId`. */
 async function stampsOf(backend: Backend, folderId?: string): Promise<Stamps> {
   const rows =
     folderId === undefined
@@ -71,34 +49,41 @@ async function recordOf(backend: Backend, folder: DFolder): Promise<ChatFolderRe
   return { folder, ...stamps }
 }
 
-function find(before: Current, folderId: string): DFolder {
-  const folder = before.state.folders.find((f) => f.id === folderId)
+/** The store's folder `folderId`; NOT_FOUND when it has none (thrown inside `update`: nothing is written). */
+function folderIn(store: ChatFoldersStoreApi, folderId: string, name: string): DFolder {
+  const folder = store.getState().folders.find((f) => f.id === folderId)
   if (folder === undefined) {
     throw new ZustandSqliteError(
       'NOT_FOUND',
-      `chat folder ${JSON.stringify(folderId)} is not stored in ${before.name}; nothing was written`,
-      { path: 'folderId', store: before.name },
+      `chat folder ${JSON.stringify(folderId)} is not stored in ${name}; nothing was written`,
+      { path: 'folderId', store: name },
     )
   }
   return folder
 }
 
-async function write(backend: Backend, before: Current, folders: DFolder[]): Promise<void> {
-  await writeStoredState(
+/**
+ * Runs `edit` (the store's own actions) on the stored folder `folderId`, in one transaction, and returns the
+ * folder as it is after it, with its row's times.
+ */
+async function editFolder(
+  backend: Backend,
+  folderId: string,
+  options: ChatFoldersQueryOptions,
+  edit: (actions: ChatFoldersStore) => void,
+): Promise<ChatFolderRecord> {
+  const name = options.name ?? CHAT_FOLDERS_STORE_NAME
+  const folder = await chatFoldersDefinition.update(
     backend,
-    {
-      name: before.name,
-      schema: chatFoldersSchema,
-      version: CHAT_FOLDERS_STATE_VERSION,
-      previous: before.stored,
+    (store) => {
+      folderIn(store, folderId, name)
+      edit(store.getState())
+      return folderIn(store, folderId, name)
     },
-    { ...before.state, folders },
+    { name },
   )
+  return recordOf(backend, folder)
 }
-
-/** `before`'s folders with the folder of `edited.id` replaced by `edited`. */
-const replaced = (before: Current, edited: DFolder): DFolder[] =>
-  before.state.folders.map((f) => (f.id === edited.id ? edited : f))
 
 /**
  * The stored folders in display order, each with its row's times, and `enableFolders` (for
@@ -114,9 +99,8 @@ export async function listChatFolders(
   backend: Backend,
   options: ChatFoldersQueryOptions = {},
 ): Promise<ChatFolderList> {
-  const { stored, state } = await current(backend, options)
-  if (stored === null) return { folders: [], enableFolders: state.enableFolders }
-  const stamps = await stampsOf(backend)
+  const { state } = await chatFoldersDefinition.read(backend, { name: options.name ?? CHAT_FOLDERS_STORE_NAME })
+  const stamps: Stamps = state.folders.length === 0 ? new Map() : await stampsOf(backend)
   return {
     folders: state.folders.map((folder) => ({
       folder,
@@ -129,7 +113,7 @@ export async function listChatFolders(
 
 /**
  * Creates a folder at the end of the list (for `POST /api/chat-folders`), with a new id, in one transaction
- * of one row. The input is checked first against `chatFolderRules`, `title` being required: a wrong type, an
+ * of one row: the store's `createFolder` (and `setFolderCollapsed` for `isCollapsed`). The input is checked first against `chatFolderRules`, `title` being required: a wrong type, an
  * empty or overlong value or an unknown field throws INVALID_VALUE naming it (`chat-folder.title`), and
  * nothing is written.
  *
@@ -143,27 +127,29 @@ export async function createChatFolder(
   input: unknown,
   options: ChatFoldersQueryOptions = {},
 ): Promise<ChatFolderRecord> {
-  const checked = validatePatch(input, chatFolderRules, { what: 'chat-folder' })
-  const { title, color, isCollapsed } = checked
+  const { title, color, isCollapsed } = validatePatch(input, chatFolderRules, { what: 'chat-folder' })
   if (title === undefined)
     throw new ZustandSqliteError('INVALID_VALUE', 'chat-folder.title: a title is required', {
       path: 'chat-folder.title',
     })
-  const folder: DFolder = {
-    id: generateFolderId(),
-    title,
-    conversationIds: [],
-    ...(color === undefined || color === null ? {} : { color }),
-    ...(isCollapsed === undefined ? {} : { isCollapsed }),
-  }
-  const before = await current(backend, options)
-  await write(backend, before, [...before.state.folders, folder])
+  const name = options.name ?? CHAT_FOLDERS_STORE_NAME
+  const folder = await chatFoldersDefinition.update(
+    backend,
+    (store) => {
+      const actions = store.getState()
+      const id = actions.createFolder(title, color ?? undefined)
+      if (isCollapsed !== undefined) actions.setFolderCollapsed(id, isCollapsed)
+      return folderIn(store, id, name)
+    },
+    { name },
+  )
   return recordOf(backend, folder)
 }
 
 /**
  * Updates a folder's title, color or collapsed state (for `PUT /api/chat-folders/{id}`), in one transaction
- * of one row; `color: null` removes the color. Checked first: a bad id or patch throws INVALID_VALUE, an
+ * of one row: the store's `setFolderName`, `setFolderColor` and `setFolderCollapsed`, for the fields the
+ * patch holds; `color: null` removes the color. Checked first: a bad id or patch throws INVALID_VALUE, an
  * unknown folder NOT_FOUND, and nothing is written. A patch that changes nothing writes nothing.
  *
  * @example
@@ -178,23 +164,17 @@ export async function updateChatFolder(
   options: ChatFoldersQueryOptions = {},
 ): Promise<ChatFolderRecord> {
   idRule(folderId, 'folderId')
-  const checked = validatePatch(patch, chatFolderRules, { what: 'chat-folder' })
-  const before = await current(backend, options)
-  const folder = find(before, folderId)
-  const { color, ...others } = checked
-  const edited: DFolder = { ...folder, ...others }
-  if (color === null) delete edited.color
-  else if (color !== undefined) edited.color = color
-  const keys = Object.keys(edited) as (keyof DFolder)[]
-  const unchanged = keys.length === Object.keys(folder).length && keys.every((key) => edited[key] === folder[key])
-  if (unchanged) return recordOf(backend, folder)
-  await write(backend, before, replaced(before, edited))
-  return recordOf(backend, edited)
+  const { title, color, isCollapsed } = validatePatch(patch, chatFolderRules, { what: 'chat-folder' })
+  return editFolder(backend, folderId, options, (actions) => {
+    if (title !== undefined) actions.setFolderName(folderId, title)
+    if (color !== undefined) actions.setFolderColor(folderId, color ?? undefined)
+    if (isCollapsed !== undefined) actions.setFolderCollapsed(folderId, isCollapsed)
+  })
 }
 
 /**
- * Deletes a folder (for `DELETE /api/chat-folders/{id}`); its `folder_conversations` rows go with it, in the
- * same transaction. The conversations themselves are not touched. An unknown folder throws NOT_FOUND.
+ * Deletes a folder (for `DELETE /api/chat-folders/{id}`) with the store's `deleteFolder`; its
+ * `folder_conversations` rows go with it, in the same transaction. The conversations themselves are not touched. An unknown folder throws NOT_FOUND.
  *
  * @example
  * ```ts
@@ -207,18 +187,20 @@ export async function deleteChatFolder(
   options: ChatFoldersQueryOptions = {},
 ): Promise<void> {
   idRule(folderId, 'folderId')
-  const before = await current(backend, options)
-  find(before, folderId)
-  await write(
+  const name = options.name ?? CHAT_FOLDERS_STORE_NAME
+  await chatFoldersDefinition.update(
     backend,
-    before,
-    before.state.folders.filter((f) => f.id !== folderId),
+    (store) => {
+      folderIn(store, folderId, name)
+      store.getState().deleteFolder(folderId)
+    },
+    { name },
   )
 }
 
 /**
- * Adds a conversation at the end of a folder (for `POST /api/chat-folders/{id}/conversations`), writing one
- * `folder_conversations` row; a conversation the folder already holds is not added again. The conversation
+ * Adds a conversation at the end of a folder (for `POST /api/chat-folders/{id}/conversations`) with the
+ * store's `addConversationToFolder`, writing one `folder_conversations` row; a conversation the folder already holds is not added again. The conversation
  * is not checked against the chats store (folder links are weak, see the docs). A bad id throws
  * INVALID_VALUE (`folderId`, `conversationId`), an unknown folder NOT_FOUND.
  *
@@ -235,17 +217,12 @@ export async function addConversationToChatFolder(
 ): Promise<ChatFolderRecord> {
   idRule(folderId, 'folderId')
   idRule(conversationId, 'conversationId')
-  const before = await current(backend, options)
-  const folder = find(before, folderId)
-  if (folder.conversationIds.includes(conversationId)) return recordOf(backend, folder)
-  const edited = { ...folder, conversationIds: [...folder.conversationIds, conversationId] }
-  await write(backend, before, replaced(before, edited))
-  return recordOf(backend, edited)
+  return editFolder(backend, folderId, options, (actions) => actions.addConversationToFolder(folderId, conversationId))
 }
 
 /**
- * Removes a conversation from a folder (for `DELETE /api/chat-folders/{id}/conversations/{convId}`),
- * deleting one `folder_conversations` row. A conversation the folder does not hold changes nothing (the
+ * Removes a conversation from a folder (for `DELETE /api/chat-folders/{id}/conversations/{convId}`) with
+ * the store's `removeConversationFromFolder`, deleting one `folder_conversations` row. A conversation the folder does not hold changes nothing (the
  * delete is idempotent); an unknown folder throws NOT_FOUND, a bad id INVALID_VALUE.
  *
  * @example
@@ -261,10 +238,7 @@ export async function removeConversationFromChatFolder(
 ): Promise<ChatFolderRecord> {
   idRule(folderId, 'folderId')
   idRule(conversationId, 'conversationId')
-  const before = await current(backend, options)
-  const folder = find(before, folderId)
-  if (!folder.conversationIds.includes(conversationId)) return recordOf(backend, folder)
-  const edited = { ...folder, conversationIds: folder.conversationIds.filter((id) => id !== conversationId) }
-  await write(backend, before, replaced(before, edited))
-  return recordOf(backend, edited)
+  return editFolder(backend, folderId, options, (actions) =>
+    actions.removeConversationFromFolder(folderId, conversationId),
+  )
 }

@@ -36,7 +36,8 @@ export interface ChatFoldersActions {
   /** Moves the folder at `fromIndex` to `toIndex`, as `Array.prototype.splice` places it. */
   moveFolder: (fromIndex: number, toIndex: number) => void
   setFolderName: (folderId: string, title: string) => void
-  setFolderColor: (folderId: string, color: string) => void
+  /** Sets the folder's color; `undefined` removes it. */
+  setFolderColor: (folderId: string, color: string | undefined) => void
   /** Adds the conversation at the end of the folder, unless the folder already holds it. */
   addConversationToFolder: (folderId: string, conversationId: string) => void
   removeConversationFromFolder: (folderId: string, conversationId: string) => void
@@ -46,7 +47,8 @@ export interface ChatFoldersActions {
   /**
    * Removes these conversations from every folder, in one set: the cascade of deleting conversations, to
    * call when the chats store deletes some. Folders that hold none of them keep their identity, and when no
-   * folder holds any, nothing is set at all.
+   * folder holds any, nothing is set at all. With `persistSQLite`, a call made before the store has hydrated
+   * is made again on the stored folders once they are loaded.
    */
   removeConversationsFromFolders: (conversationIds: readonly string[]) => void
 }
@@ -133,115 +135,127 @@ function editFolder(folders: Folders, id: string, edit: (folder: DFolder) => DFo
 
 /**
  * The chat folders store's state and actions, on their own: for `persistSQLite` (see
- * `createChatFoldersStore`) or for Zustand's `persist` on the legacy path (with
- * `chatFoldersLegacyPersistOptions`). Actions that change nothing (an unknown folder id, a conversation the
- * folder already holds) leave the state as it is, so nothing is written.
+ * `chatFoldersDefinition`) or for Zustand's `persist` on the legacy path (with
+ * `chatFoldersLegacyPersistOptions`). Every action computes its change from the state `set` hands it:
+ * `persistSQLite` makes the sets of an action called during an asynchronous hydration again on the
+ * hydrated folders, and a change computed from the folders read before would be made on the wrong ones.
+ * An action that changes nothing (an unknown folder id, a conversation the folder already holds) returns
+ * that state itself, so nothing is notified or written.
  *
  * @example
  * ```ts
- * const useFolderStore = create<ChatFoldersStore>()(persist(chatFoldersStateCreator, chatFoldersLegacyPersistOptions))
+ * const useFolderStore = create<ChatFoldersStore>()(persist(createChatFoldersState(), chatFoldersLegacyPersistOptions))
  * ```
  */
-export const chatFoldersStateCreator: StateCreator<ChatFoldersStore, [], [], ChatFoldersStore> = (set, get) => {
-  const updateFolders = (update: (folders: Folders) => Folders): void => {
-    const before = get().folders
-    const folders = update(before)
-    if (folders !== before) set({ folders })
-  }
-  return {
-    ...chatFoldersDefaults(),
-
-    importFoldersAppend: (imported, enableFolders) => {
-      // Within the import, the last folder of an id wins: two rows cannot share a key.
-      const byId = new Map<string, DFolder>()
-      for (const folder of imported) {
-        byId.delete(folder.id)
-        byId.set(folder.id, { ...folder, conversationIds: uniqueIds(folder.conversationIds) })
-      }
-      set((state) => ({
-        folders: [...state.folders.filter((folder) => !byId.has(folder.id)), ...byId.values()],
-        enableFolders: enableFolders || state.enableFolders,
-      }))
-    },
-
-    createFolder: (title, color) => {
-      const id = generateFolderId()
-      const folder: DFolder = { id, title, conversationIds: [], ...(color === undefined ? {} : { color }) }
-      set((state) => ({ folders: [...state.folders, folder] }))
-      return id
-    },
-
-    deleteFolder: (folderId) =>
-      updateFolders((folders) =>
-        folders.some((folder) => folder.id === folderId) ? folders.filter((folder) => folder.id !== folderId) : folders,
-      ),
-
-    moveFolder: (fromIndex, toIndex) =>
-      updateFolders((folders) => {
-        // The app splices blindly; an index past the end would put `undefined` in the list.
-        if (!Number.isInteger(fromIndex) || fromIndex < 0 || fromIndex >= folders.length) return folders
-        const next = [...folders]
-        const [moved] = next.splice(fromIndex, 1)
-        next.splice(toIndex, 0, moved as DFolder)
-        return next.every((folder, i) => folder === folders[i]) ? folders : next
-      }),
-
-    setFolderName: (folderId, title) =>
-      updateFolders((folders) =>
-        editFolder(folders, folderId, (folder) => (folder.title === title ? folder : { ...folder, title })),
-      ),
-
-    setFolderColor: (folderId, color) =>
-      updateFolders((folders) =>
-        editFolder(folders, folderId, (folder) => (folder.color === color ? folder : { ...folder, color })),
-      ),
-
-    addConversationToFolder: (folderId, conversationId) =>
-      updateFolders((folders) =>
-        editFolder(folders, folderId, (folder) =>
-          folder.conversationIds.includes(conversationId)
-            ? folder
-            : { ...folder, conversationIds: [...folder.conversationIds, conversationId] },
-        ),
-      ),
-
-    removeConversationFromFolder: (folderId, conversationId) =>
-      updateFolders((folders) =>
-        editFolder(folders, folderId, (folder) =>
-          folder.conversationIds.includes(conversationId)
-            ? { ...folder, conversationIds: folder.conversationIds.filter((id) => id !== conversationId) }
-            : folder,
-        ),
-      ),
-
-    toggleEnableFolders: () => set((state) => ({ enableFolders: !state.enableFolders })),
-
-    setFolderCollapsed: (folderId, collapsed) =>
-      updateFolders((folders) =>
-        editFolder(folders, folderId, (folder) =>
-          folder.isCollapsed === collapsed ? folder : { ...folder, isCollapsed: collapsed },
-        ),
-      ),
-
-    toggleFolderCollapsed: (folderId) =>
-      updateFolders((folders) =>
-        editFolder(folders, folderId, (folder) => ({ ...folder, isCollapsed: folder.isCollapsed !== true })),
-      ),
-
-    removeConversationsFromFolders: (conversationIds) => {
-      if (conversationIds.length === 0) return
-      const removed = new Set(conversationIds)
-      updateFolders((folders) => {
-        let next: Folders | undefined
-        for (let i = 0; i < folders.length; i++) {
-          const folder = folders[i] as DFolder
-          if (!folder.conversationIds.some((id) => removed.has(id))) continue
-          next ??= [...folders]
-          next[i] = { ...folder, conversationIds: folder.conversationIds.filter((id) => !removed.has(id)) }
-        }
-        return next ?? folders
+export function createChatFoldersState(): StateCreator<ChatFoldersStore, [], [], ChatFoldersStore> {
+  return (set) => {
+    const updateFolders = (update: (folders: Folders) => Folders): void =>
+      set((state) => {
+        const folders = update(state.folders)
+        return folders === state.folders ? state : { folders }
       })
-    },
+    return {
+      ...chatFoldersDefaults(),
+
+      importFoldersAppend: (imported, enableFolders) => {
+        // Within the import, the last folder of an id wins: two rows cannot share a key.
+        const byId = new Map<string, DFolder>()
+        for (const folder of imported) {
+          byId.delete(folder.id)
+          byId.set(folder.id, { ...folder, conversationIds: uniqueIds(folder.conversationIds) })
+        }
+        set((state) => ({
+          folders: [...state.folders.filter((folder) => !byId.has(folder.id)), ...byId.values()],
+          enableFolders: enableFolders || state.enableFolders,
+        }))
+      },
+
+      createFolder: (title, color) => {
+        const id = generateFolderId()
+        const folder: DFolder = { id, title, conversationIds: [], ...(color === undefined ? {} : { color }) }
+        set((state) => ({ folders: [...state.folders, folder] }))
+        return id
+      },
+
+      deleteFolder: (folderId) =>
+        updateFolders((folders) =>
+          folders.some((folder) => folder.id === folderId)
+            ? folders.filter((folder) => folder.id !== folderId)
+            : folders,
+        ),
+
+      moveFolder: (fromIndex, toIndex) =>
+        updateFolders((folders) => {
+          // The app splices blindly; an index past the end would put `undefined` in the list.
+          if (!Number.isInteger(fromIndex) || fromIndex < 0 || fromIndex >= folders.length) return folders
+          const next = [...folders]
+          const [moved] = next.splice(fromIndex, 1)
+          next.splice(toIndex, 0, moved as DFolder)
+          return next.every((folder, i) => folder === folders[i]) ? folders : next
+        }),
+
+      setFolderName: (folderId, title) =>
+        updateFolders((folders) =>
+          editFolder(folders, folderId, (folder) => (folder.title === title ? folder : { ...folder, title })),
+        ),
+
+      setFolderColor: (folderId, color) =>
+        updateFolders((folders) =>
+          editFolder(folders, folderId, (folder) => {
+            if (color !== undefined) return folder.color === color ? folder : { ...folder, color }
+            if (!('color' in folder)) return folder
+            const { color: _removed, ...rest } = folder
+            return rest
+          }),
+        ),
+
+      addConversationToFolder: (folderId, conversationId) =>
+        updateFolders((folders) =>
+          editFolder(folders, folderId, (folder) =>
+            folder.conversationIds.includes(conversationId)
+              ? folder
+              : { ...folder, conversationIds: [...folder.conversationIds, conversationId] },
+          ),
+        ),
+
+      removeConversationFromFolder: (folderId, conversationId) =>
+        updateFolders((folders) =>
+          editFolder(folders, folderId, (folder) =>
+            folder.conversationIds.includes(conversationId)
+              ? { ...folder, conversationIds: folder.conversationIds.filter((id) => id !== conversationId) }
+              : folder,
+          ),
+        ),
+
+      toggleEnableFolders: () => set((state) => ({ enableFolders: !state.enableFolders })),
+
+      setFolderCollapsed: (folderId, collapsed) =>
+        updateFolders((folders) =>
+          editFolder(folders, folderId, (folder) =>
+            folder.isCollapsed === collapsed ? folder : { ...folder, isCollapsed: collapsed },
+          ),
+        ),
+
+      toggleFolderCollapsed: (folderId) =>
+        updateFolders((folders) =>
+          editFolder(folders, folderId, (folder) => ({ ...folder, isCollapsed: folder.isCollapsed !== true })),
+        ),
+
+      removeConversationsFromFolders: (conversationIds) => {
+        if (conversationIds.length === 0) return
+        const removed = new Set(conversationIds)
+        updateFolders((folders) => {
+          let next: Folders | undefined
+          for (let i = 0; i < folders.length; i++) {
+            const folder = folders[i] as DFolder
+            if (!folder.conversationIds.some((id) => removed.has(id))) continue
+            next ??= [...folders]
+            next[i] = { ...folder, conversationIds: folder.conversationIds.filter((id) => !removed.has(id)) }
+          }
+          return next ?? folders
+        })
+      },
+    }
   }
 }
 

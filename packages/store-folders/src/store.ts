@@ -1,31 +1,32 @@
-import { createStore } from 'zustand/vanilla'
-import type { StoreApi } from 'zustand/vanilla'
-import { persistSQLite } from '@zustand-sqlite/core'
-import type { BackendOption, PersistSQLiteApi, PersistSQLiteOptions } from '@zustand-sqlite/core'
+import { defineStore } from '@zustand-sqlite/core'
+import type { PersistedStoreApi, StoreOptions } from '@zustand-sqlite/core'
 import { chatFoldersSchema } from './schema'
 import {
   CHAT_FOLDERS_STATE_VERSION,
   CHAT_FOLDERS_STORE_NAME,
-  chatFoldersStateCreator,
+  createChatFoldersState,
   migrateChatFolders,
 } from './state'
 import type { ChatFoldersState, ChatFoldersStore } from './state'
 
 /** Options of {@link createChatFoldersStore}: where to store, and the `persistSQLite` options a store may tune. */
-export interface ChatFoldersStoreOptions extends Pick<
-  PersistSQLiteOptions<ChatFoldersStore, ChatFoldersState>,
-  'onRehydrateStorage' | 'skipHydration' | 'writeDelayMs' | 'onError' | 'onCommit'
-> {
-  /** The backend (or a function returning one, or a promise of one). */
-  backend: BackendOption
-  /** The store's name in the database. @default 'app-folders' */
-  name?: string
-}
+export type ChatFoldersStoreOptions = StoreOptions<ChatFoldersStore, ChatFoldersState>
 
 /** The chat folders store: a Zustand store with `store.persist`. */
-export type ChatFoldersStoreApi = StoreApi<ChatFoldersStore> & {
-  persist: PersistSQLiteApi<ChatFoldersStore, ChatFoldersState>
-}
+export type ChatFoldersStoreApi = PersistedStoreApi<ChatFoldersStore, ChatFoldersState>
+
+/**
+ * The chat folders store, defined once: name `app-folders`, the `chat_folders`, `folder_conversations` and
+ * `chat_folders_settings` tables, state version 0. `create` makes the store; `read` and `update` serve the
+ * query functions, which run the store's own actions on the stored folders.
+ */
+export const chatFoldersDefinition = defineStore<ChatFoldersStore, ChatFoldersState>({
+  name: CHAT_FOLDERS_STORE_NAME,
+  schema: chatFoldersSchema,
+  version: CHAT_FOLDERS_STATE_VERSION,
+  migrate: migrateChatFolders,
+  state: () => createChatFoldersState(),
+})
 
 /**
  * A chat folders store persisted with `persistSQLite`: one `chat_folders` row per folder and one
@@ -44,15 +45,5 @@ export type ChatFoldersStoreApi = StoreApi<ChatFoldersStore> & {
  * ```
  */
 export function createChatFoldersStore(options: ChatFoldersStoreOptions): ChatFoldersStoreApi {
-  const { backend, name = CHAT_FOLDERS_STORE_NAME, ...tuning } = options
-  return createStore<ChatFoldersStore>()(
-    persistSQLite(chatFoldersStateCreator, {
-      ...tuning,
-      name,
-      backend,
-      schema: chatFoldersSchema,
-      version: CHAT_FOLDERS_STATE_VERSION,
-      migrate: migrateChatFolders,
-    }),
-  )
+  return chatFoldersDefinition.create(options)
 }

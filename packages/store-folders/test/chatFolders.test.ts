@@ -9,7 +9,7 @@ import {
   addConversationToChatFolder,
   chatFoldersLegacyPersistOptions,
   chatFoldersSchema,
-  chatFoldersStateCreator,
+  createChatFoldersState,
   createChatFolder,
   createChatFoldersStore,
   deleteChatFolder,
@@ -47,7 +47,7 @@ async function memberships(backend: Backend): Promise<[string, string][]> {
   return rows.map((row) => [String(row['folder_id']), String(row['conversation_id'])])
 }
 
-const bare = () => createStore<ChatFoldersStore>()(chatFoldersStateCreator)
+const bare = () => createStore<ChatFoldersStore>()(createChatFoldersState())
 
 describe('importLegacyChatFolders', () => {
   it('imports the 2024 shape: UUID ids, no colors, folder and conversation order kept', () => {
@@ -185,7 +185,7 @@ describe('the legacy path: Zustand persist in localStorage', () => {
   it('reads the app blob at version 0 and writes it back at version 0', () => {
     const { map, storage } = memoryLocalStorage({ 'app-folders': fixture('app-folders.v0-colors.json') })
     const store = createStore<ChatFoldersStore>()(
-      persist(chatFoldersStateCreator, {
+      persist(createChatFoldersState(), {
         ...chatFoldersLegacyPersistOptions,
         storage: createJSONStorage(() => storage),
       }),
@@ -201,7 +201,7 @@ describe('the legacy path: Zustand persist in localStorage', () => {
     const { storage } = memoryLocalStorage({ 'app-folders': fixture('app-folders.v1-unknown.json') })
     const errors: unknown[] = []
     createStore<ChatFoldersStore>()(
-      persist(chatFoldersStateCreator, {
+      persist(createChatFoldersState(), {
         ...chatFoldersLegacyPersistOptions,
         storage: createJSONStorage(() => storage),
         onRehydrateStorage: () => (_state, error) => void errors.push(error),
@@ -259,7 +259,7 @@ describe('chat folders actions', () => {
     expect(s()).toBe(before)
   })
 
-  it('renames, colors, collapses and deletes by id; toggles enableFolders', () => {
+  it('renames, colors (or removes the color), collapses and deletes by id; toggles enableFolders', () => {
     const store = bare()
     const s = store.getState
     const a = s().createFolder('A')
@@ -275,6 +275,12 @@ describe('chat folders actions', () => {
       { id: b, title: 'B', conversationIds: [], isCollapsed: true },
     ])
     expect(s().enableFolders).toBe(true)
+    s().setFolderColor(a, undefined)
+    expect(s().folders[0]).toEqual({ id: a, title: 'Alpha', conversationIds: [], isCollapsed: false })
+    expect(s().folders[0]).not.toHaveProperty('color')
+    const uncolored = s().folders
+    s().setFolderColor(b, undefined)
+    expect(s().folders).toBe(uncolored)
     s().deleteFolder(a)
     expect(s().folders.map((f) => f.id)).toEqual([b])
     const before = s()
@@ -421,6 +427,43 @@ describe.each(engines)('chat folders store on $name', (engine) => {
     expect(commits.at(-1)?.tables).toEqual({ folder_conversations: 1 })
   })
 
+  it('makes the actions called before hydration on the stored folders', async () => {
+    const { backend } = await storeWith({
+      folders: [
+        { id: 'f1', title: 'One', conversationIds: ['c1'], color: '#407cf8' },
+        { id: 'f2', title: 'Two', conversationIds: ['c2'] },
+        { id: 'f3', title: 'Three', conversationIds: [] },
+      ],
+      enableFolders: false,
+    })
+    let release = (): void => undefined
+    const ready = new Promise<Backend>((resolve) => (release = () => resolve(backend)))
+    const store = createChatFoldersStore({ backend: () => ready })
+    const s = store.getState
+    s().setFolderName('f2', 'Second')
+    s().setFolderColor('f1', undefined)
+    s().addConversationToFolder('f1', 'c3')
+    s().removeConversationFromFolder('f2', 'c2')
+    s().toggleFolderCollapsed('f3')
+    s().moveFolder(2, 0)
+    s().deleteFolder('f1')
+    const created = s().createFolder('New')
+    s().toggleEnableFolders()
+    release()
+    await hydrated(store)
+    await store.persist.flush()
+    const expected: ChatFoldersState = {
+      folders: [
+        { id: 'f3', title: 'Three', conversationIds: [], isCollapsed: true },
+        { id: 'f2', title: 'Second', conversationIds: [] },
+        { id: created, title: 'New', conversationIds: [] },
+      ],
+      enableFolders: true,
+    }
+    expect(dataOf(s())).toEqual(expected)
+    expect(await listChatFolders(backend).then((list) => list.folders.map((r) => r.folder))).toEqual(expected.folders)
+  })
+
   it('deletes the memberships of a deleted folder in the database', async () => {
     const { backend, store } = await storeWith(imported(fixture('app-folders.v0-2024.json')))
     store.getState().deleteFolder('3f2b8c1e-7a4d-4e9b-9c1a-5d6e7f8a9b0c')
@@ -552,6 +595,26 @@ describe.each(engines)('chat folders query functions on $name', (engine) => {
     await deleteChatFolder(backend, home.folder.id)
     expect((await listChatFolders(backend)).folders.map((r) => r.folder.id)).toEqual([work.folder.id])
     expect(await backend.query('SELECT count(*) AS n FROM folder_conversations')).toEqual([{ n: 0 }])
+  })
+
+  it('runs calls made at once one after another, none lost', async () => {
+    const backend = await open()
+    const { folder } = await createChatFolder(backend, { title: 'Work' })
+    const results = await Promise.all([
+      createChatFolder(backend, { title: 'Home' }),
+      addConversationToChatFolder(backend, folder.id, 'c1'),
+      updateChatFolder(backend, folder.id, { title: 'Office', color: '#407cf8', isCollapsed: true }),
+      addConversationToChatFolder(backend, folder.id, 'c2'),
+    ])
+    expect(results[3].folder).toEqual({
+      id: folder.id,
+      title: 'Office',
+      conversationIds: ['c1', 'c2'],
+      color: '#407cf8',
+      isCollapsed: true,
+    })
+    const list = await listChatFolders(backend)
+    expect(list.folders.map((r) => r.folder)).toEqual([results[3].folder, results[0].folder])
   })
 
   it('refuses bad input with INVALID_VALUE naming it, and writes nothing', async () => {

@@ -23,7 +23,7 @@ export interface StoreOptions<T, P = T> extends Pick<
   PersistSQLiteOptions<T, P>,
   'onRehydrateStorage' | 'skipHydration' | 'writeDelayMs' | 'onError' | 'onCommit'
 > {
-  /** The backend (or a function returning one, or a promise of one). */
+  /** The backend, or a function returning one or a promise of one. */
   backend: BackendOption
   /** The store's name in the database. @default the definition's `name` */
   name?: string

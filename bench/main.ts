@@ -1,18 +1,19 @@
 // The bench itself (started by run.ts): measures the performance targets T1-T8 of the design, the
 // chats store's streaming cost (S1), the metrics store (M1) and the workspace store (W1), every
 // contender in this one process (T8 and W1's hydrations in child processes), prints a table per target
-// and writes the results as JSON. See bench/README.md.
+// and writes this run's results as JSON to BENCH_RUN_FILE, where run.ts combines the runs. See
+// bench/README.md.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { BenchContext } from './context'
 import { describeEnvironment } from './environment'
 import { collectGarbage, now } from './measure'
-import { describeOptions, readOptions, TARGET_IDS } from './options'
+import { describeOptions, readOptions } from './options'
 import type { TargetId } from './options'
-import { formatKeyValues, formatSummary, formatTarget, writeResults } from './report'
-import type { TargetResult } from './report'
+import { formatKeyValues, formatSummary, formatTarget, timestamp, writeJson } from './report'
+import type { RunResults, TargetResult } from './report'
 import { runBatchTarget } from './targets/batch'
 import { runEditTargets } from './targets/edit'
 import { runExportsTarget } from './targets/exports'
@@ -42,13 +43,16 @@ async function main(): Promise<void> {
   const options = readOptions()
   const startedAt = new Date().toISOString()
   const began = now()
+  // Set by run.ts; started alone, main.ts is a single run whose file never replaces committed results.
+  const run = process.env['BENCH_RUN_LABEL'] ?? 'run 1 of 1'
+  const file = process.env['BENCH_RUN_FILE'] ?? join(repoRoot, '.data', 'bench', `run-${timestamp(startedAt)}.json`)
   const dir = mkdtempSync(join(tmpdir(), 'zustand-sqlite-bench-'))
   const ctx: BenchContext = {
     options,
     dir,
     repoRoot,
     facts: {},
-    progress: (message) => process.stderr.write(`[bench ${((now() - began) / 1000).toFixed(0)}s] ${message}\n`),
+    progress: (message) => process.stderr.write(`[bench ${run}, ${((now() - began) / 1000).toFixed(0)}s] ${message}\n`),
   }
   try {
     const environment = await describeEnvironment(repoRoot, dir)
@@ -60,10 +64,10 @@ async function main(): Promise<void> {
     }
     const durationSeconds = Math.round((now() - began) / 100) / 10
     const mode = options.quick ? 'quick (BENCH_QUICK=1)' : 'full'
-    const full = !options.quick && options.only.size === TARGET_IDS.length
     const fromSources = Object.values(environment.library).some((file) => !file.includes('/dist/'))
     const output = [
-      `zustand-sqlite benchmarks: ${mode}, ${durationSeconds} s, seed ${options.seed}, ${startedAt}`,
+      `=== ${run} ===`,
+      `zustand-sqlite benchmarks, ${run}: ${mode}, ${durationSeconds} s, seed ${options.seed}, ${startedAt}`,
       ...(options.quick
         ? ["quick run: N up to 10k and few iterations, a smoke test of the harness, not the targets' conditions"]
         : []),
@@ -73,26 +77,24 @@ async function main(): Promise<void> {
       formatKeyValues('Environment', { ...environment }),
       ...targets.map(formatTarget),
       formatKeyValues('Storage and verifications', ctx.facts),
-      formatSummary(targets),
+      formatSummary(targets, `Summary of ${run}`),
     ]
     console.log(output.join('\n\n'))
-    const files = writeResults(
-      repoRoot,
-      {
-        startedAt,
-        mode,
-        durationSeconds,
-        options: describeOptions(options),
-        environment,
-        targets,
-        facts: ctx.facts,
-        summary: targets.flatMap((t) =>
-          t.checks.map((c) => ({ target: t.id, where: `${c.contender} ${c.size}`, check: c.label, pass: c.pass })),
-        ),
-      },
-      full,
-    )
-    console.log(`\nresults: ${files.map((f) => f.replace(`${repoRoot}/`, '')).join(', ')}`)
+    const results: RunResults = {
+      run,
+      startedAt,
+      mode,
+      durationSeconds,
+      options: describeOptions(options),
+      environment,
+      targets,
+      facts: ctx.facts,
+      summary: targets.flatMap((t) =>
+        t.checks.map((c) => ({ target: t.id, where: `${c.contender} ${c.size}`, check: c.label, pass: c.pass })),
+      ),
+    }
+    writeJson(file, results)
+    console.log(`\nresults of ${run}: ${relative(repoRoot, file)}`)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

@@ -167,6 +167,23 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
   }
 }
 
+/** Every target at full sizes and iterations: only such runs are combined into bench/results/. */
+export function isFullRun(options: BenchOptions): boolean {
+  return !options.quick && options.only.size === TARGET_IDS.length
+}
+
+/**
+ * How many times run.ts runs the bench (BENCH_RUNS): 3 by default, so that every target is decided on
+ * a median of three; 1 for a quick run, a smoke test that does not measure the targets' conditions.
+ */
+export function readRuns(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env['BENCH_RUNS']
+  if (value === undefined || value.trim() === '') return readOptions(env).quick ? 1 : 3
+  const runs = Number(value)
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`BENCH_RUNS must be an integer >= 1, not ${value}`)
+  return runs
+}
+
 /** The options as plain data, for the results file. */
 export function describeOptions(options: BenchOptions): Record<string, unknown> {
   return {

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import type { Environment } from './environment'
 import { formatCount, formatKiB, formatMs, formatUs } from './stats'
 
 export type Unit = 'ms' | 'µs' | 'KiB' | 'exports'
@@ -27,6 +28,14 @@ export interface Check {
   /** The value with the absolute figures it is computed from. */
   detail: string
   target: string
+  /** The bound `value` must not exceed, for a check against a numeric limit. */
+  max?: number
+  /** The bound `value` must reach, for a check against a numeric limit. */
+  min?: number
+  /**
+   * This run's outcome. A check without `max` or `min` checks exactness (commits per set, byte for byte):
+   * the runs of an invocation are combined by requiring it in every run, not by a median.
+   */
   pass: boolean
 }
 
@@ -39,6 +48,33 @@ export interface TargetResult {
   notes: string[]
 }
 
+/**
+ * What one run of main.ts writes and the combine step reads. In the file, a figure that is not a
+ * number (NaN, a contender that could not be measured) is `null`, as JSON has no NaN.
+ */
+export interface RunResults {
+  /** `run 2 of 3`, as run.ts numbered it. */
+  run: string
+  startedAt: string
+  mode: string
+  durationSeconds: number
+  options: Record<string, unknown>
+  environment: Environment
+  targets: TargetResult[]
+  facts: Record<string, unknown>
+  summary: { target: string; where: string; check: string; pass: boolean }[]
+}
+
+/** Whether `value` is within the limits; a value that is not a number (not measured) never is. */
+export function withinLimits(value: number, limits: Pick<Check, 'max' | 'min'>): boolean {
+  return (limits.max === undefined || value <= limits.max) && (limits.min === undefined || value >= limits.min)
+}
+
+/** A check against a numeric limit; its `pass` is `value` compared with the limit, so the two cannot disagree. */
+export function limitCheck(check: Omit<Check, 'pass'> & ({ max: number } | { min: number })): Check {
+  return { ...check, pass: withinLimits(check.value, check) }
+}
+
 function formatValue(value: number, unit: Unit): string {
   if (unit === 'ms') return formatMs(value)
   if (unit === 'µs') return formatUs(value)
@@ -46,7 +82,7 @@ function formatValue(value: number, unit: Unit): string {
   return formatCount(value)
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
   const line = (cells: readonly string[]): string =>
     cells
@@ -56,7 +92,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
 }
 
-const result = (check: Check): string => (check.pass ? 'PASS' : 'MISSED')
+export const result = (check: Pick<Check, 'pass'>): string => (check.pass ? 'PASS' : 'MISSED')
 
 /** The table of one target: a row per measurement, its checks beside it. */
 export function formatTarget(target: TargetResult): string {
@@ -82,14 +118,14 @@ export function formatTarget(target: TargetResult): string {
   return [`${target.id}  ${target.title}  [target: ${target.target}]`, table(header, rows), ...notes].join('\n')
 }
 
-export function formatSummary(targets: readonly TargetResult[]): string {
+export function formatSummary(targets: readonly TargetResult[], title = 'Summary'): string {
   const rows = targets.flatMap((t) =>
     t.checks.map((c) => [t.id, `${c.contender} ${c.size}`, c.label, c.target, result(c)]),
   )
   const passed = targets.flatMap((t) => t.checks).filter((c) => c.pass).length
   const total = targets.reduce((n, t) => n + t.checks.length, 0)
   return [
-    'Summary',
+    title,
     table(['target', 'where', 'check', 'target', 'result'], rows),
     `${passed} of ${total} checks passed`,
   ].join('\n')
@@ -106,24 +142,27 @@ export function formatKeyValues(title: string, values: Record<string, unknown>):
   return [title, ...lines].join('\n')
 }
 
+/** `2026-11-25T11:03:21.512Z` -> `2026-11-25T11-03-21Z`, for file names. */
+export function timestamp(isoDate: string): string {
+  return isoDate.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')
+}
+
+/** Writes pretty-printed JSON, creating the directory. */
+export function writeJson(file: string, value: unknown): void {
+  mkdirSync(dirname(file), { recursive: true })
+  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`)
+}
+
 /**
- * Writes the results: a full run to `bench/results/<timestamp>.json` and `bench/results/latest.json`
- * (meant to be committed); a quick or partial run to `.data/bench/` only, so a smoke run never
- * replaces the figures of a full one.
+ * Writes the combined results: a full set of runs to `bench/results/<timestamp>.json` and
+ * `bench/results/latest.json` (meant to be committed); a quick or partial set to `.data/bench/` only,
+ * so a smoke run never replaces the figures of a full one.
  */
-export function writeResults(
-  repoRoot: string,
-  results: { startedAt: string } & Record<string, unknown>,
-  full: boolean,
-): string[] {
-  const text = `${JSON.stringify(results, null, 2)}\n`
-  const stamp = results.startedAt.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')
+export function writeResults(repoRoot: string, results: { startedAt: string }, full: boolean): string[] {
+  const stamp = timestamp(results.startedAt)
   const files = full
     ? [join(repoRoot, 'bench', 'results', `${stamp}.json`), join(repoRoot, 'bench', 'results', 'latest.json')]
     : [join(repoRoot, '.data', 'bench', `results-${stamp}.json`)]
-  for (const file of files) {
-    mkdirSync(dirname(file), { recursive: true })
-    writeFileSync(file, text)
-  }
+  for (const file of files) writeJson(file, results)
   return files
 }

@@ -6,6 +6,7 @@ import { applyEdit, buildChat, createRandom, makeEdit } from '../dataset'
 import type { ChatState, Edit } from '../dataset'
 import { collectGarbage, interleave } from '../measure'
 import type { TargetId } from '../options'
+import { limitCheck } from '../report'
 import type { Check, Measurement, TargetResult } from '../report'
 import { formatMs, formatRatio, sizeLabel } from '../stats'
 import type { Stats } from '../stats'
@@ -120,15 +121,15 @@ function t1(withUpdate: EditStats, persistOnly: EditStats, sizes: readonly numbe
       ...sizes.map((n) => measurement('LIB, app update timed too', n, withUpdate.get(n)?.get('LIB') as Stats)),
     ],
     checks: [
-      {
+      limitCheck({
         contender: 'LIB',
         size: sizeLabel(largest),
         label,
         value: ratio,
         detail: `${formatRatio(ratio)} (${formatMs(median(persistOnly, 'LIB', largest))} / ${formatMs(median(persistOnly, 'LIB', smallest))})`,
         target: '<= 2x',
-        pass: ratio <= 2,
-      },
+        max: 2,
+      }),
     ],
     notes: [
       `timed: setState(next) then flush(), next = the edit applied beforehand. The app's immutable update (a map over N/10 conversations) grows with N for any store: NONE (the update alone) ${growth(withUpdate, 'NONE')}.`,
@@ -155,15 +156,15 @@ function t2(results: EditStats, sizes: readonly number[]): TargetResult {
     target: 'LIB <= 1/100 of JSON',
     measurements,
     checks: [
-      {
+      limitCheck({
         contender: 'LIB',
         size: sizeLabel(largest),
         label: 'LIB/JSON',
         value: ratio,
         detail: `1/${Math.round(json / lib)} (${formatMs(lib)} / ${formatMs(json)})`,
         target: '<= 1/100',
-        pass: ratio <= 0.01,
-      },
+        max: 0.01,
+      }),
     ],
     notes: ['JSON runs fewer iterations than the others (each of its sets serializes and stores the whole state).'],
   }
@@ -177,15 +178,17 @@ function t3(results: EditStats, sizes: readonly number[]): TargetResult {
     for (const name of ['NONE', 'RAW', 'LIB'] as const) measurements.push(measurement(name, n, at.get(name) as Stats))
     const lib = at.get('LIB')?.median ?? Number.NaN
     const raw = at.get('RAW')?.median ?? Number.NaN
-    checks.push({
-      contender: 'LIB',
-      size: sizeLabel(n),
-      label: 'LIB/RAW',
-      value: lib / raw,
-      detail: `${formatRatio(lib / raw)} (${formatMs(lib)} / ${formatMs(raw)})`,
-      target: '<= 3x',
-      pass: lib / raw <= 3,
-    })
+    checks.push(
+      limitCheck({
+        contender: 'LIB',
+        size: sizeLabel(n),
+        label: 'LIB/RAW',
+        value: lib / raw,
+        detail: `${formatRatio(lib / raw)} (${formatMs(lib)} / ${formatMs(raw)})`,
+        target: '<= 3x',
+        max: 3,
+      }),
+    )
   }
   return {
     id: 'T3',

@@ -12,6 +12,7 @@ import type { ChatState } from '../dataset'
 import { loadSqlJs, sqlJsInitTime } from '../engines'
 import { idbJsonStorage, readStoredJson } from '../jsonStorage'
 import { collectGarbage, now } from '../measure'
+import { limitCheck } from '../report'
 import type { Check, Measurement, TargetResult } from '../report'
 import { formatBytes, formatMs, formatRatio, sizeLabel, summarize } from '../stats'
 import { chatSchema } from '../schemas'
@@ -180,15 +181,15 @@ export async function runHydrationTarget(ctx: BenchContext): Promise<TargetResul
   const json = stats.get('JSON')?.median ?? Number.NaN
   const check = (name: string, limit: number): Check => {
     const lib = stats.get(name)?.median ?? Number.NaN
-    return {
+    return limitCheck({
       contender: name,
       size,
       label: 'LIB/JSON',
       value: lib / json,
       detail: `${formatRatio(lib / json)} (${formatMs(lib)} / ${formatMs(json)})`,
       target: `<= ${limit}x`,
-      pass: lib / json <= limit,
-    }
+      max: limit,
+    })
   }
   ctx.facts['hydration data sizes'] = data.sizes
   return {

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { BenchContext } from '../context'
 // Types only: importing the child's code would run it here.
 import type { ChildMode, ChildReport } from '../hydrateChild'
+import { limitCheck } from '../report'
 import type { Check, Measurement, TargetResult } from '../report'
 import { formatKiB, formatMs, formatRatio, median, sizeLabel } from '../stats'
 import { hydrationData } from './hydration'
@@ -80,15 +81,15 @@ export async function runMemoryTarget(ctx: BenchContext): Promise<TargetResult> 
   const json = of('json', 'peakKiB')
   const check = (mode: ChildMode): Check => {
     const lib = of(mode, 'peakKiB')
-    return {
+    return limitCheck({
       contender: CONTENDERS[mode],
       size,
       label: 'LIB/JSON',
       value: lib / json,
       detail: `${formatRatio(lib / json)} (${formatKiB(lib)} / ${formatKiB(json)})`,
       target: '<= 1.5x',
-      pass: lib / json <= 1.5,
-    }
+      max: 1.5,
+    })
   }
   const sources = new Set([...reports.values()].flat().map((r) => r.peakSource))
   const peakSource = sources.has('maxRSS')

@@ -7,6 +7,7 @@ import { createRandom, makeMetricEvents } from '../dataset'
 import type { MetricEvent } from '../dataset'
 import { openRawDatabase } from '../engines'
 import { collectGarbage, interleave } from '../measure'
+import { limitCheck } from '../report'
 import type { Check, Measurement, TargetResult } from '../report'
 import { RAW_METRICS_DDL, metricsSchema } from '../schemas'
 import { formatCount, formatMs, formatRatio } from '../stats'
@@ -111,25 +112,29 @@ export async function runMetricsTarget(ctx: BenchContext): Promise<TargetResult>
       }
       const lib = rate.get('LIB') as number
       const raw = rate.get('RAW') as number
-      checks.push({
-        contender: 'LIB',
-        size: `batch ${batch}`,
-        label: 'LIB/RAW rows/s',
-        value: lib / raw,
-        detail: `${formatRatio(lib / raw)} (${formatCount(lib)} / ${formatCount(raw)} rows/s)`,
-        target: '>= 0.5x',
-        pass: lib / raw >= 0.5,
-      })
-      if (batch === 100) {
-        checks.push({
+      checks.push(
+        limitCheck({
           contender: 'LIB',
           size: `batch ${batch}`,
-          label: 'LIB rows/s',
-          value: lib,
-          detail: `${formatCount(lib)} rows/s (${formatMs(libMs)} per set)`,
-          target: '>= 100,000',
-          pass: lib >= 100_000,
-        })
+          label: 'LIB/RAW rows/s',
+          value: lib / raw,
+          detail: `${formatRatio(lib / raw)} (${formatCount(lib)} / ${formatCount(raw)} rows/s)`,
+          target: '>= 0.5x',
+          min: 0.5,
+        }),
+      )
+      if (batch === 100) {
+        checks.push(
+          limitCheck({
+            contender: 'LIB',
+            size: `batch ${batch}`,
+            label: 'LIB rows/s',
+            value: lib,
+            detail: `${formatCount(lib)} rows/s (${formatMs(libMs)} per set)`,
+            target: '>= 100,000',
+            min: 100_000,
+          }),
+        )
       }
     }
     const counts: Record<string, string> = {}

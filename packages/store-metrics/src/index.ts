@@ -1,6 +1,7 @@
 export {
   addCostEntry,
   CHAT_GENERATE_METRIC_TYPE,
+  createMetricsState,
   createServiceMetricsAggregate,
   MAX_NAME_LENGTH,
   MAX_TYPE_LENGTH,
@@ -10,8 +11,8 @@ export {
   METRICS_TABLE,
   metricsDefaults,
   metricsLegacyPersistOptions,
-  metricsStateCreator,
   migrateMetrics,
+  partializeMetrics,
   PERSIST_METRIC_TYPE,
 } from './state'
 export type {
@@ -25,7 +26,7 @@ export type {
   ServiceMetricsAggregate,
 } from './state'
 export { metricsSchema } from './schema'
-export { createMetricsStore, recordCommits } from './store'
+export { createMetricsStore, metricsDefinition, recordCommits } from './store'
 export type { MetricsStoreApi, MetricsStoreOptions } from './store'
 export { importLegacyMetrics } from './legacy'
 export type { MetricsImport, MetricsImportProblem } from './legacy'
@@ -38,6 +39,7 @@ export type {
   MetricSeriesOptions,
   MetricSeriesPoint,
   MetricStats,
+  MetricsQueryOptions,
   MetricTotalsOptions,
   TopMetricName,
   TopMetricNamesOptions,

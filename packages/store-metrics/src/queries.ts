@@ -1,6 +1,20 @@
 import { ZustandSqliteError } from '@zustand-sqlite/core'
 import type { Backend, QueryRow, SqlValue } from '@zustand-sqlite/core'
-import { MAX_NAME_LENGTH, MAX_TYPE_LENGTH } from './state'
+import { MAX_NAME_LENGTH, MAX_TYPE_LENGTH, METRICS_STATE_VERSION, METRICS_STORE_NAME } from './state'
+import { metricsDefinition } from './store'
+
+/**
+ * Which metrics store the query functions read. Each query prepares the store's tables first (on a database
+ * without them it creates them, empty) and rejects with MIGRATION_FAILED when the store recorded a newer
+ * state version than this package knows.
+ */
+export interface MetricsQueryOptions {
+  /**
+   * The metrics store's name in the database (`name`, in the options of a query, is a metric's name).
+   * @default 'app-metrics'
+   */
+  readonly store?: string
+}
 
 /**
  * A time range in ms since the epoch: `from` inclusive, `to` exclusive; either may be left out. Rollups of
@@ -14,7 +28,7 @@ export interface MetricRange {
 }
 
 /** Options of {@link metricTotals}. */
-export interface MetricTotalsOptions extends MetricRange {
+export interface MetricTotalsOptions extends MetricRange, MetricsQueryOptions {
   readonly type: string
   /** One metric name. @default every name of the type */
   readonly name?: string
@@ -30,7 +44,7 @@ export interface MetricStats {
 }
 
 /** Options of {@link metricPercentiles}. */
-export interface MetricPercentilesOptions extends MetricRange {
+export interface MetricPercentilesOptions extends MetricRange, MetricsQueryOptions {
   readonly type: string
   readonly name: string
   /** Percentiles to compute, each greater than 0 and at most 100. @default [50, 95, 99] */
@@ -49,7 +63,7 @@ export interface MetricPercentiles {
 export type MetricBucket = 'minute' | 'hour' | 'day'
 
 /** Options of {@link metricSeries}. */
-export interface MetricSeriesOptions {
+export interface MetricSeriesOptions extends MetricsQueryOptions {
   readonly type: string
   /** One metric name. @default every name of the type */
   readonly name?: string
@@ -66,7 +80,7 @@ export interface MetricSeriesPoint extends MetricStats {
 }
 
 /** Options of {@link topMetricNames}. */
-export interface TopMetricNamesOptions extends MetricRange {
+export interface TopMetricNamesOptions extends MetricRange, MetricsQueryOptions {
   readonly type: string
   /** How many names at most. */
   readonly limit: number
@@ -96,6 +110,29 @@ function checkLabel(path: string, value: unknown, max: number): void {
 function checkTime(path: string, value: unknown): void {
   if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value)))
     badOption(path, 'must be an integer time in ms')
+}
+
+/**
+ * @internal Prepares the metrics store's tables (creating them, empty, on a database without them) and
+ * refuses, with MIGRATION_FAILED, events the store recorded at a newer state version than this package
+ * knows: hydration refuses that store too.
+ */
+export async function prepareMetrics(backend: Backend, name: string): Promise<void> {
+  const { stateVersion } = await metricsDefinition.prepare(backend, { name })
+  if (stateVersion !== null && stateVersion > METRICS_STATE_VERSION) {
+    throw new ZustandSqliteError(
+      'MIGRATION_FAILED',
+      `${name} state version ${stateVersion} is newer than this package knows (${METRICS_STATE_VERSION}); nothing was read or written`,
+      { store: name },
+    )
+  }
+}
+
+/** The store name of a query's options, checked. */
+function storeOf(options: MetricsQueryOptions): string {
+  const { store = METRICS_STORE_NAME } = options
+  if (typeof store !== 'string' || store === '') badOption('store', 'must be a non-empty string')
+  return store
 }
 
 /** A WHERE clause over one table's type, name and time column, with its parameters. */
@@ -158,7 +195,7 @@ const ROLLUP_STATS = 'total("count") AS count, total("sum") AS sum, min("min") A
 /**
  * Count, sum, min, max and average of the values of one metric type (and name) over a time range: raw events
  * and the per-day rollups of folded events together, so the totals are the same before and after retention.
- * Read-only; both reads use an index (`metrics_type_name_ts_idx`, and the key of `metrics_daily`).
+ * Writes no rows; both reads use an index (`metrics_type_name_ts_idx`, and the key of `metrics_daily`).
  *
  * @example
  * ```ts
@@ -171,6 +208,7 @@ export async function metricTotals(backend: Backend, options: MetricTotalsOption
   if (name !== undefined) checkLabel('name', name, MAX_NAME_LENGTH)
   checkTime('from', from)
   checkTime('to', to)
+  await prepareMetrics(backend, storeOf(options))
   const raw = where('timestamp', type, name, from, to)
   const rolled = where('day', type, name, from, to)
   const [rawRows, rolledRows] = [
@@ -184,7 +222,7 @@ export async function metricTotals(backend: Backend, options: MetricTotalsOption
  * Percentiles of the values of one metric over a time range, by the nearest-rank method: with the `n` values
  * in ascending order, percentile `p` is the value at rank `ceil(p / 100 * n)` (from 1), so it is always a value
  * that was recorded. Covers raw events only: events folded into daily rollups by retention keep no
- * distribution. Read-only; the events are found through `metrics_type_name_ts_idx` and sorted by value once.
+ * distribution. Writes no rows; the events are found through `metrics_type_name_ts_idx` and sorted by value once.
  *
  * @example
  * ```ts
@@ -205,6 +243,7 @@ export async function metricPercentiles(
   percentiles.forEach((p, i) => {
     if (typeof p !== 'number' || !(p > 0 && p <= 100)) badOption(`percentiles[${i}]`, 'must be > 0 and <= 100')
   })
+  await prepareMetrics(backend, storeOf(options))
   const filter = where('timestamp', type, name, from, to)
   const [countRow] = await backend.query(`SELECT count(*) AS count FROM metrics WHERE ${filter.sql}`, filter.params)
   const count = num(countRow?.['count'])
@@ -229,7 +268,7 @@ export async function metricPercentiles(
  * Statistics per time bucket (`minute`, `hour` or `day`, aligned on UTC) of one metric type (and name) within
  * `[from, to)`, oldest first; buckets without events are left out. With `bucket: 'day'`, per-day rollups of
  * folded events are combined with raw events, so the series is the same before and after retention; minute
- * and hour buckets cover raw events only. Read-only and indexed.
+ * and hour buckets cover raw events only. Writes no rows; indexed.
  *
  * @example
  * ```ts
@@ -245,6 +284,7 @@ export async function metricSeries(backend: Backend, options: MetricSeriesOption
   checkTime('from', from)
   checkTime('to', to)
   if (!Object.hasOwn(BUCKET_MS, bucket)) badOption('bucket', "must be 'minute', 'hour' or 'day'")
+  await prepareMetrics(backend, storeOf(options))
   const size = BUCKET_MS[bucket]
   const raw = where('timestamp', type, name, from, to)
   const buckets = new Map<number, Part>()
@@ -270,8 +310,8 @@ export async function metricSeries(backend: Backend, options: MetricSeriesOption
 
 /**
  * The names of one metric type with the most events (`by: 'count'`) or the largest sum of values
- * (`by: 'sum'`) over a time range, raw events and daily rollups together; ties are broken by name. Read-only;
- * the names are grouped along `metrics_type_name_ts_idx` without a sort of the events.
+ * (`by: 'sum'`) over a time range, raw events and daily rollups together; ties are broken by name. Writes no
+ * rows; the names are grouped along `metrics_type_name_ts_idx` without a sort of the events.
  *
  * @example
  * ```ts
@@ -286,6 +326,7 @@ export async function topMetricNames(backend: Backend, options: TopMetricNamesOp
   if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1)
     badOption('limit', 'must be a positive integer')
   if (by !== 'count' && by !== 'sum') badOption('by', "must be 'count' or 'sum'")
+  await prepareMetrics(backend, storeOf(options))
   const raw = where('timestamp', type, undefined, from, to)
   const rolled = where('day', type, undefined, from, to)
   const rows = await backend.query(

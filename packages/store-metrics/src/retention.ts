@@ -1,6 +1,6 @@
 import { ZustandSqliteError } from '@zustand-sqlite/core'
 import type { Backend, ChangeSet, SqlValue } from '@zustand-sqlite/core'
-import { BUCKET_MS } from './queries'
+import { BUCKET_MS, prepareMetrics } from './queries'
 import { metricsSchema } from './schema'
 import { METRICS_DAILY_TABLE, METRICS_STORE_NAME, METRICS_TABLE } from './state'
 
@@ -73,9 +73,9 @@ interface Rollup {
 
 async function run(backend: Backend, options: MetricsRetentionOptions): Promise<MetricsRetentionResult> {
   const { name = METRICS_STORE_NAME, maxAgeMs, maxRows, batchSize = 1000, now = Date.now } = options
-  // Prepares the store's tables (a no-op when a store has). The ChangeSets below carry no state version:
-  // retention leaves the one the store recorded as it is, and never loads the store's state.
-  await backend.prepare(name, metricsSchema.spec)
+  // The ChangeSets below carry no state version: retention leaves the one the store recorded as it is, and
+  // never loads the store's state.
+  await prepareMetrics(backend, name)
   const at = typeof now === 'function' ? now() : now
 
   // Events are folded up to a boundary (timestamp, id), oldest first, fixed at the start: events appended
@@ -166,7 +166,8 @@ async function run(backend: Backend, options: MetricsRetentionOptions): Promise<
  * metrics store is open on the same database: the store only appends new events and writes `service_metrics`,
  * while retention deletes old events and writes `metrics_daily`, so they touch different rows. Runs on one
  * backend object are queued one after the other; do not run retention from two connections at once, since a
- * rollup is read, merged and written back.
+ * rollup is read, merged and written back. Prepares the store's tables first, and rejects with
+ * MIGRATION_FAILED, folding nothing, when the store recorded a newer state version than this package knows.
  *
  * @example
  * ```ts

@@ -228,81 +228,102 @@ const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
 
 /**
- * The metrics store's state and actions, on their own: for `persistSQLite` (see `createMetricsStore`) or for
+ * The metrics store's state and actions, on their own: for `persistSQLite` (see `metricsDefinition`) or for
  * Zustand's `persist` on the legacy path (with `metricsLegacyPersistOptions`). Events go to the store's
  * `persist.append`; without `persistSQLite` (no `append`), events are dropped and only aggregates are kept.
  *
  * @example
  * ```ts
- * const useMetricsStore = create<MetricsStore>()(persist(metricsStateCreator, metricsLegacyPersistOptions))
+ * const useMetricsStore = create<MetricsStore>()(persist(createMetricsState(), metricsLegacyPersistOptions))
  * ```
  */
-export const metricsStateCreator: StateCreator<MetricsStore, [], [], MetricsStore> = (set, get, api) => {
-  const append = (row: MetricEventRow): void => {
-    const persist = (api as unknown as Appender).persist
-    persist?.append?.(METRICS_TABLE, row)
-  }
-  const record = (type: string, name: string, value: number, metadata?: MetricMetadata): void => {
-    checkEvent(type, name, value, metadata)
-    append(eventRow(type, name, value, metadata))
-  }
-  return {
-    ...metricsDefaults(),
+export function createMetricsState(): StateCreator<MetricsStore, [], [], MetricsStore> {
+  return (set, get, api) => {
+    const append = (row: MetricEventRow): void => {
+      const persist = (api as unknown as Appender).persist
+      persist?.append?.(METRICS_TABLE, row)
+    }
+    const record = (type: string, name: string, value: number, metadata?: MetricMetadata): void => {
+      checkEvent(type, name, value, metadata)
+      append(eventRow(type, name, value, metadata))
+    }
+    return {
+      ...metricsDefaults(),
 
-    addChatGenerateCostEntry: (costs, inputTokens, outputTokens, serviceId, debugCostSource) => {
-      if (serviceId === null || serviceId === undefined) return
-      checkLabel('serviceId', serviceId, MAX_NAME_LENGTH)
-      if (!isPlainObject(costs as unknown)) invalid('costs', 'must be a plain object')
-      checkAmount('costs.$c', costs.$c)
-      checkAmount('costs.$cReported', costs.$cReported)
-      checkAmount('costs.$cdCache', costs.$cdCache)
-      checkCount('inputTokens', inputTokens)
-      checkCount('outputTokens', outputTokens)
-      const aggregate = addCostEntry(get().serviceMetrics[serviceId], costs, inputTokens, outputTokens, Date.now())
-      if (!Number.isSafeInteger(aggregate.totalInputTokens) || !Number.isSafeInteger(aggregate.totalOutputTokens))
-        invalid('inputTokens', 'the token totals would exceed the safe integer range')
-      // The event first: a row `append` refuses leaves the aggregate as it was.
-      const metadata: Record<string, unknown> = { inputTokens, outputTokens }
-      for (const key of ['$c', '$cReported', '$cdCache', '$code'] as const)
-        if (costs[key] !== undefined) metadata[key] = costs[key]
-      if (typeof debugCostSource === 'string' && debugCostSource !== '') metadata['source'] = debugCostSource
-      append(eventRow(CHAT_GENERATE_METRIC_TYPE, serviceId, (costs.$c ?? 0) * 0.01, metadata))
-      set((state) => ({ serviceMetrics: { ...state.serviceMetrics, [serviceId]: aggregate } }))
-    },
+      addChatGenerateCostEntry: (costs, inputTokens, outputTokens, serviceId, debugCostSource) => {
+        if (serviceId === null || serviceId === undefined) return
+        checkLabel('serviceId', serviceId, MAX_NAME_LENGTH)
+        if (!isPlainObject(costs as unknown)) invalid('costs', 'must be a plain object')
+        checkAmount('costs.$c', costs.$c)
+        checkAmount('costs.$cReported', costs.$cReported)
+        checkAmount('costs.$cdCache', costs.$cdCache)
+        checkCount('inputTokens', inputTokens)
+        checkCount('outputTokens', outputTokens)
+        const at = Date.now()
+        /** The aggregate with this entry counted; `undefined` when its token totals leave the safe integers. */
+        const counted = (aggregate: ServiceMetricsAggregate | undefined): ServiceMetricsAggregate | undefined => {
+          const next = addCostEntry(aggregate, costs, inputTokens, outputTokens, at)
+          return Number.isSafeInteger(next.totalInputTokens) && Number.isSafeInteger(next.totalOutputTokens)
+            ? next
+            : undefined
+        }
+        if (counted(get().serviceMetrics[serviceId]) === undefined)
+          invalid('inputTokens', 'the token totals would exceed the safe integer range')
+        // The event first: a row `append` refuses leaves the aggregate as it was.
+        const metadata: Record<string, unknown> = { inputTokens, outputTokens }
+        for (const key of ['$c', '$cReported', '$cdCache', '$code'] as const)
+          if (costs[key] !== undefined) metadata[key] = costs[key]
+        if (typeof debugCostSource === 'string' && debugCostSource !== '') metadata['source'] = debugCostSource
+        append(eventRow(CHAT_GENERATE_METRIC_TYPE, serviceId, (costs.$c ?? 0) * 0.01, metadata))
+        // Counted on the state the set is made on: a set made while a hydration runs is made again on the
+        // stored aggregate, which the check above could not see.
+        set((state) => {
+          const aggregate = counted(state.serviceMetrics[serviceId])
+          return aggregate === undefined
+            ? state
+            : { serviceMetrics: { ...state.serviceMetrics, [serviceId]: aggregate } }
+        })
+      },
 
-    getAggregateMetricsForService: (serviceId) => get().serviceMetrics[serviceId],
+      getAggregateMetricsForService: (serviceId) => get().serviceMetrics[serviceId],
 
-    record,
+      record,
 
-    timed: <T>(type: string, name: string, fn: () => T, metadata?: MetricMetadata): T => {
-      // Checked before running `fn`, so that a bad label fails without side effects.
-      checkEvent(type, name, 0, metadata)
-      const start = performance.now()
-      const done = (error: boolean): void =>
-        record(type, name, performance.now() - start, error ? { ...metadata, error: true } : metadata)
-      let result: T
-      try {
-        result = fn()
-      } catch (error) {
-        done(true)
-        throw error
-      }
-      if (!isThenable(result)) {
-        done(false)
-        return result
-      }
-      return Promise.resolve(result).then(
-        (value) => {
-          done(false)
-          return value
-        },
-        (error: unknown) => {
+      timed: <T>(type: string, name: string, fn: () => T, metadata?: MetricMetadata): T => {
+        // Checked before running `fn`, so that a bad label fails without side effects.
+        checkEvent(type, name, 0, metadata)
+        const start = performance.now()
+        const done = (error: boolean): void =>
+          record(type, name, performance.now() - start, error ? { ...metadata, error: true } : metadata)
+        let result: T
+        try {
+          result = fn()
+        } catch (error) {
           done(true)
           throw error
-        },
-      ) as T
-    },
+        }
+        if (!isThenable(result)) {
+          done(false)
+          return result
+        }
+        return Promise.resolve(result).then(
+          (value) => {
+            done(false)
+            return value
+          },
+          (error: unknown) => {
+            done(true)
+            throw error
+          },
+        ) as T
+      },
+    }
   }
+}
+
+/** What the metrics store persists: the aggregates (events are appended to their table, never held). */
+export function partializeMetrics(state: MetricsStore): MetricsState {
+  return { serviceMetrics: state.serviceMetrics }
 }
 
 /**
@@ -328,6 +349,6 @@ export function migrateMetrics(persisted: unknown, version: number): MetricsStat
 export const metricsLegacyPersistOptions = {
   name: METRICS_STORE_NAME,
   version: METRICS_STATE_VERSION,
-  partialize: (state: MetricsStore): MetricsState => ({ serviceMetrics: state.serviceMetrics }),
+  partialize: partializeMetrics,
   migrate: migrateMetrics,
 } as const

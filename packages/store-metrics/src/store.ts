@@ -1,32 +1,35 @@
-import { createStore } from 'zustand/vanilla'
-import type { StoreApi } from 'zustand/vanilla'
-import { persistSQLite } from '@zustand-sqlite/core'
-import type { BackendOption, CommitInfo, PersistSQLiteApi, PersistSQLiteOptions } from '@zustand-sqlite/core'
+import { defineStore } from '@zustand-sqlite/core'
+import type { CommitInfo, PersistedStoreApi, StoreOptions } from '@zustand-sqlite/core'
 import { metricsSchema } from './schema'
 import {
+  createMetricsState,
   METRICS_STATE_VERSION,
   METRICS_STORE_NAME,
-  metricsStateCreator,
   migrateMetrics,
+  partializeMetrics,
   PERSIST_METRIC_TYPE,
 } from './state'
 import type { MetricsState, MetricsStore } from './state'
 
 /** Options of {@link createMetricsStore}: where to store, and the `persistSQLite` options a store may tune. */
-export interface MetricsStoreOptions extends Pick<
-  PersistSQLiteOptions<MetricsStore, MetricsState>,
-  'onRehydrateStorage' | 'skipHydration' | 'writeDelayMs' | 'onError' | 'onCommit'
-> {
-  /** The backend (or a function returning one, or a promise of one). */
-  backend: BackendOption
-  /** The store's name in the database. @default 'app-metrics' */
-  name?: string
-}
+export type MetricsStoreOptions = StoreOptions<MetricsStore, MetricsState>
 
 /** The metrics store: a Zustand store with `store.persist`. */
-export type MetricsStoreApi = StoreApi<MetricsStore> & {
-  persist: PersistSQLiteApi<MetricsStore, MetricsState>
-}
+export type MetricsStoreApi = PersistedStoreApi<MetricsStore, MetricsState>
+
+/**
+ * The metrics store, defined once: name `app-metrics`, the `service_metrics` rows of the aggregates and the
+ * `metrics` and `metrics_daily` tables of events, state version 0. `create` makes the store; `prepare` serves
+ * the query functions and retention, which read and write the event tables with SQL.
+ */
+export const metricsDefinition = defineStore<MetricsStore, MetricsState>({
+  name: METRICS_STORE_NAME,
+  schema: metricsSchema,
+  version: METRICS_STATE_VERSION,
+  partialize: partializeMetrics,
+  migrate: migrateMetrics,
+  state: () => createMetricsState(),
+})
 
 /**
  * A metrics store persisted with `persistSQLite`: the per-service aggregates are `service_metrics` rows (one
@@ -43,18 +46,7 @@ export type MetricsStoreApi = StoreApi<MetricsStore> & {
  * ```
  */
 export function createMetricsStore(options: MetricsStoreOptions): MetricsStoreApi {
-  const { backend, name = METRICS_STORE_NAME, ...tuning } = options
-  return createStore<MetricsStore>()(
-    persistSQLite(metricsStateCreator, {
-      ...tuning,
-      name,
-      backend,
-      schema: metricsSchema,
-      version: METRICS_STATE_VERSION,
-      migrate: migrateMetrics,
-      partialize: (state): MetricsState => ({ serviceMetrics: state.serviceMetrics }),
-    }),
-  )
+  return metricsDefinition.create(options)
 }
 
 /**

@@ -7,10 +7,11 @@ import {
   addCostEntry,
   applyMetricsRetention,
   createMetricsStore,
+  createMetricsState,
   importLegacyMetrics,
   metricPercentiles,
+  metricsDefinition,
   metricSeries,
-  metricsStateCreator,
   metricTotals,
   recordCommits,
   startMetricsRetention,
@@ -41,7 +42,7 @@ async function count(backend: Backend, table: string): Promise<number> {
   return Number(row?.['n'])
 }
 
-const bare = () => createStore<MetricsStore>()(metricsStateCreator)
+const bare = () => createStore<MetricsStore>()(createMetricsState())
 
 describe('cost entries (no database)', () => {
   it('counts each $code as the app does, in dollars', () => {
@@ -199,6 +200,24 @@ describe.each(engines)('metrics store on $name', (engine) => {
       usageCount: 1,
       partialPriceUsages: 1,
     })
+  })
+
+  it('counts a cost entry made while the store hydrates on the stored aggregate', async () => {
+    const { store } = await open()
+    store.getState().addChatGenerateCostEntry({ $c: 100 }, 10, 5, 'openai', 'chat')
+    await store.persist.flush()
+    await db.closeAll()
+    const again = createMetricsStore({ backend: await db.open() })
+    // On an asynchronous engine the store is still hydrating here: the entry is counted again on what is stored.
+    again.getState().addChatGenerateCostEntry({ $c: 50 }, 1, 1, 'openai', 'chat')
+    await hydrated(again)
+    const expected = { usageCount: 2, totalInputTokens: 11, totalOutputTokens: 6, totalCosts: 1.5 }
+    expect(again.getState().getAggregateMetricsForService('openai')).toMatchObject(expected)
+    await again.persist.flush()
+    await db.closeAll()
+    const third = createMetricsStore({ backend: await db.open() })
+    await hydrated(third)
+    expect(third.getState().getAggregateMetricsForService('openai')).toMatchObject(expected)
   })
 
   it('batches a burst of events into one transaction per tick, and never keeps them in state', async () => {
@@ -416,8 +435,7 @@ describe.each(engines)('metrics store on $name', (engine) => {
     expect(await snapshot()).toEqual(before)
 
     // The state version the store records is kept, and the store keeps writing beside retention.
-    const [version] = await backend.query("SELECT state_version FROM zs_stores WHERE store = 'app-metrics'")
-    expect(version?.['state_version']).toBe(0)
+    expect((await metricsDefinition.prepare(backend)).stateVersion).toBe(0)
     store.getState().record('latency', 'a', 1)
     await store.persist.flush()
     expect((await metricTotals(backend, { type: 'latency', name: 'a' })).count).toBe(5)
@@ -440,6 +458,65 @@ describe.each(engines)('metrics store on $name', (engine) => {
       code: 'INVALID_OPTIONS',
       path: 'maxRows',
     })
+  })
+
+  it('answers on a database without the metrics tables, creating them empty', async () => {
+    const backend = await db.open()
+    expect(await metricTotals(backend, { type: 'latency' })).toEqual({
+      count: 0,
+      sum: 0,
+      min: null,
+      max: null,
+      avg: null,
+    })
+    expect(await metricPercentiles(backend, { type: 'latency', name: 'a', percentiles: [50] })).toEqual({
+      count: 0,
+      values: { 50: null },
+    })
+    expect(await metricSeries(backend, { type: 'latency', from: DAY0, to: DAY1, bucket: 'day' })).toEqual([])
+    expect(await topMetricNames(backend, { type: 'latency', by: 'count', limit: 3 })).toEqual([])
+    expect(await count(backend, 'metrics_daily')).toBe(0)
+  })
+
+  it('reads the tables of the store named by `store`', async () => {
+    const backend = await db.open()
+    const store = createMetricsStore({ backend, name: 'my-metrics' })
+    await hydrated(store)
+    store.getState().record('latency', 'a', 7)
+    await store.persist.flush()
+    expect((await metricTotals(backend, { type: 'latency', store: 'my-metrics' })).count).toBe(1)
+    expect(await applyMetricsRetention(backend, { name: 'my-metrics', maxRows: 0 })).toEqual({
+      folded: 1,
+      batches: 1,
+    })
+    expect((await metricTotals(backend, { type: 'latency', store: 'my-metrics' })).sum).toBe(7)
+    // The tables belong to that name: read as the default store, they are another store's.
+    expect(await failure(() => metricTotals(backend, { type: 'latency' }))).toMatchObject({ code: 'TABLE_CONFLICT' })
+    expect(await failure(() => metricTotals(backend, { type: 'latency', store: '' }))).toMatchObject({
+      code: 'INVALID_OPTIONS',
+      path: 'store',
+    })
+  })
+
+  it('refuses events of a store recorded at a newer state version, folding nothing', async () => {
+    const backend = await db.open()
+    const newer = createStore<MetricsStore>()(
+      persistSQLite(createMetricsState(), { ...metricsDefinition.persistOptions({ backend }), version: 1 }),
+    )
+    await hydrated(newer)
+    newer.getState().addChatGenerateCostEntry({ $c: 1 }, 1, 1, 'openai', 'chat')
+    await newer.persist.flush()
+    expect((await metricsDefinition.prepare(backend)).stateVersion).toBe(1)
+    for (const query of [
+      () => metricTotals(backend, { type: 'chat-generate' }),
+      () => metricPercentiles(backend, { type: 'chat-generate', name: 'openai' }),
+      () => metricSeries(backend, { type: 'chat-generate', from: 0, to: Date.now() + DAY, bucket: 'day' }),
+      () => topMetricNames(backend, { type: 'chat-generate', by: 'count', limit: 1 }),
+      () => applyMetricsRetention(backend, { maxRows: 0 }),
+    ]) {
+      expect(await failure(query)).toMatchObject({ code: 'MIGRATION_FAILED', store: 'app-metrics' })
+    }
+    expect(await count(backend, 'metrics')).toBe(1)
   })
 
   it('runs retention on an interval until stopped', async () => {

@@ -1,5 +1,5 @@
 export {
-  createWorkspaceStateCreator,
+  createWorkspaceState,
   MAX_ID_LENGTH,
   mergeWorkspace,
   migrateWorkspace,
@@ -26,9 +26,14 @@ export { WORKSPACE_FILE_CONTENT_TABLE, WORKSPACE_FILES_TABLE, WORKSPACE_HISTORY_
 export { MAX_STORABLE_BYTES, workspaceSettingsDefaults, workspaceSettingsRules } from './settings'
 export type { WorkspaceSettings } from './settings'
 export { guessMimeType, MAX_NAME_LENGTH, utf8ByteLength } from './tree'
-export { createWorkspaceStore } from './store'
+export { createWorkspaceStore, workspaceDefinition } from './store'
 export type { WorkspaceStoreApi, WorkspaceStoreOptions } from './store'
 export { importLegacyWorkspace } from './legacy'
 export type { DanglingAssignment, ImportLegacyWorkspaceOptions, SkippedAssignment, WorkspaceImport } from './legacy'
 export { listWorkspaceHistory, readWorkspaceFile, trimWorkspaceHistory } from './queries'
-export type { ListWorkspaceHistoryOptions, TrimWorkspaceHistoryOptions, WorkspaceHistoryEntry } from './queries'
+export type {
+  ListWorkspaceHistoryOptions,
+  TrimWorkspaceHistoryOptions,
+  WorkspaceHistoryEntry,
+  WorkspaceQueryOptions,
+} from './queries'

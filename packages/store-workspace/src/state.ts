@@ -1,8 +1,9 @@
 import type { StateCreator } from 'zustand/vanilla'
 import { isPlainObject, randomId, rules, ZustandSqliteError } from '@zustand-sqlite/core'
-import { listWorkspaceHistory, readWorkspaceFile, trimHistoryRows } from './queries'
+import type { Backend } from '@zustand-sqlite/core'
 import type { ListWorkspaceHistoryOptions, TrimWorkspaceHistoryOptions, WorkspaceHistoryEntry } from './queries'
 import { WORKSPACE_FILES_TABLE, WORKSPACE_HISTORY_TABLE } from './schema'
+import { checkTrim, historyQuery, selectFileContent, selectHistory, trimHistoryRows } from './sql'
 import { isKnownSetting, workspaceSettingsDefaults, workspaceSettingsRules } from './settings'
 import type { WorkspaceSettings } from './settings'
 import { assertName, childPath, guessMimeType, subtreeFolderIds, utf8ByteLength } from './tree'
@@ -150,7 +151,7 @@ export function workspaceDefaults(): WorkspaceState {
   return { folders: [], files: [], settings: {}, liveFilesByWorkspace: {} }
 }
 
-/** Options of {@link createWorkspaceStateCreator}. */
+/** Options of {@link createWorkspaceState}: the workspace store's own options. */
 export interface WorkspaceStateOptions {
   /** The clock of `createdAt`, `updatedAt` and history times. @default Date.now */
   readonly now?: () => number
@@ -186,6 +187,150 @@ function contentColumns(content: FileContent): { content: string | null; content
 
 const CONTENT_FIELDS = ['content', 'contentBinary'] as const
 
+// The changes below are computed on the state a set is made on, never on one read before it: a set made
+// while a hydration runs is made again on the hydrated state, and must neither drop the stored entries nor
+// break the tree there. A change that no longer applies to that state (its name taken by a stored entry, its
+// entry or folder gone) leaves the state as it is.
+
+type Tree = Pick<WorkspaceState, 'folders' | 'files'>
+type Change = WorkspaceState | Partial<WorkspaceState>
+
+const folderIn = (s: Tree, id: string): WorkspaceFolder | undefined => s.folders.find((f) => f.id === id)
+const fileIn = (s: Tree, id: string): WorkspaceFile | undefined => s.files.find((f) => f.id === id)
+
+/** The path of folder `id` in `s` (`''` for the root, `null`), or `undefined` when `s` has no such folder. */
+const folderPathIn = (s: Tree, id: string | null): string | undefined => (id === null ? '' : folderIn(s, id)?.path)
+
+/** Whether `name` is taken in folder `parentId` of `s` by an entry other than `exceptId`. */
+function nameTakenIn(s: Tree, parentId: string | null, name: string, exceptId?: string): boolean {
+  return (
+    s.folders.some((f) => f.parentId === parentId && f.name === name && f.id !== exceptId) ||
+    s.files.some((f) => f.folderId === parentId && f.name === name && f.id !== exceptId)
+  )
+}
+
+/** Whether an entry named `name` can go into folder `parentId` of `s`, still at `parentPath`. */
+const fitsIn = (s: Tree, parentId: string | null, parentPath: string, name: string): boolean =>
+  folderPathIn(s, parentId) === parentPath && !nameTakenIn(s, parentId, name)
+
+/** `list` with the item `id` changed, or `undefined` when it has none. */
+function replaced<T extends { readonly id: string }>(
+  list: readonly T[],
+  id: string,
+  change: (item: T) => T,
+): T[] | undefined {
+  const i = list.findIndex((item) => item.id === id)
+  if (i < 0) return undefined
+  const next = list.slice()
+  next[i] = change(list[i] as T)
+  return next
+}
+
+/** A record's own value at `key` (never one of `Object.prototype`'s). */
+const own = <V>(record: Readonly<Record<string, V>>, key: string): V | undefined =>
+  Object.hasOwn(record, key) ? record[key] : undefined
+
+/**
+ * New paths for the subtree of folder `rootId` of `s`, the root changed by `rootChange` (its `path` at
+ * least): the folders and files whose path changes, as new objects; everything else keeps its reference.
+ */
+function repath(s: Tree, rootId: string, rootChange: Partial<WorkspaceFolder> & { path: string }, at: number): Tree {
+  const ids = subtreeFolderIds(s.folders, rootId)
+  const byId = new Map(s.folders.map((f) => [f.id, f]))
+  const newPaths = new Map<string, string>()
+  for (const id of ids) {
+    const folder = byId.get(id) as WorkspaceFolder
+    if (id === rootId) newPaths.set(id, rootChange.path)
+    else newPaths.set(id, childPath(newPaths.get(folder.parentId as string) as string, folder.name))
+  }
+  return {
+    folders: s.folders.map((f) => {
+      const path = newPaths.get(f.id)
+      if (path === undefined) return f
+      if (f.id === rootId) return { ...f, ...rootChange, updatedAt: at }
+      return path === f.path ? f : { ...f, path }
+    }),
+    files: s.files.map((f) => {
+      const folderPath = f.folderId === null ? undefined : newPaths.get(f.folderId)
+      if (folderPath === undefined) return f
+      const path = childPath(folderPath, f.name)
+      return path === f.path ? f : { ...f, path }
+    }),
+  }
+}
+
+/** Entry `id` of `s` renamed to `name`, the paths below a folder following. */
+function renamedIn(s: WorkspaceState, id: string, name: string, at: number): Change {
+  const file = fileIn(s, id)
+  const folder = file === undefined ? folderIn(s, id) : undefined
+  const entry = file ?? folder
+  if (entry === undefined || entry.name === name) return s
+  const parentId = file !== undefined ? file.folderId : (folder as WorkspaceFolder).parentId
+  const parentPath = folderPathIn(s, parentId)
+  if (parentPath === undefined || nameTakenIn(s, parentId, name, id)) return s
+  const path = childPath(parentPath, name)
+  if (folder !== undefined) return repath(s, id, { name, path }, at)
+  return { files: replaced(s.files, id, (f) => ({ ...f, name, path, updatedAt: at })) as WorkspaceFile[] }
+}
+
+/** Entry `id` of `s` moved into folder `folderId`, the paths below a folder following. */
+function movedIn(s: WorkspaceState, id: string, folderId: string | null, at: number): Change {
+  const file = fileIn(s, id)
+  const folder = file === undefined ? folderIn(s, id) : undefined
+  const entry = file ?? folder
+  const targetPath = folderPathIn(s, folderId)
+  if (entry === undefined || targetPath === undefined) return s
+  if ((file !== undefined ? file.folderId : (folder as WorkspaceFolder).parentId) === folderId) return s
+  if (folder !== undefined && folderId !== null && subtreeFolderIds(s.folders, id).includes(folderId)) return s
+  if (nameTakenIn(s, folderId, entry.name, id)) return s
+  const path = childPath(targetPath, entry.name)
+  if (folder !== undefined) return repath(s, id, { parentId: folderId, path }, at)
+  return { files: replaced(s.files, id, (f) => ({ ...f, folderId, path, updatedAt: at })) as WorkspaceFile[] }
+}
+
+/** The assignments without `fileIds`, and without workspaces left empty; `current` itself when none had them. */
+function unassignedIn(
+  current: Record<WorkspaceId, string[]>,
+  fileIds: ReadonlySet<string>,
+): Record<WorkspaceId, string[]> {
+  let changed = false
+  const next: Record<WorkspaceId, string[]> = {}
+  for (const [workspaceId, ids] of Object.entries(current)) {
+    const kept = ids.filter((id) => !fileIds.has(id))
+    if (kept.length === ids.length) next[workspaceId] = ids
+    else {
+      changed = true
+      if (kept.length > 0) next[workspaceId] = kept
+    }
+  }
+  return changed ? next : current
+}
+
+/** The files of `removed` (a set of ids) gone from `s`, with their assignments: nothing when `s` had none. */
+function withoutFiles(
+  s: WorkspaceState,
+  removed: ReadonlySet<string>,
+): Partial<Pick<WorkspaceState, 'files' | 'liveFilesByWorkspace'>> {
+  if (removed.size === 0) return {}
+  const files = s.files.filter((f) => !removed.has(f.id))
+  if (files.length === s.files.length) return {}
+  return { files, liveFilesByWorkspace: unassignedIn(s.liveFilesByWorkspace, removed) }
+}
+
+/** Assignments added to `s`: per workspace, the ids of files `s` has that it does not list yet, appended. */
+function assignedIn(s: WorkspaceState, additions: Iterable<readonly [WorkspaceId, readonly string[]]>): Change {
+  const existing = new Set(s.files.map((f) => f.id))
+  let next: Record<WorkspaceId, string[]> | undefined
+  for (const [workspaceId, ids] of additions) {
+    const list = own(next ?? s.liveFilesByWorkspace, workspaceId) ?? []
+    const added = [...new Set(ids)].filter((id) => existing.has(id) && !list.includes(id))
+    if (added.length === 0) continue
+    next ??= { ...s.liveFilesByWorkspace }
+    next[workspaceId] = [...list, ...added]
+  }
+  return next === undefined ? s : { liveFilesByWorkspace: next }
+}
+
 /**
  * The workspace state and operations, for `persistSQLite` (the store needs its `writeLazy`, `copyLazy`
  * and `append`: file content and history live in the database only). Every operation checks its input
@@ -196,11 +341,11 @@ const CONTENT_FIELDS = ['content', 'contentBinary'] as const
  * @example
  * ```ts
  * const store = createStore<WorkspaceStore>()(
- *   persistSQLite(createWorkspaceStateCreator(), { name: WORKSPACE_STORE_NAME, backend, schema: workspaceSchema, version: 1 }),
+ *   persistSQLite(createWorkspaceState(), workspaceDefinition.persistOptions({ backend })),
  * )
  * ```
  */
-export function createWorkspaceStateCreator(
+export function createWorkspaceState(
   options: WorkspaceStateOptions = {},
 ): StateCreator<WorkspaceStore, [['zustand-sqlite/persist', unknown]], []> {
   const now = options.now ?? Date.now
@@ -214,6 +359,7 @@ export function createWorkspaceStateCreator(
         )
       return found
     }
+    const backend = (): Backend => persist().getBackend() as Backend
     const record = (
       action: WorkspaceHistoryAction,
       targetKind: 'file' | 'folder',
@@ -232,21 +378,14 @@ export function createWorkspaceStateCreator(
       })
     }
 
-    const folderById = (id: string): WorkspaceFolder | undefined => get().folders.find((f) => f.id === id)
-    const fileById = (id: string): WorkspaceFile | undefined => get().files.find((f) => f.id === id)
+    // The checks read the state as it is now: an operation is refused, or made, on what the caller sees.
+    const folderById = (id: string): WorkspaceFolder | undefined => folderIn(get(), id)
+    const fileById = (id: string): WorkspaceFile | undefined => fileIn(get(), id)
     /** The folder `id` (`null`: the root, path ''), or NOT_FOUND. */
     const targetFolder = (id: string | null | undefined): { id: string | null; path: string } => {
       if (id === null || id === undefined) return { id: null, path: '' }
       const folder = typeof id === 'string' ? folderById(id) : undefined
       return folder ?? notFound('folder', id)
-    }
-    /** Whether `name` is taken in folder `parentId` by an entry other than `exceptId`. */
-    const nameTaken = (parentId: string | null, name: string, exceptId?: string): boolean => {
-      const { folders, files } = get()
-      return (
-        folders.some((f) => f.parentId === parentId && f.name === name && f.id !== exceptId) ||
-        files.some((f) => f.folderId === parentId && f.name === name && f.id !== exceptId)
-      )
     }
     /** The content and its size in bytes (counted once: a pass over a 50 MB string takes a few hundred ms). */
     const checkContent = (content: unknown): { content: FileContent; bytes: number } => {
@@ -260,63 +399,6 @@ export function createWorkspaceStateCreator(
     const checkMime = (mimeType: unknown): string | undefined =>
       mimeType === undefined ? undefined : mimeRule(mimeType, 'workspace.mimeType')
 
-    /**
-     * New paths for the subtree of folder `rootId` placed at `rootPath`: the folders and files whose path
-     * changes, as new objects; everything else keeps its reference.
-     */
-    const repath = (
-      rootId: string,
-      rootChange: Partial<WorkspaceFolder>,
-      at: number,
-    ): Pick<WorkspaceState, 'folders' | 'files'> => {
-      const { folders, files } = get()
-      const ids = subtreeFolderIds(folders, rootId)
-      const byId = new Map(folders.map((f) => [f.id, f]))
-      const newPaths = new Map<string, string>()
-      for (const id of ids) {
-        const folder = byId.get(id) as WorkspaceFolder
-        if (id === rootId) newPaths.set(id, rootChange.path ?? folder.path)
-        else newPaths.set(id, childPath(newPaths.get(folder.parentId as string) as string, folder.name))
-      }
-      return {
-        folders: folders.map((f) => {
-          const path = newPaths.get(f.id)
-          if (path === undefined) return f
-          if (f.id === rootId) return { ...f, ...rootChange, path, updatedAt: at }
-          return path === f.path ? f : { ...f, path }
-        }),
-        files: files.map((f) => {
-          const folderPath = f.folderId === null ? undefined : newPaths.get(f.folderId)
-          if (folderPath === undefined) return f
-          const path = childPath(folderPath, f.name)
-          return path === f.path ? f : { ...f, path }
-        }),
-      }
-    }
-    /** The assignments without `fileIds`, and without workspaces left empty. */
-    const unassigned = (fileIds: ReadonlySet<string>): Record<WorkspaceId, string[]> => {
-      const current = get().liveFilesByWorkspace
-      let changed = false
-      const next: Record<WorkspaceId, string[]> = {}
-      for (const [workspaceId, ids] of Object.entries(current)) {
-        const kept = ids.filter((id) => !fileIds.has(id))
-        if (kept.length === ids.length) next[workspaceId] = ids
-        else {
-          changed = true
-          if (kept.length > 0) next[workspaceId] = kept
-        }
-      }
-      return changed ? next : current
-    }
-    const assign = (workspaceId: WorkspaceId, fileIds: readonly string[]): void => {
-      idRule(workspaceId, 'workspace.workspaceId')
-      const current = get().liveFilesByWorkspace
-      const list = current[workspaceId] ?? []
-      const added = [...new Set(fileIds)].filter((id) => !list.includes(id))
-      if (added.length === 0) return
-      set({ liveFilesByWorkspace: { ...current, [workspaceId]: [...list, ...added] } })
-    }
-
     return {
       ...workspaceDefaults(),
 
@@ -324,7 +406,7 @@ export function createWorkspaceStateCreator(
         persist()
         assertName(name)
         const parent = targetFolder(parentId)
-        if (nameTaken(parent.id, name)) taken(name, parent.path)
+        if (nameTakenIn(get(), parent.id, name)) taken(name, parent.path)
         const at = now()
         const folder: WorkspaceFolder = {
           id: randomId(),
@@ -334,7 +416,7 @@ export function createWorkspaceStateCreator(
           createdAt: at,
           updatedAt: at,
         }
-        set((s) => ({ folders: [...s.folders, folder] }))
+        set((s) => (fitsIn(s, parent.id, parent.path, name) ? { folders: [...s.folders, folder] } : s))
         record('create-folder', 'folder', folder.id, folder.path, at)
         return folder.id
       },
@@ -352,13 +434,11 @@ export function createWorkspaceStateCreator(
             throw new ZustandSqliteError<WorkspaceErrorCode>(
               'ALREADY_EXISTS',
               `workspace: the id ${JSON.stringify(id)} is taken; nothing was changed`,
-              {
-                path: id,
-              },
+              { path: id },
             )
         }
         const folder = targetFolder(folderId)
-        if (nameTaken(folder.id, name)) taken(name, folder.path)
+        if (nameTakenIn(get(), folder.id, name)) taken(name, folder.path)
         const at = now()
         const binary = typeof content !== 'string'
         const file: WorkspaceFile = {
@@ -372,7 +452,14 @@ export function createWorkspaceStateCreator(
           createdAt: at,
           updatedAt: at,
         }
-        set((s) => ({ files: [...s.files, file] }))
+        set((s) =>
+          fitsIn(s, folder.id, folder.path, name) &&
+          fileIn(s, file.id) === undefined &&
+          folderIn(s, file.id) === undefined
+            ? { files: [...s.files, file] }
+            : s,
+        )
+        // In the tick of the set: written after the row, in its transaction (and left alone without the row).
         p.writeLazy(WORKSPACE_FILES_TABLE, file.id, contentColumns(content))
         record('create-file', 'file', file.id, file.path, at, { sizeBytes: file.sizeBytes })
         return file.id
@@ -384,17 +471,19 @@ export function createWorkspaceStateCreator(
         const { content, bytes } = checkContent(contentInput)
         const mimeType = checkMime(writeOptions.mimeType)
         const at = now()
-        const binary = typeof content !== 'string'
-        const next: WorkspaceFile = {
-          ...file,
-          mimeType: mimeType ?? file.mimeType,
-          sizeBytes: bytes,
-          encoding: binary ? 'binary' : 'text',
-          updatedAt: at,
-        }
-        set((s) => ({ files: s.files.map((f) => (f.id === id ? next : f)) }))
+        const encoding: WorkspaceFile['encoding'] = typeof content === 'string' ? 'text' : 'binary'
+        set((s) => {
+          const files = replaced(s.files, id, (f) => ({
+            ...f,
+            mimeType: mimeType ?? f.mimeType,
+            sizeBytes: bytes,
+            encoding,
+            updatedAt: at,
+          }))
+          return files === undefined ? s : { files }
+        })
         p.writeLazy(WORKSPACE_FILES_TABLE, id, contentColumns(content))
-        record('write-file', 'file', id, file.path, at, { sizeBytes: next.sizeBytes })
+        record('write-file', 'file', id, file.path, at, { sizeBytes: bytes })
       },
 
       rename: (id, name) => {
@@ -403,19 +492,17 @@ export function createWorkspaceStateCreator(
         const file = fileById(id)
         const folder = file === undefined ? (folderById(id) ?? notFound('file or folder', id)) : undefined
         const entry = (file ?? folder) as WorkspaceFile | WorkspaceFolder
-        if (entry.name === name) return
         const parentId = file !== undefined ? file.folderId : (folder as WorkspaceFolder).parentId
         const parentPath = parentId === null ? '' : (folderById(parentId) as WorkspaceFolder).path
-        if (nameTaken(parentId, name, id)) taken(name, parentPath)
+        const unchanged = entry.name === name
+        if (!unchanged && nameTakenIn(get(), parentId, name, id)) taken(name, parentPath)
         const at = now()
-        const path = childPath(parentPath, name)
-        if (file !== undefined) {
-          set((s) => ({ files: s.files.map((f) => (f.id === id ? { ...f, name, path, updatedAt: at } : f)) }))
-          record('rename', 'file', id, path, at, { from: file.path })
-        } else {
-          set(repath(id, { name, path }, at))
-          record('rename', 'folder', id, path, at, { from: entry.path })
-        }
+        // Set even when nothing changes now: made again after a hydration, it renames what was stored.
+        set((s) => renamedIn(s, id, name, at))
+        if (!unchanged)
+          record('rename', file !== undefined ? 'file' : 'folder', id, childPath(parentPath, name), at, {
+            from: entry.path,
+          })
       },
 
       move: (id, folderId) => {
@@ -432,19 +519,15 @@ export function createWorkspaceStateCreator(
         }
         const entry = (file ?? folder) as WorkspaceFile | WorkspaceFolder
         const parentId = file !== undefined ? file.folderId : (folder as WorkspaceFolder).parentId
-        if (parentId === target.id) return
-        if (nameTaken(target.id, entry.name, id)) taken(entry.name, target.path)
+        const unchanged = parentId === target.id
+        if (!unchanged && nameTakenIn(get(), target.id, entry.name, id)) taken(entry.name, target.path)
         const at = now()
-        const path = childPath(target.path, entry.name)
-        if (file !== undefined) {
-          set((s) => ({
-            files: s.files.map((f) => (f.id === id ? { ...f, folderId: target.id, path, updatedAt: at } : f)),
-          }))
-          record('move', 'file', id, path, at, { from: file.path })
-        } else {
-          set(repath(id, { parentId: target.id, path }, at))
-          record('move', 'folder', id, path, at, { from: entry.path })
-        }
+        // Set even when nothing changes now: made again after a hydration, it moves what was stored.
+        set((s) => movedIn(s, id, target.id, at))
+        if (!unchanged)
+          record('move', file !== undefined ? 'file' : 'folder', id, childPath(target.path, entry.name), at, {
+            from: entry.path,
+          })
       },
 
       copy: (id, folderId, copyOptions = {}) => {
@@ -463,8 +546,11 @@ export function createWorkspaceStateCreator(
             { path: folder.path },
           )
         }
-        if (nameTaken(target.id, name)) taken(name, target.path)
+        if (nameTakenIn(get(), target.id, name)) taken(name, target.path)
         const at = now()
+        // The copies are made here, with their ids, so that the content copies below name them; the set
+        // only adds them.
+        const fits = (s: Tree): boolean => fitsIn(s, target.id, target.path, name)
         if (file !== undefined) {
           const copied: WorkspaceFile = {
             ...file,
@@ -475,7 +561,7 @@ export function createWorkspaceStateCreator(
             createdAt: at,
             updatedAt: at,
           }
-          set((s) => ({ files: [...s.files, copied] }))
+          set((s) => (fits(s) ? { files: [...s.files, copied] } : s))
           p.copyLazy(WORKSPACE_FILES_TABLE, id, copied.id, CONTENT_FIELDS)
           record('copy', 'file', copied.id, copied.path, at, { from: file.path, sourceId: id })
           return copied.id
@@ -514,7 +600,7 @@ export function createWorkspaceStateCreator(
           contentCopies.push([f.id, copied.id])
         }
         const root = copies.get(id) as WorkspaceFolder
-        set((s) => ({ folders: [...s.folders, ...copies.values()], files: [...s.files, ...copiedFiles] }))
+        set((s) => (fits(s) ? { folders: [...s.folders, ...copies.values()], files: [...s.files, ...copiedFiles] } : s))
         for (const [from, to] of contentCopies) p.copyLazy(WORKSPACE_FILES_TABLE, from, to, CONTENT_FIELDS)
         record('copy', 'folder', root.id, root.path, at, {
           from: source.path,
@@ -529,31 +615,39 @@ export function createWorkspaceStateCreator(
         persist()
         const file = fileById(id) ?? notFound('file', id)
         const at = now()
-        const removed = new Set([id])
-        set((s) => ({ files: s.files.filter((f) => f.id !== id), liveFilesByWorkspace: unassigned(removed) }))
+        set((s) => (fileIn(s, id) === undefined ? s : withoutFiles(s, new Set([id]))))
         record('delete-file', 'file', id, file.path, at, { sizeBytes: file.sizeBytes })
       },
 
       deleteFolder: (id) => {
         persist()
         const folder = folderById(id) ?? notFound('folder', id)
-        const { folders, files } = get()
-        const ids = new Set(subtreeFolderIds(folders, id))
-        const removedFiles = new Set(files.filter((f) => f.folderId !== null && ids.has(f.folderId)).map((f) => f.id))
+        const subtree = (s: Tree): { folders: Set<string>; files: Set<string> } => {
+          const folders = new Set(subtreeFolderIds(s.folders, id))
+          const files = s.files.filter((f) => f.folderId !== null && folders.has(f.folderId)).map((f) => f.id)
+          return { folders, files: new Set(files) }
+        }
+        const removed = subtree(get())
         const at = now()
-        set({
-          folders: folders.filter((f) => !ids.has(f.id)),
-          files: removedFiles.size === 0 ? files : files.filter((f) => !removedFiles.has(f.id)),
-          liveFilesByWorkspace: unassigned(removedFiles),
+        set((s) => {
+          if (folderIn(s, id) === undefined) return s
+          const inside = subtree(s)
+          return {
+            ...withoutFiles(s, inside.files),
+            folders: s.folders.filter((f) => !inside.folders.has(f.id)),
+          }
         })
-        record('delete-folder', 'folder', id, folder.path, at, { folders: ids.size, files: removedFiles.size })
+        record('delete-folder', 'folder', id, folder.path, at, {
+          folders: removed.folders.size,
+          files: removed.files.size,
+        })
       },
 
       readFile: async (id) => {
         if (fileById(id) === undefined) notFound('file', id)
         // What was set before is written first: the content just given to writeFile comes back.
         await persist().flush()
-        return readWorkspaceFile(persist().getBackend() as NonNullable<ReturnType<typeof api.persist.getBackend>>, id)
+        return selectFileContent(backend(), id)
       },
 
       entryByPath: (path) => {
@@ -582,25 +676,23 @@ export function createWorkspaceStateCreator(
         }
       },
 
-      listHistory: async (historyOptions) => {
+      listHistory: async (historyOptions = {}) => {
+        const query = historyQuery(historyOptions)
         await persist().flush()
-        return listWorkspaceHistory(
-          persist().getBackend() as NonNullable<ReturnType<typeof api.persist.getBackend>>,
-          historyOptions,
-        )
+        return selectHistory(backend(), query)
       },
 
       trimHistory: async (trimOptions = {}) => {
+        checkTrim(trimOptions)
         await persist().flush()
-        return trimHistoryRows(
-          persist().getBackend() as NonNullable<ReturnType<typeof api.persist.getBackend>>,
-          api.persist.getOptions().name ?? WORKSPACE_STORE_NAME,
-          { ...trimOptions, keep: trimOptions.keep ?? get().getSetting('historyLimit') },
-        )
+        return trimHistoryRows(backend(), api.persist.getOptions().name ?? WORKSPACE_STORE_NAME, {
+          ...trimOptions,
+          keep: trimOptions.keep ?? get().getSetting('historyLimit'),
+        })
       },
 
       getSetting: ((key: string): unknown => {
-        const stored = get().settings[key]
+        const stored = own(get().settings, key)
         if (!isKnownSetting(key)) return stored
         if (stored === undefined) return workspaceSettingsDefaults[key]
         try {
@@ -618,70 +710,67 @@ export function createWorkspaceStateCreator(
         const checked = isKnownSetting(key)
           ? workspaceSettingsRules[key](value, `workspace.settings.${key}`)
           : rules.json()(value, `workspace.settings.${key}`)
-        if (get().settings[key] === checked) return
-        set((s) => ({ settings: { ...s.settings, [key]: checked } }))
+        set((s) => (own(s.settings, key) === checked ? s : { settings: { ...s.settings, [key]: checked } }))
       }) as WorkspaceActions['setSetting'],
 
       resetSetting: (key) => {
-        if (!(key in get().settings)) return
         set((s) => {
+          if (!Object.hasOwn(s.settings, key)) return s
           const { [key]: _dropped, ...settings } = s.settings
           return { settings }
         })
       },
 
       remove: (workspaceId) => {
-        if (!(workspaceId in get().liveFilesByWorkspace)) return
         set((s) => {
+          if (!Object.hasOwn(s.liveFilesByWorkspace, workspaceId)) return s
           const { [workspaceId]: _dropped, ...liveFilesByWorkspace } = s.liveFilesByWorkspace
           return { liveFilesByWorkspace }
         })
       },
 
       copyAssignments: (source, target) => {
-        const ids = get().liveFilesByWorkspace[source]
-        if (ids !== undefined && ids.length > 0) assign(target, ids)
+        idRule(target, 'workspace.workspaceId')
+        set((s) => assignedIn(s, [[target, own(s.liveFilesByWorkspace, source) ?? []]]))
       },
 
       liveFileAssign: (workspaceId, fileId) => {
         if (fileById(fileId) === undefined) notFound('file', fileId)
-        assign(workspaceId, [fileId])
+        idRule(workspaceId, 'workspace.workspaceId')
+        set((s) => assignedIn(s, [[workspaceId, [fileId]]]))
       },
 
       liveFileUnassign: (workspaceId, fileId) => {
-        const list = get().liveFilesByWorkspace[workspaceId]
-        if (list === undefined || !list.includes(fileId)) return
-        const kept = list.filter((id) => id !== fileId)
         set((s) => {
+          const list = own(s.liveFilesByWorkspace, workspaceId)
+          if (list === undefined || !list.includes(fileId)) return s
+          const kept = list.filter((id) => id !== fileId)
           const { [workspaceId]: _dropped, ...others } = s.liveFilesByWorkspace
           return { liveFilesByWorkspace: kept.length > 0 ? { ...others, [workspaceId]: kept } : others }
         })
       },
 
       liveFileUnassignFromAll: (fileId) => {
-        const next = unassigned(new Set([fileId]))
-        if (next !== get().liveFilesByWorkspace) set({ liveFilesByWorkspace: next })
+        set((s) => {
+          const liveFilesByWorkspace = unassignedIn(s.liveFilesByWorkspace, new Set([fileId]))
+          return liveFilesByWorkspace === s.liveFilesByWorkspace ? s : { liveFilesByWorkspace }
+        })
       },
 
       importAssignmentsFromMessages: (workspaceId, messages) => {
-        const existing = new Set(get().files.map((f) => f.id))
+        idRule(workspaceId, 'workspace.workspaceId')
         const ids: string[] = []
         for (const message of messages) {
           for (const fragment of message.fragments ?? []) {
-            if (
-              fragment.ft === 'attachment' &&
-              typeof fragment.liveFileId === 'string' &&
-              existing.has(fragment.liveFileId)
-            )
-              ids.push(fragment.liveFileId)
+            if (fragment.ft === 'attachment' && typeof fragment.liveFileId === 'string') ids.push(fragment.liveFileId)
           }
         }
-        if (ids.length > 0) assign(workspaceId, ids)
+        // Ids of files that do not exist are skipped by the set, on the state it is made on.
+        set((s) => assignedIn(s, [[workspaceId, ids]]))
       },
 
       mergeAssignments: (liveFilesByWorkspace) => {
         if (!isPlainObject(liveFilesByWorkspace)) invalid('liveFilesByWorkspace', 'expected an object of id arrays')
-        const existing = new Set(get().files.map((f) => f.id))
         // Everything is checked first, and merged in one set: all of it or, on a bad entry, none.
         const additions: [WorkspaceId, string[]][] = []
         for (const [workspaceId, ids] of Object.entries(liveFilesByWorkspace)) {
@@ -689,20 +778,10 @@ export function createWorkspaceStateCreator(
           if (!Array.isArray(ids)) invalid(`liveFilesByWorkspace.${workspaceId}`, 'expected an array of file ids')
           additions.push([
             workspaceId,
-            (ids as readonly unknown[]).filter((id): id is string => typeof id === 'string' && existing.has(id)),
+            (ids as readonly unknown[]).filter((id): id is string => typeof id === 'string'),
           ])
         }
-        const current = get().liveFilesByWorkspace
-        const next = { ...current }
-        let changed = false
-        for (const [workspaceId, ids] of additions) {
-          const list = next[workspaceId] ?? []
-          const added = [...new Set(ids)].filter((id) => !list.includes(id))
-          if (added.length === 0) continue
-          next[workspaceId] = [...list, ...added]
-          changed = true
-        }
-        if (changed) set({ liveFilesByWorkspace: next })
+        set((s) => assignedIn(s, additions))
       },
     }
   }

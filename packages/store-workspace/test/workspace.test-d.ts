@@ -4,8 +4,19 @@ import { devtools, persist } from 'zustand/middleware'
 import { createStore } from 'zustand/vanilla'
 import { persistSQLite } from '@zustand-sqlite/core'
 import type { Backend } from '@zustand-sqlite/core'
-import { createWorkspaceStateCreator, createWorkspaceStore, workspaceSchema } from '@zustand-sqlite/store-workspace'
-import type { FileContent, WorkspaceFile, WorkspaceSettings, WorkspaceStore } from '@zustand-sqlite/store-workspace'
+import {
+  createWorkspaceState,
+  createWorkspaceStore,
+  workspaceDefinition,
+  workspaceSchema,
+} from '@zustand-sqlite/store-workspace'
+import type {
+  FileContent,
+  WorkspaceFile,
+  WorkspaceSettings,
+  WorkspaceStore,
+  WorkspaceStoreApi,
+} from '@zustand-sqlite/store-workspace'
 
 // Type tests only: nothing here runs.
 declare const backend: Backend
@@ -23,11 +34,18 @@ describe('the workspace store', () => {
 
   it('composes with persistSQLite and devtools, and not with plain persist', () => {
     const store = createStore<WorkspaceStore>()(
-      devtools(persistSQLite(createWorkspaceStateCreator(), { name: 'w', backend, schema: workspaceSchema })),
+      devtools(persistSQLite(createWorkspaceState(), { name: 'w', backend, schema: workspaceSchema })),
     )
     expectTypeOf(store.getState().createFolder).toEqualTypeOf<(name: string, parentId?: string | null) => string>()
     // @ts-expect-error the operations write content and history through persistSQLite's store.persist
-    createStore<WorkspaceStore>()(persist(createWorkspaceStateCreator(), { name: 'w' }))
+    createStore<WorkspaceStore>()(persist(createWorkspaceState(), { name: 'w' }))
+  })
+
+  it("takes its clock as the definition's own option", () => {
+    expectTypeOf(workspaceDefinition.create({ backend, now: () => 0 })).toEqualTypeOf<WorkspaceStoreApi>()
+    expectTypeOf(createWorkspaceStore({ backend, now: () => 0, writeDelayMs: 10 })).toEqualTypeOf<WorkspaceStoreApi>()
+    // @ts-expect-error now is a function returning ms
+    createWorkspaceStore({ backend, now: 0 })
   })
 
   it('refuses settings of the wrong type and content that is neither text nor bytes', () => {

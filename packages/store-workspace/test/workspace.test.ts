@@ -5,16 +5,18 @@ import { describe, expect, it, vi } from 'vitest'
 import { createStore } from 'zustand/vanilla'
 import { createJSONStorage, persist } from 'zustand/middleware'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
+import { persistSQLite } from '@zustand-sqlite/core'
 import { hydrated } from '@zustand-sqlite/core/testing'
 import type { Backend, CommitInfo } from '@zustand-sqlite/core'
 import {
-  createWorkspaceStateCreator,
+  createWorkspaceState,
   createWorkspaceStore,
   importLegacyWorkspace,
   listWorkspaceHistory,
   readWorkspaceFile,
   trimWorkspaceHistory,
   utf8ByteLength,
+  workspaceDefinition,
   workspaceSchema,
 } from '@zustand-sqlite/store-workspace'
 import type { WorkspaceStore, WorkspaceStoreApi, WorkspaceState } from '@zustand-sqlite/store-workspace'
@@ -216,6 +218,8 @@ describe.each(engines)('workspace store on $name', (engine) => {
       ['a delete of a missing folder', () => s().deleteFolder(f), 'NOT_FOUND'],
       ['a read of a missing file', () => s().readFile('ghost'), 'NOT_FOUND'],
       ['an assignment of a missing file', () => s().liveFileAssign('conv', 'ghost'), 'NOT_FOUND'],
+      ['an assignment copy to a bad workspace id', () => s().copyAssignments('nobody', ''), 'INVALID_VALUE'],
+      ['an import into a bad workspace id', () => s().importAssignmentsFromMessages('', []), 'INVALID_VALUE'],
       ['an empty name', () => s().createFolder(''), 'INVALID_VALUE'],
       ['a name with a slash', () => s().rename(f, 'x/y'), 'INVALID_VALUE'],
       ['the name ..', () => s().createFolder('..'), 'INVALID_VALUE'],
@@ -382,6 +386,84 @@ describe.each(engines)('workspace store on $name', (engine) => {
     expect(kept).toHaveLength(20)
     // Trims leave the state version the store recorded as it is.
     expect((await backend.load('agi-client-workspace')).stateVersion).toBe(1)
+  })
+
+  it('makes the operations done while it hydrates on the stored tree, keeping what was stored', async () => {
+    const { store } = await open()
+    const docs = store.getState().createFolder('docs')
+    const kept = store.getState().createFile({ name: 'kept.txt', content: 'kept', folderId: docs })
+    store.getState().liveFileAssign('conv-1', kept)
+    store.getState().setSetting('sortBy', 'updated')
+    await store.persist.flush()
+    await db.closeAll()
+
+    const again = createWorkspaceStore({ backend: await db.open() })
+    // On an asynchronous engine the store is still hydrating: each set is made again on the stored tree.
+    expect(again.persist.hasHydrated()).toBe(engine.name !== 'an asynchronous engine')
+    const g = again.getState
+    const tmp = g().createFolder('tmp')
+    const note = g().createFile({ name: 'note.txt', content: 'new', folderId: tmp })
+    g().rename(tmp, 'drafts')
+    g().liveFileAssign('conv-2', note)
+    g().resetSetting('sortBy')
+    g().deleteFolder(g().createFolder('gone'))
+    await hydrated(again)
+    await again.persist.flush()
+    const expected = ['/docs', '/docs/kept.txt', '/drafts', '/drafts/note.txt']
+    expect(statePaths(again)).toEqual(expected)
+    expect(g().liveFilesByWorkspace).toEqual({ 'conv-1': [kept], 'conv-2': [note] })
+    expect(g().getSetting('sortBy')).toBe('name')
+    expect(await g().readFile(kept)).toBe('kept')
+    expect(await g().readFile(note)).toBe('new')
+    const third = (await reopen()).store
+    expect(statePaths(third)).toEqual(expected)
+    expect(third.getState().liveFilesByWorkspace).toEqual({ 'conv-1': [kept], 'conv-2': [note] })
+    expect(third.getState().settings).toEqual({})
+  })
+
+  it('query functions create the tables, empty, on a database without the workspace', async () => {
+    const empty = await db.open()
+    expect(await listWorkspaceHistory(empty)).toEqual([])
+    expect(await trimWorkspaceHistory(empty, { keep: 0 })).toBe(0)
+    expect(await failure(() => readWorkspaceFile(empty, 'ghost'))).toMatchObject({ code: 'NOT_FOUND', path: 'ghost' })
+    expect(await empty.query('SELECT count(*) AS n FROM workspace_history')).toEqual([{ n: 0 }])
+    expect((await workspaceDefinition.prepare(empty)).stateVersion).toBeNull()
+  })
+
+  it('query functions read and trim the store they name', async () => {
+    const backend = await db.open()
+    const store = createWorkspaceStore({ backend, name: 'my-workspace' })
+    await hydrated(store)
+    const id = store.getState().createFile({ name: 'a.txt', content: 'a' })
+    await store.persist.flush()
+    const named = { name: 'my-workspace' }
+    expect(await readWorkspaceFile(backend, id, named)).toBe('a')
+    expect((await listWorkspaceHistory(backend, named)).map((h) => h.action)).toEqual(['create-file'])
+    expect(await trimWorkspaceHistory(backend, { ...named, keep: 0 })).toBe(1)
+    // The tables belong to that name: under the default one, they are another store's.
+    expect(await failure(() => readWorkspaceFile(backend, id))).toMatchObject({ code: 'TABLE_CONFLICT' })
+    expect(await failure(() => listWorkspaceHistory(backend, { name: '' }))).toMatchObject({
+      code: 'INVALID_OPTIONS',
+    })
+  })
+
+  it('query functions refuse a workspace stored at a newer state version, changing nothing', async () => {
+    const backend = await db.open()
+    const newer = createStore<WorkspaceStore>()(
+      persistSQLite(createWorkspaceState(), { ...workspaceDefinition.persistOptions({ backend }), version: 2 }),
+    )
+    await hydrated(newer)
+    const id = newer.getState().createFile({ name: 'a.txt', content: 'a' })
+    await newer.persist.flush()
+    expect((await workspaceDefinition.prepare(backend)).stateVersion).toBe(2)
+    for (const query of [
+      () => readWorkspaceFile(backend, id),
+      () => listWorkspaceHistory(backend),
+      () => trimWorkspaceHistory(backend, { keep: 0 }),
+    ]) {
+      expect(await failure(query)).toMatchObject({ code: 'MIGRATION_FAILED', store: 'agi-client-workspace' })
+    }
+    expect(await backend.query('SELECT count(*) AS n FROM workspace_history')).toEqual([{ n: 1 }])
   })
 
   it('keeps typed settings with defaults, and settings it does not know, across a reload', async () => {
@@ -672,7 +754,7 @@ describe('utf8ByteLength', () => {
 describe('the workspace state outside persistSQLite', () => {
   it('refuses the file and folder operations before changing anything: content and history need the database', async () => {
     const store = createStore<WorkspaceStore>()(
-      persist(createWorkspaceStateCreator() as never, {
+      persist(createWorkspaceState() as never, {
         name: 'agi-client-workspace',
         storage: createJSONStorage(() => memoryLocalStorage().storage),
       }),

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createStore } from 'zustand/vanilla'
 import { createJSONStorage, persist } from 'zustand/middleware'
 import type { StoreApi } from 'zustand/vanilla'
-import { collection, column, defineSchema, persistSQLite } from '@zustand-sqlite/core'
+import { collection, column, defineSchema, persistSQLite, singleton } from '@zustand-sqlite/core'
 import type { PersistSQLiteOptions } from '@zustand-sqlite/core'
 import { hydrated } from '@zustand-sqlite/core/testing'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
@@ -76,6 +76,19 @@ describe('persistSQLite with a synchronous backend', () => {
     expect(JSON.stringify(ours.state)).toEqual(JSON.stringify(zustand.state))
     expect(ours.state.fish).toBe(0)
     expect(typeof ours.state.addBear).toBe('function')
+  })
+
+  it('writes nothing after hydration for a set that changes nothing, actions in a singleton row included', async () => {
+    const schema = defineSchema({ root: singleton({ table: 'bears_row', columns: { bears: column.integer() } }) })
+    const backend = memoryBackend()
+    bearsStore(backend, { schema }).setState({ bears: 2 })
+    await tick()
+    const calls: Call[] = []
+    const store = bearsStore(recordingBackend(backend, calls), { schema })
+    store.setState((s) => s)
+    store.setState({ owner: store.getState().owner })
+    await store.persist.flush()
+    expect(applies(calls)).toEqual([])
   })
 
   it('writes only the persisted keys, and nothing when only unpersisted keys change', async () => {

@@ -176,10 +176,13 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
     else builder.upsert(node.table, columns, row)
   }
 
+  /** Two values of a field without a column differ, unless neither is stored (functions, undefined). */
+  const restDiffers = (p: unknown, q: unknown): boolean => p !== q && !(isDropped(p) && isDropped(q))
+
   const fieldsDiffer = (node: CollectionNode, p: Item, q: Item): boolean => {
     for (const f of node.fields) if (p[f.field] !== q[f.field]) return true
     const mapped = node.mapped
-    for (const k in q) if (!mapped.has(k) && p[k] !== q[k]) return true
+    for (const k in q) if (!mapped.has(k) && restDiffers(p[k], q[k])) return true
     for (const k in p) if (!mapped.has(k) && !(k in q) && !isDropped(p[k])) return true
     return false
   }
@@ -504,7 +507,7 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
     exclude: ReadonlySet<string> | undefined,
   ): boolean => {
     for (const f of node.fields) if (p[f.field] !== q[f.field]) return true
-    for (const k in q) if (!exclude?.has(k) && !node.mapped.has(k) && p[k] !== q[k]) return true
+    for (const k in q) if (!exclude?.has(k) && !node.mapped.has(k) && restDiffers(p[k], q[k])) return true
     for (const k in p) if (!exclude?.has(k) && !node.mapped.has(k) && !(k in q) && !isDropped(p[k])) return true
     return false
   }

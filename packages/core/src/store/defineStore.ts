@@ -48,8 +48,11 @@ export interface StoreDefinition<T, P = T, O extends object = NoOptions> {
   readonly partialize?: (state: T) => P
   /** JSON options of the values stored as JSON text. @default none */
   readonly json?: JsonOptions
-  /** The state and its actions, given the store's own options. */
-  readonly state: (options: O) => StateCreator<T, [], [], T>
+  /**
+   * The state and its actions, given the store's own options. It may use `store.persist` (append rows,
+   * lazy writes): `create` and `update` run it under `persistSQLite`; `read` only takes its initial state.
+   */
+  readonly state: (options: O) => StateCreator<T, [['zustand-sqlite/persist', unknown]], [], T>
   /**
    * Wiring that belongs to every store made with `create` (not to `read` or `update`): called with the
    * store and the options it was made with, after `persistSQLite` set it up.
@@ -189,7 +192,9 @@ export function defineStore<T, P = T, O extends object = NoOptions>(
       const schema = definition.schema ?? defaultSchema()
       await prepareOnce(backend, name, schema)
       const loaded = await backend.load(name)
-      const initial = createStore<T>()(definition.state((options ?? {}) as O)).getState()
+      // Only the initial state is taken: actions that would need `store.persist` are never called here.
+      const creator = definition.state((options ?? {}) as O) as StateCreator<T, [], [], T>
+      const initial = createStore<T>()(creator).getState()
       const restored = await restore(
         loaded,
         {

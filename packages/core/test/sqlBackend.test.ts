@@ -18,7 +18,7 @@ function limitedDriver(limit: number) {
       prepared.push(sql)
       if (sql === 'PRAGMA compile_options') {
         return {
-          run: () => undefined,
+          run: () => 0,
           all: () => [[`MAX_VARIABLE_NUMBER=${limit}`]],
           columns: () => ['compile_options'],
         }

@@ -1,4 +1,5 @@
 import type { Backend } from '../contract/backend'
+import { ZustandSqliteError } from '../contract/errors'
 import type { SqlDriver, SqlStatement } from './driver'
 import type { Procedure, Step, StepResult } from './procedure'
 import { procedureBackend } from './procedureBackend'
@@ -68,8 +69,16 @@ export function createSqlBackend(driver: SqlDriver, options: SqlBackendOptions =
       case 'script':
         driver.exec(step.sql)
         return SCRIPT_RESULT
-      case 'run':
-        return { rows: NONE, columns: NONE, changes: Number(statement(step.sql).run(step.params) ?? 0) }
+      case 'run': {
+        const changes = statement(step.sql).run(step.params)
+        // The store's revision is checked by the rows an UPDATE changed: a driver must say how many.
+        if (typeof changes !== 'number')
+          throw new ZustandSqliteError(
+            'INVALID_OPTIONS',
+            `the ${driver.name} driver's run() must return the rows changed`,
+          )
+        return { rows: NONE, columns: NONE, changes }
+      }
       case 'rows':
         return { rows: statement(step.sql).all(step.params), columns: NONE, changes: 0 }
       case 'named': {

@@ -3,10 +3,11 @@ import type { SqlValue } from '../contract/sqlValue'
 /** A prepared statement of a synchronous SQLite driver. */
 export interface SqlStatement {
   /**
-   * Executes with bound parameters, discarding any rows. Returns the number of rows the statement
-   * changed when the engine tells (an UPDATE that finds no row is then followed by an insert).
+   * Executes with bound parameters, discarding any rows, and returns the number of rows the statement
+   * inserted, updated or deleted (SQLite's `changes()`): the store's revision check and the updates of
+   * rows read it.
    */
-  run(params: readonly SqlValue[]): number | void
+  run(params: readonly SqlValue[]): number
   /** Executes and returns every row as an array of values. */
   all(params: readonly SqlValue[]): SqlValue[][]
   /** Names of the result columns. */

@@ -31,13 +31,14 @@ const READ_STATEMENT = /^\s*(?:(?:--[^\n]*\n|\/\*[\s\S]*?\*\/)\s*)*(?:SELECT|WIT
 /** The store's record after a commit, checked against the writer's base revision when it gave one. */
 const recordUpdate = (withVersion: boolean, withBase: boolean): string =>
   `UPDATE zs_stores SET revision = revision + 1, updated_at = ?${withVersion ? ', state_version = ?' : ''} ` +
-  `WHERE store = ?${withBase ? ' AND revision = ?' : ''} RETURNING revision, state_version`
+  `WHERE store = ?${withBase ? ' AND revision = ?' : ''}`
 const RECORD_UPDATES = [
   recordUpdate(false, false),
   recordUpdate(false, true),
   recordUpdate(true, false),
   recordUpdate(true, true),
 ]
+const RECORD_READ = `SELECT state_version, revision FROM zs_stores WHERE store = ?`
 
 /** Options of {@link createSqlProcedures}. */
 export interface SqlProceduresOptions {
@@ -328,8 +329,9 @@ export function createSqlProcedures(options: SqlProceduresOptions): SqlProcedure
     params.push(store)
     if (baseRevision !== undefined) params.push(baseRevision)
     const sql = RECORD_UPDATES[(stateVersion === undefined ? 0 : 2) + (baseRevision === undefined ? 0 : 1)] as string
-    const [row] = (yield rows(sql, params)).rows
-    if (row === undefined) {
+    // A plain UPDATE whose changed rows tell the outcome: RETURNING costs more than the write it reports.
+    const written = (yield run(sql, params)).changes
+    if (written === 0) {
       if (baseRevision !== undefined)
         throw new ZustandSqliteError(
           'CONCURRENT_MODIFICATION',
@@ -344,7 +346,11 @@ export function createSqlProcedures(options: SqlProceduresOptions): SqlProcedure
         },
       )
     }
-    const record: StoreRecord = { revision: Number(row[0]), stateVersion: row[1] === null ? null : Number(row[1]) }
+    // Without a base to count from, or a state version to stamp rows with, the record is read.
+    const record: StoreRecord =
+      baseRevision !== undefined && stateVersion !== undefined
+        ? { revision: baseRevision + 1, stateVersion }
+        : toRecord((yield rows(RECORD_READ, [store])).rows[0])
     const ctx: StampContext = { now: options.now(), version: record.stateVersion }
     // Copies are made inside the database after the rows are written, except where that would miss the
     // source (see resolveCopies): those are resolved now, before anything is deleted. Most ChangeSets have

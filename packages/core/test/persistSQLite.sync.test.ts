@@ -104,6 +104,21 @@ describe('persistSQLite with a synchronous backend', () => {
     expect(await backend.query(`SELECT key FROM zs_kv`)).toEqual([{ key: 'bears' }])
   })
 
+  it('writes nothing until flush() with writeDelayMs: Infinity, then everything in one transaction', async () => {
+    const calls: Call[] = []
+    const backend = recordingBackend(memoryBackend(), calls)
+    const store = bearsStore(backend, { writeDelayMs: Infinity })
+    store.getState().addBear()
+    await tick(20)
+    store.getState().addBear()
+    store.setState({ fish: 4 })
+    await tick(20)
+    expect(applies(calls)).toEqual([])
+    await store.persist.flush()
+    expect(applies(calls)).toHaveLength(1)
+    expect(bearsStore(backend).getState()).toMatchObject({ bears: 2, fish: 4 })
+  })
+
   it('writes all the sets of one tick as one transaction, and sets within writeDelayMs as one', async () => {
     const calls: Call[] = []
     const backend = recordingBackend(memoryBackend(), calls)

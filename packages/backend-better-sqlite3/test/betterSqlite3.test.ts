@@ -119,6 +119,30 @@ describe('createBetterSqlite3Backend', () => {
     expect(readFileSync(file).equals(before)).toBe(true)
   })
 
+  it('passes on a typed error from another copy of core as it is, recognised by its brand', () => {
+    // What a second copy of @zustand-sqlite/core throws: the same brand and code, another class.
+    const foreign = Object.assign(new Error('[zustand-sqlite] CORRUPT_DATABASE: from another copy'), {
+      [Symbol.for('zustand-sqlite.error')]: true,
+      code: 'CORRUPT_DATABASE',
+    })
+    const database = {
+      open: true,
+      prepare: () => {
+        throw foreign
+      },
+      exec: () => undefined,
+      pragma: () => 0,
+      close: () => undefined,
+    }
+    let thrown: unknown
+    try {
+      createBetterSqlite3Backend({ database: database as never })
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toBe(foreign)
+  })
+
   it('reports a file that cannot be opened with a typed error', () => {
     expect(() => createBetterSqlite3Backend({ filename: join(tmpdir(), 'no-such-dir-zs', 'x', 'db.sqlite') })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTIONS' }),

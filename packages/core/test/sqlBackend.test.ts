@@ -96,6 +96,41 @@ describe('createSqlBackend', () => {
     expect(prepared.length - before).toBeLessThanOrEqual(4)
   })
 
+  it('prepares a store again with the same schema by reading its record only, no DDL', () => {
+    const { driver, db } = limitedDriver(32766)
+    const scripts: string[] = []
+    const backend = createSqlBackend({ ...driver, exec: (sql) => (scripts.push(sql), driver.exec(sql)) })
+    expect(backend.prepare('s', schema.spec)).toEqual({ stateVersion: null, revision: 0 })
+    expect(scripts.some((sql) => sql.startsWith('CREATE TABLE'))).toBe(true)
+    scripts.length = 0
+    db.prepare(`UPDATE zs_stores SET state_version = 3, revision = 7 WHERE store = 's'`).run()
+    expect(backend.prepare('s', schema.spec)).toEqual({ stateVersion: 3, revision: 7 })
+    expect(scripts).toEqual([])
+  })
+
+  it('refuses a driver whose run() does not tell the rows it changed, with a typed error and nothing written', () => {
+    const { driver, db } = limitedDriver(32766)
+    const silent = createSqlBackend({
+      ...driver,
+      prepare: (sql) => {
+        const stmt = driver.prepare(sql)
+        return { ...stmt, run: (params) => void stmt.run(params) as unknown as number }
+      },
+    })
+    const error = (() => {
+      try {
+        silent.prepare('s', schema.spec)
+      } catch (e) {
+        return e
+      }
+      return undefined
+    })()
+    expect(error).toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringContaining('run()') })
+    // The preparation was rolled back whole: no table of the store, and the connection takes a new transaction.
+    expect(db.prepare(`SELECT name FROM sqlite_schema WHERE name = 'rows'`).all()).toEqual([])
+    expect(() => db.exec('BEGIN; COMMIT')).not.toThrow()
+  })
+
   it('creates STRICT tables with keys, foreign keys and indexes from the schema', () => {
     const { driver, db } = limitedDriver(32766)
     const backend = createSqlBackend(driver)

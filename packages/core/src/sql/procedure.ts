@@ -42,8 +42,10 @@ export const script = (sql: string): Step => ({ sql, params: NO_PARAMS, mode: 's
  * of failing to upgrade a read snapshot.
  */
 export function* transaction<T>(body: Procedure<T>, begin: 'BEGIN' | 'BEGIN IMMEDIATE' = 'BEGIN'): Procedure<T> {
-  yield run(begin)
   try {
+    // Inside the try too: a BEGIN the engine ran but the executor then refused (a driver's run() that
+    // does not tell its changes) still leaves a transaction open to roll back.
+    yield run(begin)
     const result = yield* body
     // Inside the try: a deferred foreign key fails at COMMIT, which leaves the transaction open.
     yield run('COMMIT')
@@ -52,7 +54,8 @@ export function* transaction<T>(body: Procedure<T>, begin: 'BEGIN' | 'BEGIN IMME
     try {
       yield run('ROLLBACK')
     } catch {
-      // SQLite may already have rolled back (after SQLITE_FULL, say); the original error matters.
+      // SQLite may already have rolled back (after SQLITE_FULL, say), or never begun (BEGIN failed): the
+      // original error matters.
     }
     throw error
   }

@@ -134,8 +134,8 @@ export function withDefaults<S>(options: PersistSQLiteOptions<S, unknown>): Reso
   return resolved
 }
 
-/** @internal Throws INVALID_OPTIONS for options that cannot work, before anything uses them. */
-export function validateOptions<S>(options: PersistSQLiteOptions<S, unknown>): void {
+/** Throws INVALID_OPTIONS for options that cannot work, before anything uses them. */
+function validateOptions<S>(options: PersistSQLiteOptions<S, unknown>): void {
   if (typeof options.name !== 'string' || options.name === '') {
     throw new ZustandSqliteError('INVALID_OPTIONS', 'persistSQLite needs a non-empty `name`')
   }

@@ -305,13 +305,7 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
         const restoring = restore(loaded, { ...options, name: t.name, schema: t.schema, codec: t.codec }, base)
         return chain(restoring, (restored) => {
           if (superseded()) return undefined
-          Object.assign(t.mirror, {
-            snapshot: restored.stored,
-            version: loaded.stateVersion,
-            revision: loaded.revision,
-            memo: restored.memo,
-            replace: false,
-          })
+          mirrorLoaded(t, loaded, restored)
           if (!restored.migrated) return finish(restored.state)
           // The rewrite of a migration commits whole before the migrated state is used.
           const migrated = options.partialize({ ...restored.state }) as Item

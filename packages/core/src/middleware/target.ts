@@ -30,8 +30,6 @@ export interface StoredMirror {
 export interface Pending {
   /** A set happened since the last write took the state. */
   dirty: boolean
-  /** Counts sets: a failed write is retried at once only when sets came while it ran. */
-  generation: number
   /** Appended rows and lazy writes, in call order. */
   extras: ExtraWrite[]
 }
@@ -68,7 +66,7 @@ export function createTarget(
     codec: options.json === undefined ? defaultCodec : createCodec(options.json),
     backendOption: options.backend,
     mirror: { snapshot: null, version: null, revision: undefined, memo: new WeakMap(), replace },
-    pending: { dirty: false, generation: 0, extras: [] },
+    pending: { dirty: false, extras: [] },
     prepared: undefined,
     queued: undefined,
     running: undefined,
@@ -135,16 +133,27 @@ export function readyBackend(
   )
 }
 
-/** The stored state of a load, read into the mirror: the base of the next diff. Returns it. */
-export function mirrorLoaded(target: Target, loaded: LoadResult): Item | null {
-  const memo: OrderKeyMemo = new WeakMap()
-  const stored = loaded.stateVersion === null ? null : materialize(target.schema, loaded, memo, target.codec)
+/**
+ * A load read into the target's mirror, the base of the next diff: its rows made into the persisted
+ * state, unless a hydration already made them (`read`, with the order keys it recorded).
+ */
+export function mirrorLoaded(
+  target: Target,
+  loaded: LoadResult,
+  read?: { readonly stored: Item | null; readonly memo: OrderKeyMemo },
+): void {
+  const memo: OrderKeyMemo = read?.memo ?? new WeakMap()
+  const snapshot =
+    read !== undefined
+      ? read.stored
+      : loaded.stateVersion === null
+        ? null
+        : materialize(target.schema, loaded, memo, target.codec)
   Object.assign(target.mirror, {
-    snapshot: stored,
+    snapshot,
     version: loaded.stateVersion,
     revision: loaded.revision,
     memo,
     replace: false,
   })
-  return stored
 }

@@ -93,7 +93,6 @@ export function createWriteQueue(host: WriteQueueHost): WriteQueue {
     const pending = target.pending
     if (!pending.dirty && pending.extras.length === 0) return undefined
     const taken = pending.extras
-    const generation = pending.generation
     pending.extras = []
     pending.dirty = false
     const result = attempt(
@@ -105,12 +104,12 @@ export function createWriteQueue(host: WriteQueueHost): WriteQueue {
       },
     )
     if (!isPromiseLike(result)) return result
+    // Sets made while it runs need nothing from it: each set scheduled a write, which waits its turn in
+    // the lane. A failed write waits for the next set.
     const running = Promise.resolve(result)
     target.running = running
     const settled = (): void => {
       if (target.running === running) target.running = undefined
-      // Sets made while this write ran go out now; a failed write with no set since waits for the next.
-      if (pending.dirty && pending.generation !== generation && target === host.current() && host.canWrite()) schedule()
     }
     running.then(settled, settled)
     return running
@@ -155,7 +154,6 @@ export function createWriteQueue(host: WriteQueueHost): WriteQueue {
   const request = (): void => {
     const pending = host.current().pending
     pending.dirty = true
-    pending.generation++
     if (host.canWrite()) schedule()
   }
 

@@ -8,7 +8,7 @@ import type { Procedure } from './procedure'
 import type { RegisteredStore } from './registry'
 
 /** Where a table's lazy columns are: its lazy table, or itself. */
-export function lazyHome(reg: RegisteredStore, table: TableSpec): TableSpec {
+function lazyHome(reg: RegisteredStore, table: TableSpec): TableSpec {
   if (table.lazyTable === undefined) return table
   const home = reg.byName.get(table.lazyTable)
   if (home === undefined || home.role !== 'lazy')

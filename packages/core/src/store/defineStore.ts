@@ -169,6 +169,9 @@ export function defineStore<T, P = T, O extends object = NoOptions>(
     }
   }
 
+  const schema = definition.schema ?? defaultSchema()
+  const codec = definition.json === undefined ? defaultCodec : createCodec(definition.json)
+
   const build = (options: StoreOptions<T, P> & O): PersistedStoreApi<T, P> =>
     createStore<T>()(persistSQLite(definition.state(options), persistOptions(options))) as PersistedStoreApi<T, P>
 
@@ -181,15 +184,11 @@ export function defineStore<T, P = T, O extends object = NoOptions>(
       return store
     },
     prepare: async (backend, options) => {
-      const record = await backend.prepare(
-        options?.name ?? definition.name,
-        (definition.schema ?? defaultSchema()).spec,
-      )
+      const record = await backend.prepare(options?.name ?? definition.name, schema.spec)
       return { stateVersion: record.stateVersion, revision: record.revision }
     },
     read: async (backend, options) => {
       const name = options?.name ?? definition.name
-      const schema = definition.schema ?? defaultSchema()
       await prepareOnce(backend, name, schema)
       const loaded = await backend.load(name)
       // Only the initial state is taken: actions that would need `store.persist` are never called here.
@@ -200,7 +199,7 @@ export function defineStore<T, P = T, O extends object = NoOptions>(
         {
           name,
           schema,
-          codec: definition.json === undefined ? defaultCodec : createCodec(definition.json),
+          codec,
           version: definition.version,
           migrate: definition.migrate,
           merge: definition.merge ?? defaultMerge<T>,

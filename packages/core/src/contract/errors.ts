@@ -41,6 +41,16 @@ export type ZustandSqliteErrorCode =
   | 'NOT_HYDRATED'
   /** Another writer (a second tab, another process) replaced the durable image since this one loaded it. This copy refused to overwrite it. */
   | 'CONCURRENT_MODIFICATION'
+  /**
+   * Another connection held the database locked for longer than the busy timeout (while this one opened
+   * it, or wrote). Nothing was written; the same call can be tried again.
+   */
+  | 'DATABASE_BUSY'
+  /**
+   * The database refused one row of a write (a constraint it breaks). That row was left out and the rest
+   * of the write committed; the message names the path. The row is tried again when it changes.
+   */
+  | 'ROW_REFUSED'
   /** A read-only query failed (bad SQL, or it tried to write). */
   | 'QUERY_FAILED'
   /** The backend was closed. */

@@ -53,6 +53,7 @@ export type {
   TimestampsOption,
 } from './schema/defineSchema'
 export { isPlainObject } from './schema/codec'
+export { decodeText, encodeText } from './schema/text'
 export type { JsonOptions } from './schema/codec'
 export { orderKeyBetween, orderKeysBetween } from './schema/orderKey'
 

@@ -4,7 +4,7 @@ import type { StoreSchema } from '../schema/defineSchema'
 import { createChangeSetBuilder } from './changeSetBuilder'
 import type { ChangeSetBuilder } from './changeSetBuilder'
 import { createDiffer } from './diff'
-import type { Differ, OrderKeyMemo } from './diff'
+import type { Differ, Isolation, OrderKeyMemo } from './diff'
 import { addExtraWrites } from './extraWrites'
 import type { ExtraWrite } from './extraWrites'
 
@@ -31,6 +31,11 @@ export interface ChangeSetInput {
   readonly baseRevision?: number | undefined
   /** Delete everything stored first. */
   readonly replace?: boolean
+  /**
+   * Leave out, and record here, the parts of `next` that cannot be stored, instead of failing. Without
+   * it, such a part throws.
+   */
+  readonly isolation?: Isolation | undefined
 }
 
 /** One differ and one builder per schema, memo and codec: a write allocates no closures for the walk. */
@@ -43,7 +48,7 @@ const differs = new WeakMap<
  * The one place ChangeSets are made (writes, the rewrite after `migrate`, `writeStoredState`): the rows
  * that turn `prev` into `next`, then the queued extra writes. Returns `undefined` when there is nothing
  * to write: no row, no extra, the same state version, no replace. Throws UNSTORABLE_VALUE or
- * DUPLICATE_KEY, naming the path, for a state that cannot be stored.
+ * DUPLICATE_KEY, naming the path, for a state that cannot be stored, unless `isolation` is given.
  */
 export function buildChangeSet(input: ChangeSetInput): ChangeSet | undefined {
   const { schema, codec, memo } = input
@@ -59,7 +64,7 @@ export function buildChangeSet(input: ChangeSetInput): ChangeSet | undefined {
   }
   const { differ, builder } = cached
   builder.reset()
-  differ.diff(input.replace === true ? null : input.prev, input.next, builder)
+  differ.diff(input.replace === true ? null : input.prev, input.next, builder, input.isolation)
   if (input.extras !== undefined && input.extras.length > 0) addExtraWrites(builder, schema, input.extras)
   const replace = input.replace === true
   if (builder.size === 0 && !replace && input.prevVersion === input.version) return undefined

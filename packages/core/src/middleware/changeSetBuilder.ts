@@ -1,4 +1,4 @@
-import type { ChangeSet, LazyWrite, TableChange } from '../contract/changeSet'
+import type { ChangeSet, LazyWrite, RowBatch, TableChange } from '../contract/changeSet'
 import type { TableSpec } from '../contract/schemaSpec'
 import type { SqlValue } from '../contract/sqlValue'
 
@@ -26,6 +26,10 @@ export interface ChangeSetBuilder {
   kvSet(key: string, json: string): void
   kvDelete(key: string): void
   readonly size: number
+  /** A point to {@link rollback} to: the rows added since are taken out again. */
+  mark(): number
+  /** Takes out every row added since `mark` (the rows of a part of the state that was refused). */
+  rollback(mark: number): void
   build(header: Omit<ChangeSet, 'tables' | 'kv'>): ChangeSet
   /** Empties the builder for the next ChangeSet (ChangeSets built before keep their rows). */
   reset(): void
@@ -35,21 +39,30 @@ export interface ChangeSetBuilder {
  * Rows go into the group of their column list: found by identity first (the diff reuses one list per
  * table), then by content (lists that leave out absent lazy columns).
  */
-function addTo(groups: RowGroup[], columns: readonly string[], row: SqlValue[]): void {
+function addTo(groups: RowGroup[], columns: readonly string[], row: SqlValue[]): SqlValue[][] {
   for (const g of groups) {
     if (g.columns === columns) {
       g.rows.push(row)
-      return
+      return g.rows
     }
   }
   const signature = columns.join(',')
   for (const g of groups) {
     if (g.signature === signature) {
       g.rows.push(row)
-      return
+      return g.rows
     }
   }
-  groups.push({ columns, signature, rows: [row] })
+  const group = { columns, signature, rows: [row] }
+  groups.push(group)
+  return group.rows
+}
+
+/** The groups that still hold rows (a rollback can leave one empty), as batches. */
+const batches = (groups: readonly RowGroup[]): RowBatch[] | undefined => {
+  let out: RowBatch[] | undefined
+  for (const g of groups) if (g.rows.length > 0) (out ??= []).push({ columns: g.columns, rows: g.rows })
+  return out
 }
 
 /** @internal Small and allocation-light: a typical write is one row in one table. */
@@ -58,6 +71,8 @@ export function createChangeSetBuilder(tableOrder: readonly TableSpec[]): Change
   let kvSet: Map<string, string> | undefined
   let kvDelete: Set<string> | undefined
   let size = 0
+  /** Per row added, the list it went into (kv rows: a function that takes it out). */
+  const added: (unknown[] | (() => void))[] = []
 
   const entry = (table: TableSpec): TableEntry => {
     let found = entries.get(table)
@@ -72,45 +87,71 @@ export function createChangeSetBuilder(tableOrder: readonly TableSpec[]): Change
   return {
     upsert: (table, columns, row) => {
       const e = entry(table)
-      addTo((e.upsert ??= []), columns, row)
+      added.push(addTo((e.upsert ??= []), columns, row))
       size++
     },
     update: (table, columns, row) => {
       const e = entry(table)
-      addTo((e.update ??= []), columns, row)
+      added.push(addTo((e.update ??= []), columns, row))
       size++
     },
     insert: (table, columns, row) => {
       const e = entry(table)
-      addTo((e.insert ??= []), columns, row)
+      added.push(addTo((e.insert ??= []), columns, row))
       size++
     },
     delete: (table, key) => {
-      ;(entry(table).delete ??= []).push(key)
+      const list = (entry(table).delete ??= [])
+      list.push(key)
+      added.push(list)
       size++
     },
     lazy: (table, write) => {
-      ;(entry(table).lazy ??= []).push(write)
+      const list = (entry(table).lazy ??= [])
+      list.push(write)
+      added.push(list)
       size++
     },
     kvSet: (key, json) => {
-      kvDelete?.delete(key)
+      const before = kvSet?.get(key)
+      const deleted = kvDelete?.delete(key) === true
       ;(kvSet ??= new Map()).set(key, json)
+      added.push(() => {
+        if (before === undefined) kvSet?.delete(key)
+        else kvSet?.set(key, before)
+        if (deleted) kvDelete?.add(key)
+      })
       size++
     },
     kvDelete: (key) => {
+      const before = kvSet?.get(key)
+      const isNew = kvDelete?.has(key) !== true
       kvSet?.delete(key)
       ;(kvDelete ??= new Set()).add(key)
+      added.push(() => {
+        if (before !== undefined) kvSet?.set(key, before)
+        if (isNew) kvDelete?.delete(key)
+      })
       size++
     },
     get size() {
       return size
+    },
+    mark: () => added.length,
+    rollback: (mark) => {
+      while (added.length > mark) {
+        const undo = added.pop() as unknown[] | (() => void)
+        if (typeof undo === 'function') undo()
+        else undo.pop()
+        size--
+      }
     },
     reset: () => {
       entries.clear()
       kvSet = undefined
       kvDelete = undefined
       size = 0
+      added.length = 0
     },
     build: (header) => {
       const tables: TableChange[] = []
@@ -119,12 +160,15 @@ export function createChangeSetBuilder(tableOrder: readonly TableSpec[]): Change
           const e = entries.get(spec)
           if (e === undefined) continue
           const change: { -readonly [K in keyof TableChange]: TableChange[K] } = { table: spec.name }
-          if (e.upsert !== undefined) change.upsert = e.upsert.map((g) => ({ columns: g.columns, rows: g.rows }))
-          if (e.update !== undefined) change.update = e.update.map((g) => ({ columns: g.columns, rows: g.rows }))
-          if (e.insert !== undefined) change.insert = e.insert.map((g) => ({ columns: g.columns, rows: g.rows }))
-          if (e.delete !== undefined) change.delete = e.delete
-          if (e.lazy !== undefined) change.lazy = e.lazy
-          tables.push(change)
+          const upsert = e.upsert === undefined ? undefined : batches(e.upsert)
+          const update = e.update === undefined ? undefined : batches(e.update)
+          const insert = e.insert === undefined ? undefined : batches(e.insert)
+          if (upsert !== undefined) change.upsert = upsert
+          if (update !== undefined) change.update = update
+          if (insert !== undefined) change.insert = insert
+          if (e.delete !== undefined && e.delete.length > 0) change.delete = e.delete
+          if (e.lazy !== undefined && e.lazy.length > 0) change.lazy = e.lazy
+          if (Object.keys(change).length > 1) tables.push(change)
         }
       }
       const kv: { set?: [string, string][]; delete?: string[] } = {}

@@ -1,9 +1,10 @@
-import { ZustandSqliteError } from '../contract/errors'
+import { isZustandSqliteError, ZustandSqliteError } from '../contract/errors'
 import type { SqlValue } from '../contract/sqlValue'
-import { isDropped, isPlainObject, joinPath, OMIT } from '../schema/codec'
+import { isDropped, isPlainObject, joinPath, OMIT, setOwn } from '../schema/codec'
 import type { Codec, Where } from '../schema/codec'
 import type { CollectionNode, FieldMapping, SingletonNode, StoreSchema } from '../schema/defineSchema'
 import { MAX_ORDER_KEY_LENGTH, orderKeysBetween } from '../schema/orderKey'
+import { encodeText } from '../schema/text'
 import type { ChangeSetBuilder } from './changeSetBuilder'
 
 /**
@@ -60,11 +61,61 @@ function longestIncreasing(values: readonly number[]): Set<number> {
   return kept
 }
 
+/** A part of the state that the database does not hold as the state has it: refused, and held back. */
+export interface HeldBack {
+  /** The value refused, as the state held it. The mirror keeps it: meeting it again means it changed. */
+  readonly refused: unknown
+  /** What the database holds for that part (`undefined`: nothing), the base it is written again from. */
+  readonly stored: unknown
+}
+
+/** A part of the state a write left out: the error naming its path and, when held back, its entry. */
+export interface Refusal {
+  readonly error: ZustandSqliteError
+  /** The part's identity, for a part held back (an item left out for good, a duplicate, has none). */
+  readonly unit?: string
+  readonly held?: HeldBack
+}
+
+/**
+ * What a diff that isolates refusals reads and records: a part of the state that cannot be stored (an
+ * unstorable value, a duplicate key) is left out of the ChangeSet and recorded, and the rest is written.
+ */
+export interface Isolation {
+  /** Parts held back by earlier writes, by identity. */
+  readonly held: ReadonlyMap<string, HeldBack>
+  /** Parts this diff left out. */
+  readonly refusals: Refusal[]
+  /** Held parts this diff writes again: their entries go once the write commits. */
+  readonly retried: string[]
+}
+
 /** @internal Writes into a builder the rows that turn the stored `prev` into `next`. */
 export interface Differ {
-  /** `prev === null`: nothing is stored, write everything. */
-  diff(prev: Item | null, next: Item, into: ChangeSetBuilder): void
+  /**
+   * `prev === null`: nothing is stored, write everything. Without `isolation`, a part that cannot be
+   * stored fails the whole diff (UNSTORABLE_VALUE, DUPLICATE_KEY); with it, that part is left out.
+   */
+  diff(prev: Item | null, next: Item, into: ChangeSetBuilder, isolation?: Isolation): void
 }
+
+/** Errors that refuse one part of the state, not the write. */
+function isRefusal(error: unknown): error is ZustandSqliteError {
+  return isZustandSqliteError(error, 'UNSTORABLE_VALUE') || isZustandSqliteError(error, 'DUPLICATE_KEY')
+}
+
+/** How an item is visited: new, stored before, moved, or written again after it was held back. */
+const enum Visit {
+  Write,
+  Update,
+  Move,
+  Retry,
+}
+
+/** Thrown inside the fast path of an array that has keyless or duplicate items: it is reconciled. */
+const IRREGULAR: unique symbol = Symbol('zustand-sqlite.irregular')
+/** Returned by keyAt for an item without a key a row can have. */
+const NO_KEY: unique symbol = Symbol('zustand-sqlite.no-key')
 
 /**
  * @internal Made once per schema and memo, so that a write allocates no closures for the walk itself.
@@ -72,23 +123,123 @@ export interface Differ {
 export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Codec): Differ {
   const { encodeColumn, encodeJson } = codec
   let builder: ChangeSetBuilder
+  let isolation: Isolation | undefined
   const singletonColumns = new Map<SingletonNode, readonly string[]>()
-  const keyOf = (node: CollectionNode, item: unknown, where: Path): unknown => {
-    if (node.itemKind === 'value') return item
-    if (!isPlainObject(item))
-      unstorable(
-        where,
-        `expected an object, got ${item === null ? 'null' : Array.isArray(item) ? 'an array' : typeof item}`,
-      )
-    return item[node.keyField as string]
+  /** Arrays with keyless or duplicate items: their diffs take the reconciling path, which skips those. */
+  const irregular = new WeakSet<readonly unknown[]>()
+
+  /** The item's key, or NO_KEY when it has none a row can be keyed by. */
+  const keyAt = (node: CollectionNode, item: unknown): unknown => {
+    let key: unknown = item
+    if (node.itemKind === 'object') {
+      if (!isPlainObject(item)) return NO_KEY
+      key = item[node.keyField as string]
+    }
+    return (node.keyType === 'text' ? typeof key === 'string' : Number.isSafeInteger(key)) ? key : NO_KEY
   }
 
-  const encodeKey = (node: CollectionNode, key: unknown, where: Path): SqlValue => {
-    if (node.keyType === 'text' ? typeof key === 'string' : Number.isSafeInteger(key)) return key as SqlValue
-    return unstorable(
-      where,
-      `the key ${node.keyField ?? node.keyColumn} must be ${node.keyType === 'text' ? 'a string' : 'a safe integer'}, got ${JSON.stringify(key) ?? typeof key}`,
+  /** Why an item has no key (see keyAt). */
+  const keyless = (node: CollectionNode, item: unknown, where: Path): ZustandSqliteError => {
+    const path = where()
+    const problem =
+      node.itemKind === 'object' && !isPlainObject(item)
+        ? `expected an object, got ${item === null ? 'null' : Array.isArray(item) ? 'an array' : typeof item}`
+        : `the key ${node.keyField ?? node.keyColumn} must be ${node.keyType === 'text' ? 'a string' : 'a safe integer'}, got ${JSON.stringify(node.itemKind === 'object' ? (item as Item)[node.keyField as string] : item) ?? typeof item}`
+    return new ZustandSqliteError('UNSTORABLE_VALUE', `${path}: ${problem}`, { path })
+  }
+
+  const duplicate = (node: CollectionNode, key: unknown, where: Path): ZustandSqliteError => {
+    const path = where()
+    return new ZustandSqliteError(
+      'DUPLICATE_KEY',
+      `${path}: another item before this one has the key ${node.keyField ?? node.keyColumn}=${JSON.stringify(key)}; this one was left out`,
+      { path },
     )
+  }
+
+  /** An item left out for good: thrown without isolation, recorded with it. */
+  const leaveOut = (error: ZustandSqliteError): void => {
+    if (isolation === undefined) throw error
+    isolation.refusals.push({ error })
+  }
+
+  /** A key as its column holds it (see encodeText): a valid key of the node's type. */
+  const storedKey = (node: CollectionNode, key: unknown): SqlValue =>
+    node.keyType === 'text' ? encodeText(key as string) : (key as SqlValue)
+
+  const unitOf = (node: CollectionNode, parentKey: readonly SqlValue[], key: SqlValue): string =>
+    `${node.table.name}\u0000${JSON.stringify(parentKey)}\u0000${JSON.stringify(key)}`
+
+  /**
+   * Runs `write` for one part of the state (an item, a singleton, a key). With isolation, a part held
+   * back is written from what is stored, and a part that is refused is taken out of the ChangeSet and
+   * recorded: the rest of the write goes on.
+   */
+  const guard = <A>(
+    unit: () => string,
+    p: unknown,
+    q: unknown,
+    write: (prev: unknown, retry: boolean, arg: A) => void,
+    arg: A,
+  ): void => {
+    if (isolation === undefined) return write(p, false, arg)
+    const { held, refusals, retried } = isolation
+    const refusedAt = refusals.length
+    const retriedAt = retried.length
+    let prev = p
+    let retry = false
+    let id: string | undefined
+    if (held.size > 0) {
+      id = unit()
+      const entry = held.get(id)
+      if (entry !== undefined && entry.refused === p && p !== undefined) {
+        prev = entry.stored
+        retry = true
+        retried.push(id)
+      }
+    }
+    const mark = builder.mark()
+    try {
+      write(prev, retry, arg)
+    } catch (error) {
+      if (!isRefusal(error)) throw error
+      builder.rollback(mark)
+      refusals.length = refusedAt
+      retried.length = retriedAt
+      refusals.push({ error, unit: id ?? unit(), held: { refused: q, stored: prev } })
+    }
+  }
+
+  interface ItemVisit {
+    kind: Visit
+    node: CollectionNode
+    q: unknown
+    parentKey: readonly SqlValue[]
+    key: SqlValue
+    orderKey: string | undefined
+    where: Path
+  }
+  const visitWrite = (prev: unknown, retry: boolean, v: ItemVisit): void => {
+    const { node, q, parentKey, key, orderKey, where } = v
+    const kind = retry ? (prev === undefined ? Visit.Write : Visit.Retry) : v.kind
+    if (kind === Visit.Write) writeItem(node, q, parentKey, key, orderKey, where)
+    else if (kind === Visit.Update) updateItem(node, prev, q, parentKey, key, orderKey, where)
+    else moveItem(node, prev, q, parentKey, key, orderKey, where)
+  }
+  /** One item of a collection, visited as `kind` (see guard). */
+  const visitItem = (
+    kind: Visit,
+    node: CollectionNode,
+    p: unknown,
+    q: unknown,
+    parentKey: readonly SqlValue[],
+    key: SqlValue,
+    orderKey: string | undefined,
+    where: Path,
+  ): void => {
+    const v: ItemVisit = { kind, node, q, parentKey, key, orderKey, where }
+    if (isolation === undefined) return visitWrite(p, false, v)
+    guard(() => unitOf(node, parentKey, key), kind === Visit.Write ? undefined : p, q, visitWrite, v)
   }
 
   const restOf = (
@@ -101,7 +252,7 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
       if (!hasOwn.call(item, k) || mapped.has(k) || exclude?.has(k)) continue
       const v = item[k]
       if (isDropped(v)) continue
-      ;(rest ??= {})[k] = v
+      setOwn((rest ??= {}), k, v)
     }
     return rest
   }
@@ -157,7 +308,8 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
         row.push(value)
       }
     } else {
-      const object = item as Item
+      if (!isPlainObject(item)) return unstorable(where, 'expected an object')
+      const object = item
       omitted = pushFields(node.rowFields, object, row, where)
       if (node.lazyTableFields.length > 0) writeLazyTableFields(node, object, [...parentKey, key], where)
     }
@@ -183,7 +335,7 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
     for (const f of node.fields) if (p[f.field] !== q[f.field]) return true
     const mapped = node.mapped
     for (const k in q) if (!mapped.has(k) && restDiffers(p[k], q[k])) return true
-    for (const k in p) if (!mapped.has(k) && !(k in q) && !isDropped(p[k])) return true
+    for (const k in p) if (!mapped.has(k) && !hasOwn.call(q, k) && !isDropped(p[k])) return true
     return false
   }
 
@@ -236,7 +388,7 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
     q: unknown,
     parentKey: readonly SqlValue[],
     key: SqlValue,
-    orderKey: string,
+    orderKey: string | undefined,
     where: Path,
   ): void => {
     upsertItem(node, q, parentKey, key, orderKey, where, true)
@@ -278,12 +430,12 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
       const p = hasOwn.call(prev, k) ? prev[k] : undefined
       if (p === q) continue
       const itemWhere = () => `${where()}[${JSON.stringify(k)}]`
-      if (isDropped(p)) writeItem(node, q, parentKey, k, undefined, itemWhere)
-      else updateItem(node, p, q, parentKey, k, undefined, itemWhere)
+      const kind = isDropped(p) ? Visit.Write : Visit.Update
+      visitItem(kind, node, p, q, parentKey, storedKey(node, k), undefined, itemWhere)
     }
     for (const k in prev) {
       if (!hasOwn.call(prev, k) || isDropped(prev[k])) continue
-      if (!hasOwn.call(next, k) || isDropped(next[k])) builder.delete(node.table, [...parentKey, k])
+      if (!hasOwn.call(next, k) || isDropped(next[k])) builder.delete(node.table, [...parentKey, storedKey(node, k)])
     }
   }
 
@@ -300,37 +452,41 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
     parentKey: readonly SqlValue[],
     where: Path,
   ): void => {
+    // The first item with a key is the one stored; a later one with the same key, and an item without
+    // a key, are left out (and reported when they are in `next`).
     const prevIndex = new Map<unknown, number>()
-    for (let i = 0; i < prev.length; i++) prevIndex.set(keyOf(node, prev[i], where), i)
+    for (let i = 0; i < prev.length; i++) {
+      const key = keyAt(node, prev[i])
+      if (key !== NO_KEY && !prevIndex.has(key)) prevIndex.set(key, i)
+    }
     const seen = new Set<unknown>()
     for (let t = 0; t < next.length; t++) {
       const q = next[t]
-      const itemWhere = child(where, t)
-      const key = keyOf(node, q, itemWhere)
-      if (seen.has(key)) duplicate(node, key, where)
+      const key = keyAt(node, q)
+      if (key === NO_KEY || seen.has(key)) {
+        irregular.add(next)
+        leaveOut(key === NO_KEY ? keyless(node, q, child(where, t)) : duplicate(node, key, child(where, t)))
+        continue
+      }
       seen.add(key)
       const target = targets[t] as string
       const pi = prevIndex.get(key)
-      const sqlKey = encodeKey(node, key, itemWhere)
-      if (pi === undefined) writeItem(node, q, parentKey, sqlKey, target, keyed(where, node, key))
+      const sqlKey = storedKey(node, key)
+      const itemWhere = keyed(where, node, key)
+      if (pi === undefined) visitItem(Visit.Write, node, undefined, q, parentKey, sqlKey, target, itemWhere)
       else if (prevKeys?.[pi] !== target && node.orderColumn !== undefined)
-        moveItem(node, prev[pi], q, parentKey, sqlKey, target, keyed(where, node, key))
-      else if (prev[pi] !== q) updateItem(node, prev[pi], q, parentKey, sqlKey, target, keyed(where, node, key))
+        visitItem(Visit.Move, node, prev[pi], q, parentKey, sqlKey, target, itemWhere)
+      else if (prev[pi] !== q) visitItem(Visit.Update, node, prev[pi], q, parentKey, sqlKey, target, itemWhere)
     }
-    for (const [key] of prevIndex) if (!seen.has(key)) builder.delete(node.table, [...parentKey, key as SqlValue])
-  }
-
-  const duplicate = (node: CollectionNode, key: unknown, where: Path): never => {
-    const path = where()
-    throw new ZustandSqliteError(
-      'DUPLICATE_KEY',
-      `${path}: two items have the key ${node.keyField ?? node.keyColumn}=${JSON.stringify(key)}`,
-      { path },
-    )
+    for (const [key] of prevIndex) if (!seen.has(key)) builder.delete(node.table, [...parentKey, storedKey(node, key)])
   }
 
   const freshKeys = (count: number): readonly string[] => orderKeysBetween(null, null, count)
 
+  /**
+   * An array: the fast path below, unless the array (or the stored one) has items without a key or with
+   * a key an item before them has; those are reconciled by key, the first item of a key kept.
+   */
   const diffArray = (
     node: CollectionNode,
     prevValue: unknown,
@@ -341,6 +497,45 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
     const next = isDropped(nextValue) ? EMPTY : nextValue
     if (!Array.isArray(next)) return unstorable(where, 'expected an array')
     const prev = (prevValue ?? EMPTY) as readonly unknown[]
+    if (!irregular.has(prev)) {
+      const mark = builder.mark()
+      const refusedAt = isolation?.refusals.length ?? 0
+      const retriedAt = isolation?.retried.length ?? 0
+      try {
+        diffArrayFast(node, prev, next, parentKey, where)
+        return
+      } catch (error) {
+        if (error !== IRREGULAR) throw error
+        builder.rollback(mark)
+        if (isolation !== undefined) {
+          isolation.refusals.length = refusedAt
+          isolation.retried.length = retriedAt
+        }
+      }
+    }
+    if (node.orderColumn === undefined) {
+      reconcile(node, prev, undefined, next, EMPTY_KEYS, parentKey, where)
+      return
+    }
+    let targets = memo.get(next)
+    if (targets === undefined) memo.set(next, (targets = freshKeys(next.length)))
+    reconcile(node, prev, prev.length === 0 ? EMPTY_KEYS : memo.get(prev), next, targets, parentKey, where)
+  }
+
+  /** The key of an item met on the fast path; an item without one sends the array to reconcile. */
+  const keyOnFastPath = (node: CollectionNode, item: unknown): unknown => {
+    const key = keyAt(node, item)
+    if (key === NO_KEY) throw IRREGULAR
+    return key
+  }
+
+  const diffArrayFast = (
+    node: CollectionNode,
+    prev: readonly unknown[],
+    next: readonly unknown[],
+    parentKey: readonly SqlValue[],
+    where: Path,
+  ): void => {
     const ordered = node.orderColumn !== undefined
     const recorded = memo.get(next)
     const prevKeys = prev.length === 0 ? EMPTY_KEYS : memo.get(prev)
@@ -364,17 +559,9 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
     for (; (head = sameUntil(prev, next, head, limit)) < limit; head++) {
       const p = prev[head]
       const q = next[head]
-      const key = keyOf(node, q, child(where, head))
-      if (keyOf(node, p, where) !== key) break
-      updateItem(
-        node,
-        p,
-        q,
-        parentKey,
-        encodeKey(node, key, child(where, head)),
-        prevKeys[head],
-        keyed(where, node, key),
-      )
+      const key = keyOnFastPath(node, q)
+      if (keyOnFastPath(node, p) !== key) break
+      visitItem(Visit.Update, node, p, q, parentKey, storedKey(node, key), prevKeys[head], keyed(where, node, key))
     }
     if (head === n && head === m) {
       if (recorded === undefined) memo.set(next, prevKeys)
@@ -386,29 +573,26 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
     while ((tail = sameFromEnd(prev, next, tail, tailLimit)) < tailLimit) {
       const p = prev[m - 1 - tail]
       const q = next[n - 1 - tail]
-      const key = keyOf(node, q, child(where, n - 1 - tail))
-      if (keyOf(node, p, where) !== key) break
-      updateItem(
-        node,
-        p,
-        q,
-        parentKey,
-        encodeKey(node, key, child(where, n - 1 - tail)),
-        prevKeys[m - 1 - tail],
-        keyed(where, node, key),
-      )
+      const key = keyOnFastPath(node, q)
+      if (keyOnFastPath(node, p) !== key) break
+      const at = prevKeys[m - 1 - tail]
+      visitItem(Visit.Update, node, p, q, parentKey, storedKey(node, key), at, keyed(where, node, key))
       tail++
     }
 
     // The middle changed: find the items that can keep their keys (a longest run in stored order).
     const prevIndex = new Map<unknown, number>()
-    for (let i = 0; i < m; i++) prevIndex.set(keyOf(node, prev[i], where), i)
+    for (let i = 0; i < m; i++) {
+      const key = keyOnFastPath(node, prev[i])
+      if (prevIndex.has(key)) throw IRREGULAR
+      prevIndex.set(key, i)
+    }
     const middleEnd = n - tail
     const positions: number[] = []
     const seen = new Set<unknown>()
     for (let i = 0; i < n; i++) {
-      const key = keyOf(node, next[i], child(where, i))
-      if (seen.has(key)) duplicate(node, key, where)
+      const key = keyOnFastPath(node, next[i])
+      if (seen.has(key)) throw IRREGULAR
       seen.add(key)
       if (i >= head && i < middleEnd) {
         const pi = prevIndex.get(key)
@@ -459,17 +643,18 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
     for (let t = 0; t < positions.length; t++) {
       const i = head + t
       const q = next[i]
-      const key = keyOf(node, q, child(where, i))
-      const sqlKey = encodeKey(node, key, child(where, i))
+      const key = keyAt(node, q)
+      const sqlKey = storedKey(node, key)
       const pi = positions[t] as number
       const target = targets[i] as string
-      if (pi < 0) writeItem(node, q, parentKey, sqlKey, target, keyed(where, node, key))
-      else if (!kept.has(t)) moveItem(node, prev[pi], q, parentKey, sqlKey, target, keyed(where, node, key))
-      else if (prev[pi] !== q) updateItem(node, prev[pi], q, parentKey, sqlKey, target, keyed(where, node, key))
+      const itemWhere = keyed(where, node, key)
+      if (pi < 0) visitItem(Visit.Write, node, undefined, q, parentKey, sqlKey, target, itemWhere)
+      else if (!kept.has(t)) visitItem(Visit.Move, node, prev[pi], q, parentKey, sqlKey, target, itemWhere)
+      else if (prev[pi] !== q) visitItem(Visit.Update, node, prev[pi], q, parentKey, sqlKey, target, itemWhere)
     }
     for (let i = head; i < m - tail; i++) {
-      const key = keyOf(node, prev[i], where)
-      if (!seen.has(key)) builder.delete(node.table, [...parentKey, key as SqlValue])
+      const key = keyAt(node, prev[i])
+      if (!seen.has(key)) builder.delete(node.table, [...parentKey, storedKey(node, key)])
     }
   }
 
@@ -508,7 +693,8 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
   ): boolean => {
     for (const f of node.fields) if (p[f.field] !== q[f.field]) return true
     for (const k in q) if (!exclude?.has(k) && !node.mapped.has(k) && restDiffers(p[k], q[k])) return true
-    for (const k in p) if (!exclude?.has(k) && !node.mapped.has(k) && !(k in q) && !isDropped(p[k])) return true
+    for (const k in p)
+      if (!exclude?.has(k) && !node.mapped.has(k) && !hasOwn.call(q, k) && !isDropped(p[k])) return true
     return false
   }
 
@@ -524,40 +710,55 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
 
   const rootWhere: Path = () => '(state)'
 
+  const writeNode = (prev: unknown, _retry: boolean, node: CollectionNode | SingletonNode): void => {
+    const field = node.field as string
+    const where: Path = () => field
+    if (node.kind === 'collection') diffCollection(node, prev, nextState[field], EMPTY_SQL, where)
+    else diffSingleton(node, prev, nextState[field], where)
+  }
+  const writeRoot = (prev: unknown, _retry: boolean, root: SingletonNode): void => {
+    // The root row is written with the first write, so once something is stored it exists.
+    if (prev === null || prev === undefined) singletonRow(root, nextState, schema.mappedKeys, rootWhere, false)
+    else if (singletonChanged(root, prev as Item, nextState, schema.mappedKeys))
+      singletonRow(root, nextState, schema.mappedKeys, rootWhere, true)
+  }
+  const writeKey = (_prev: unknown, _retry: boolean, k: string): void => {
+    builder.kvSet(
+      encodeText(k),
+      encodeJson(nextState[k], () => k),
+    )
+  }
+  let nextState: Item = {}
+
   return {
-    diff(prev, next, into) {
+    diff(prev, next, into, isolating) {
       builder = into
+      isolation = isolating
+      nextState = next
       for (const node of schema.nodes) {
         const field = node.field as string
         const p = prev === null ? undefined : prev[field]
         const q = next[field]
         if (prev !== null && p === q) continue
-        const where: Path = () => field
-        if (node.kind === 'collection') diffCollection(node, p, q, EMPTY_SQL, where)
-        else diffSingleton(node, p, q, where)
+        guard(() => `\u0000field\u0000${field}`, p, q, writeNode, node)
       }
       const mapped = schema.mappedKeys
       if (schema.root !== undefined) {
-        // The root row is written with the first write, so once something is stored it exists.
-        if (prev === null) singletonRow(schema.root, next, mapped, rootWhere, false)
-        else if (singletonChanged(schema.root, prev, next, mapped))
-          singletonRow(schema.root, next, mapped, rootWhere, true)
+        guard(() => `\u0000root`, prev, next, writeRoot, schema.root)
         return
       }
       for (const k in next) {
         if (!hasOwn.call(next, k) || mapped.has(k)) continue
         const q = next[k]
         if (isDropped(q)) continue
-        if (prev !== null && prev[k] === q) continue
-        builder.kvSet(
-          k,
-          encodeJson(q, () => k),
-        )
+        const p = prev !== null && hasOwn.call(prev, k) ? prev[k] : undefined
+        if (p === q) continue
+        guard(() => `\u0000kv\u0000${k}`, p, q, writeKey, k)
       }
       if (prev === null) return
       for (const k in prev) {
         if (!hasOwn.call(prev, k) || mapped.has(k) || isDropped(prev[k])) continue
-        if (!hasOwn.call(next, k) || isDropped(next[k])) builder.kvDelete(k)
+        if (!hasOwn.call(next, k) || isDropped(next[k])) builder.kvDelete(encodeText(k))
       }
     },
   }

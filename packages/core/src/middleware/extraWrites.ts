@@ -6,6 +6,7 @@ import { OMIT } from '../schema/codec'
 import type { Codec } from '../schema/codec'
 import type { FieldMapping, StoreSchema } from '../schema/defineSchema'
 import { findField } from '../schema/findField'
+import { encodeKeyValues } from '../schema/text'
 import type { ChangeSetBuilder } from './changeSetBuilder'
 
 export type { RowKey }
@@ -89,7 +90,7 @@ export function addExtraWrites(builder: ChangeSetBuilder, schema: StoreSchema, e
 }
 
 function keyOf(table: TableSpec, key: RowKey, what: string): SqlValue[] {
-  const values = Array.isArray(key) ? [...(key as readonly SqlValue[])] : [key as SqlValue]
+  const values = encodeKeyValues(Array.isArray(key) ? (key as readonly SqlValue[]) : [key as SqlValue])
   if (table.primaryKey.length === 0 || values.length !== table.primaryKey.length) {
     throw new ZustandSqliteError(
       'INVALID_OPTIONS',

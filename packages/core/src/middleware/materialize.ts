@@ -1,9 +1,10 @@
 import type { LoadedTable, LoadResult } from '../contract/backend'
 import { ZustandSqliteError } from '../contract/errors'
 import type { SqlValue } from '../contract/sqlValue'
-import { ABSENT } from '../schema/codec'
+import { ABSENT, setOwn } from '../schema/codec'
 import type { Codec, Where } from '../schema/codec'
 import type { CollectionNode, FieldMapping, SingletonNode, StoreSchema } from '../schema/defineSchema'
+import { decodeText } from '../schema/text'
 import type { OrderKeyMemo } from './diff'
 
 type Item = Record<string, unknown>
@@ -39,7 +40,7 @@ function assignFields(
 ): void {
   for (const { f, index } of fields) {
     const value = codec.decodeColumn(f.def, row[index] as SqlValue, where)
-    if (value !== ABSENT) item[f.field] = value
+    if (value !== ABSENT) setOwn(item, f.field, value)
   }
 }
 
@@ -49,10 +50,17 @@ function assignFields(
  */
 export function materialize(schema: StoreSchema, loaded: LoadResult, memo: OrderKeyMemo, codec: Codec): Item {
   const state: Item = {}
-  for (const [key, json] of loaded.kv) state[key] = codec.decodeJson(json, () => key)
+  for (const [stored, json] of loaded.kv) {
+    const key = decodeText(stored)
+    setOwn(
+      state,
+      key,
+      codec.decodeJson(json, () => key),
+    )
+  }
   if (schema.root !== undefined) {
     const object = loadSingleton(codec, schema.root, loaded)
-    if (object !== undefined) Object.assign(state, object)
+    if (object !== undefined) for (const key of Object.keys(object)) setOwn(state, key, object[key])
   }
   for (const node of schema.nodes) {
     if (node.kind === 'singleton') {
@@ -137,10 +145,11 @@ function loadCollection(
   for (const row of table.rows) {
     current = row
     const parent = parentIndexes.length === 0 ? undefined : groupKey(row, parentIndexes)
-    const key = row[keyIndex] as SqlValue
+    const stored = row[keyIndex] as SqlValue
+    const key = node.keyType === 'text' && typeof stored === 'string' ? decodeText(stored) : stored
     let item: unknown
     if (node.itemKind === 'value') {
-      if (node.shape === 'array') item = keyDef === undefined ? key : codec.decodeColumn(keyDef, key, where)
+      if (node.shape === 'array') item = keyDef === undefined ? key : codec.decodeColumn(keyDef, stored, where)
       else {
         const value = codec.decodeColumn(
           node.valueDef as NonNullable<CollectionNode['valueDef']>,
@@ -152,7 +161,7 @@ function loadCollection(
       }
     } else {
       const object = restIndex < 0 ? {} : decodeRest(codec, row[restIndex] as SqlValue, where)
-      if (node.keyField !== undefined) object[node.keyField] = key
+      if (node.keyField !== undefined) setOwn(object, node.keyField, key)
       assignFields(codec, object, fields, row, where)
       if (childGroups.length > 0) {
         const own = groupKey(row, ownKeyIndexes)
@@ -163,7 +172,7 @@ function loadCollection(
     if (node.shape === 'record') {
       let record = groups.get(parent) as Item | undefined
       if (record === undefined) groups.set(parent, (record = {}))
-      record[String(key)] = item
+      setOwn(record, String(key), item)
     } else {
       let group = ordered.get(parent)
       if (group === undefined) ordered.set(parent, (group = { keys: [], items: [] }))

@@ -12,6 +12,7 @@ import type { ExtraWrite } from './extraWrites'
 import { withDefaults } from './options'
 import type { CommitInfo, PersistListener, PersistSQLiteApi, PersistSQLiteOptions, ResolvedOptions } from './options'
 import { restore } from './restore'
+import type { Isolation } from './diff'
 import { createBackendResolver, createTarget, mirrorLoaded, readyBackend } from './target'
 import type { Target } from './target'
 import { createLane, createWriteQueue } from './writeQueue'
@@ -145,6 +146,26 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
   const ready = (t: Target): MaybePromise<Backend> => readyBackend(t, backends.resolve)
 
   /**
+   * After a write committed (or had nothing to write): what it left out is held back until it changes,
+   * and reported through onError once. Returns the first new refusal, which the write's waiters
+   * (`flush()`) reject with: the rest is written, that part is not.
+   */
+  const settleRefusals = (t: Target, isolation: Isolation): ZustandSqliteError | undefined => {
+    for (const id of isolation.retried) t.held.delete(id)
+    let first: ZustandSqliteError | undefined
+    for (const { error, unit, held } of isolation.refusals) {
+      if (unit !== undefined && held !== undefined) t.held.set(unit, held)
+      // A part left out for good is found again by every diff of its array: reported once.
+      const seen = `${error.code}\u0000${error.path ?? ''}`
+      if (unit === undefined && t.reported.has(seen)) continue
+      if (unit === undefined) t.reported.add(seen)
+      report(error)
+      first ??= error
+    }
+    return first
+  }
+
+  /**
    * Writes `state` over what the target holds, as one ChangeSet against its mirror. When another
    * connection wrote the store since this one read or wrote it, what it holds now is loaded and the
    * diff made again, so that once this resolves the store holds `state`, whatever was written before.
@@ -156,8 +177,9 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
     extras: readonly ExtraWrite[],
     reason: CommitInfo['reason'],
     rebases: number,
-  ): MaybePromise<void> => {
+  ): MaybePromise<ZustandSqliteError | undefined> => {
     const mirror = t.mirror
+    const isolation: Isolation = { held: t.held, refusals: [], retried: [] }
     const changeSet = buildChangeSet({
       store: t.name,
       schema: t.schema,
@@ -170,10 +192,11 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
       extras,
       baseRevision: mirror.replace ? undefined : mirror.revision,
       replace: mirror.replace,
+      isolation,
     })
     if (changeSet === undefined) {
       mirror.snapshot = state
-      return undefined
+      return settleRefusals(t, isolation)
     }
     const started = now()
     return attempt(
@@ -186,6 +209,7 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
             replace: false,
           })
           notifyCommit(changeSet, reason, started, backend)
+          return settleRefusals(t, isolation)
         }),
       (error) => {
         const conflict = isZustandSqliteError(error, 'CONCURRENT_MODIFICATION') && changeSet.baseRevision !== undefined
@@ -358,6 +382,7 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
               chain(ready(t), (backend) =>
                 chain(backend.clear(t.name), () => {
                   Object.assign(t.mirror, { snapshot: null, version: null, revision: undefined, memo: new WeakMap() })
+                  t.held.clear()
                   if (wasHydrating) void hydrate()
                 }),
               ),

@@ -5,7 +5,7 @@ import { createCodec, defaultCodec } from '../schema/codec'
 import type { Codec, JsonOptions } from '../schema/codec'
 import { defaultSchema } from '../schema/defineSchema'
 import type { StoreSchema } from '../schema/defineSchema'
-import type { OrderKeyMemo } from './diff'
+import type { HeldBack, OrderKeyMemo } from './diff'
 import type { ExtraWrite } from './extraWrites'
 import { materialize } from './materialize'
 import type { BackendOption } from './options'
@@ -53,6 +53,10 @@ export interface Target {
   queued: Promise<void> | undefined
   /** The write of this target that is running, on an asynchronous backend. */
   running: Promise<void> | undefined
+  /** Parts of the state refused by a write, held back until they change (see Isolation). */
+  readonly held: Map<string, HeldBack>
+  /** Refusals reported already (code and path): a part left out for good is reported once. */
+  readonly reported: Set<string>
 }
 
 /** @internal */
@@ -70,6 +74,8 @@ export function createTarget(
     prepared: undefined,
     queued: undefined,
     running: undefined,
+    held: new Map(),
+    reported: new Set(),
   }
 }
 
@@ -156,4 +162,7 @@ export function mirrorLoaded(
     memo,
     replace: false,
   })
+  // What was held back is measured against the new mirror, afresh.
+  target.held.clear()
+  target.reported.clear()
 }

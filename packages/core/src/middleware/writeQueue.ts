@@ -1,5 +1,5 @@
 import type { ZustandSqliteError } from '../contract/errors'
-import { attempt, isPromiseLike } from '../contract/maybe'
+import { attempt, chain, isPromiseLike } from '../contract/maybe'
 import type { MaybePromise } from '../contract/maybe'
 import type { ExtraWrite } from './extraWrites'
 import type { Target } from './target'
@@ -48,8 +48,11 @@ export interface WriteQueueHost {
   canWrite(): boolean
   /** `writeDelayMs`. */
   delayMs(): number
-  /** Diffs the state against the target's mirror and applies the ChangeSet, with `extras`. */
-  write(target: Target, extras: readonly ExtraWrite[]): MaybePromise<void>
+  /**
+   * Diffs the state against the target's mirror and applies the ChangeSet, with `extras`. Resolves with
+   * an error (reported already) when the write committed but left a part of the state out.
+   */
+  write(target: Target, extras: readonly ExtraWrite[]): MaybePromise<ZustandSqliteError | undefined>
   /** Turns a failure of a write of `target` into the error reported (once) and thrown to every waiter. */
   report(error: unknown, target: Target): ZustandSqliteError
 }
@@ -95,12 +98,18 @@ export function createWriteQueue(host: WriteQueueHost): WriteQueue {
     const taken = pending.extras
     pending.extras = []
     pending.dirty = false
-    const result = attempt(
-      () => host.write(target, taken),
-      (error) => {
-        pending.dirty = true
-        pending.extras = taken.concat(pending.extras)
-        throw host.report(error, target)
+    const result = chain(
+      attempt(
+        () => host.write(target, taken),
+        (error) => {
+          pending.dirty = true
+          pending.extras = taken.concat(pending.extras)
+          throw host.report(error, target)
+        },
+      ),
+      (refused) => {
+        // Committed, but not all of it: the waiters learn what was left out (the rest is written).
+        if (refused !== undefined) throw refused
       },
     )
     if (!isPromiseLike(result)) return result

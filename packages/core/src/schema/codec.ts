@@ -1,6 +1,7 @@
 import { ZustandSqliteError } from '../contract/errors'
 import type { SqlValue } from '../contract/sqlValue'
 import type { ColumnDef } from './defineSchema'
+import { decodeText, encodeText } from './text'
 
 /**
  * True for a plain object: `{...}` or `Object.create(null)`, not an array, a class instance or `null`. What
@@ -10,6 +11,16 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
   const proto: unknown = Object.getPrototypeOf(value)
   return proto === Object.prototype || proto === null
+}
+
+/**
+ * Sets `object[key] = value` as an own property, for keys that come from data. A plain assignment to
+ * `__proto__` would replace the object's prototype instead, and the key would be lost.
+ */
+export function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true })
+  else object[key] = value
 }
 
 /** Builds the human-readable path of a value only when an error needs it. */
@@ -49,6 +60,17 @@ function describe(value: object): string {
   return typeof name === 'string' && name !== '' ? `an instance of ${name}` : 'an object with a custom prototype'
 }
 
+/**
+ * How deep a stored JSON value may nest. Deeper values are refused rather than walked: the walks here
+ * and JSON.stringify recurse, and a stack overflow would fail every later write of the store.
+ */
+export const MAX_JSON_DEPTH = 1000
+
+/** Names the first levels of the path only: the whole of it would be as deep as the value. */
+function tooDeep(where: Where, segments: readonly (string | number)[]): never {
+  return unstorable(where, segments.slice(0, 8), `the value nests deeper than ${MAX_JSON_DEPTH} levels; flatten it`)
+}
+
 function checkJson(value: unknown, where: Where, segments: (string | number)[], ancestors: Set<object>): void {
   switch (typeof value) {
     case 'string':
@@ -67,6 +89,15 @@ function checkJson(value: unknown, where: Where, segments: (string | number)[], 
     case 'object': {
       if (value === null) return
       if (ancestors.has(value)) unstorable(where, segments, 'the value contains a cycle')
+      if (ancestors.size >= MAX_JSON_DEPTH) tooDeep(where, segments)
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function' && !(value instanceof Date)) {
+        // JSON.stringify would store what toJSON returns, and that is what would load: not this object.
+        unstorable(
+          where,
+          segments,
+          'an object with a toJSON method would be stored as what toJSON returns, and load as that; store that value instead, or convert it in a `json.replacer`',
+        )
+      }
       ancestors.add(value)
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
@@ -153,6 +184,7 @@ function replaced(
   value = replacer.call(holder, key, value)
   if (typeof value !== 'object' || value === null) return value
   if (ancestors.has(value)) unstorable(where, segments, 'the value contains a cycle')
+  if (ancestors.size >= MAX_JSON_DEPTH) tooDeep(where, segments)
   ancestors.add(value)
   let out: unknown
   if (Array.isArray(value)) {
@@ -167,7 +199,7 @@ function replaced(
     const object: Record<string, unknown> = {}
     for (const k of Object.keys(value)) {
       segments.push(k)
-      object[k] = replaced(replacer, value, k, value[k], where, segments, ancestors)
+      setOwn(object, k, replaced(replacer, value, k, value[k], where, segments, ancestors))
       segments.pop()
     }
     out = object
@@ -235,7 +267,7 @@ export function createCodec(json: JsonOptions = {}): Codec {
     }
     switch (def.type) {
       case 'text':
-        if (typeof value === 'string') return value
+        if (typeof value === 'string') return encodeText(value)
         break
       case 'integer':
         if (Number.isSafeInteger(value)) return value as number
@@ -274,6 +306,8 @@ export function createCodec(json: JsonOptions = {}): Codec {
       case 'integer':
       case 'real':
         return typeof value === 'bigint' ? Number(value) : value
+      case 'text':
+        return typeof value === 'string' ? decodeText(value) : value
       default:
         return value
     }

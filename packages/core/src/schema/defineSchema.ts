@@ -1,4 +1,4 @@
-import { ZustandSqliteError } from '../contract/errors'
+import { isZustandSqliteError, ZustandSqliteError } from '../contract/errors'
 import type {
   ColumnSpec,
   ForeignKeyAction,
@@ -339,7 +339,9 @@ function invalid(message: string): never {
 }
 
 function columnSpec(name: string, def: ColumnDef, forceNotNull = false): ColumnSpec {
-  if (!(def.type in SQL_TYPES)) invalid(`column ${name}: unknown type ${JSON.stringify(def.type)}`)
+  if (typeof def !== 'object' || def === null)
+    invalid(`column ${name}: expected column.<type>(...), got ${String(def)}`)
+  if (!Object.hasOwn(SQL_TYPES, def.type)) invalid(`column ${name}: unknown type ${JSON.stringify(def.type)}`)
   const spec: ColumnSpec = {
     name,
     type: SQL_TYPES[def.type],
@@ -434,23 +436,38 @@ function resolver(
   return (name) => byField.get(name) ?? (names.has(name) ? name : undefined)
 }
 
+/** SQLite compares table, index and column names without case: `c` and `C` are one column. */
 function assertUniqueColumns(tableName: string, columns: readonly ColumnSpec[]): void {
-  const seen = new Set<string>()
+  const seen = new Map<string, string>()
   for (const c of columns) {
-    if (seen.has(c.name)) invalid(`table ${tableName}: two columns are named ${JSON.stringify(c.name)}`)
-    seen.add(c.name)
+    const other = seen.get(c.name.toLowerCase())
+    if (other !== undefined)
+      invalid(
+        `table ${tableName}: two columns are named ${other === c.name ? JSON.stringify(c.name) : `${JSON.stringify(other)} and ${JSON.stringify(c.name)} (SQLite ignores case in names)`}`,
+      )
+    seen.set(c.name.toLowerCase(), c.name)
   }
 }
 
 interface CompileContext {
   readonly tables: TableSpec[]
-  readonly tableNames: Set<string>
+  /** Table and index names (one namespace in SQLite), lower-cased, to the name as given. */
+  readonly names: Map<string, string>
+}
+
+function claimName(ctx: CompileContext, name: string, what: string): void {
+  const other = ctx.names.get(name.toLowerCase())
+  if (other === name) invalid(`${what} ${JSON.stringify(name)} is used twice`)
+  if (other !== undefined)
+    invalid(
+      `${what} ${JSON.stringify(name)} and ${JSON.stringify(other)} differ only in case; SQLite takes them for one name`,
+    )
+  ctx.names.set(name.toLowerCase(), name)
 }
 
 function claimTable(ctx: CompileContext, name: string): void {
   assertIdentifier(name, 'table name')
-  if (ctx.tableNames.has(name)) invalid(`table ${JSON.stringify(name)} is used twice`)
-  ctx.tableNames.add(name)
+  claimName(ctx, name, 'table')
 }
 
 function compileCollection(
@@ -725,11 +742,17 @@ function dependencyOrder(tables: readonly TableSpec[]): TableSpec[] {
 }
 
 function compileMigrations(migrations: SchemaOptions['migrations'], version: number): MigrationSpec[] {
+  if (migrations !== undefined && (typeof migrations !== 'object' || migrations === null))
+    invalid('migrations: expected an object of SQL statements by version')
   return Object.entries(migrations ?? {})
     .map(([key, statements]) => {
       const v = Number(key)
       if (!Number.isInteger(v) || v < 2 || v > version)
         invalid(`migration ${key}: versions run from 2 to the schema version ${version}`)
+      if (typeof statements !== 'string' && !Array.isArray(statements))
+        invalid(
+          `migration ${key}: expected an SQL string or an array of them, got ${JSON.stringify(statements) ?? typeof statements}`,
+        )
       const list = typeof statements === 'string' ? [statements] : [...statements]
       if (list.some((s) => typeof s !== 'string' || s.trim() === ''))
         invalid(`migration ${key}: statements must be non-empty SQL strings`)
@@ -775,11 +798,29 @@ function checkReferences(tables: readonly TableSpec[]): TableSpec[] {
  * ```
  */
 export function defineSchema(options: SchemaOptions = {}): StoreSchema {
+  try {
+    return compileSchema(options)
+  } catch (error) {
+    // A definition of the wrong shape (a number where a column belongs) fails somewhere inside; it is
+    // still a bad definition, and says so with the library's code.
+    if (isZustandSqliteError(error)) throw error
+    throw new ZustandSqliteError(
+      'INVALID_SCHEMA',
+      `the schema definition cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    )
+  }
+}
+
+function compileSchema(options: SchemaOptions): StoreSchema {
+  if (typeof options !== 'object' || options === null) invalid(`expected an object of options, got ${String(options)}`)
   const version = options.version ?? 1
   if (!Number.isInteger(version) || version < 1) invalid(`version must be an integer >= 1, got ${String(version)}`)
-  const ctx: CompileContext = { tables: [], tableNames: new Set() }
+  const ctx: CompileContext = { tables: [], names: new Map() }
   const nodes: (CollectionNode | SingletonNode)[] = []
   for (const [field, def] of Object.entries(options.state ?? {})) {
+    if (typeof def !== 'object' || def === null)
+      invalid(`state.${field}: expected collection(...) or singleton(...), got ${String(def)}`)
     if (def.kind === 'collection') nodes.push(compileCollection(ctx, field, def, undefined))
     else if (def.kind === 'singleton') nodes.push(compileSingleton(ctx, field, def))
     else invalid(`state.${field}: expected collection(...) or singleton(...)`)
@@ -787,6 +828,7 @@ export function defineSchema(options: SchemaOptions = {}): StoreSchema {
   const root = options.root === undefined ? undefined : compileSingleton(ctx, null, options.root)
   const appendTables = new Map<string, AppendTableNode>()
   for (const [name, def] of Object.entries(options.tables ?? {})) appendTables.set(name, compileTable(ctx, name, def))
+  for (const t of ctx.tables) for (const index of t.indexes) claimName(ctx, index.name, 'index')
   const tables = dependencyOrder(checkReferences(ctx.tables))
   const byName = new Map(tables.map((t) => [t.name, t]))
   const rebind = <N extends { table: TableSpec }>(node: N): N => ({

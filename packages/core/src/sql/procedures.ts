@@ -3,6 +3,7 @@ import type { ChangeSet, LazyWrite, RowBatch, TableChange } from '../contract/ch
 import { ZustandSqliteError } from '../contract/errors'
 import type { SchemaSpec, TableSpec } from '../contract/schemaSpec'
 import type { SqlValue } from '../contract/sqlValue'
+import { setOwn } from '../schema/codec'
 import { quote } from '../schema/identifiers'
 import { assertSpec, tableDdl } from './ddl'
 import { checkLazyWrite, resolveCopies, writeLazy } from './lazyWrites'
@@ -413,7 +414,7 @@ export function createSqlProcedures(options: SqlProceduresOptions): SqlProcedure
       const names = result.columns
       return result.rows.map((row) => {
         const object: QueryRow = {}
-        for (let i = 0; i < names.length; i++) object[names[i] as string] = row[i] as SqlValue
+        for (let i = 0; i < names.length; i++) setOwn(object, names[i] as string, row[i] as SqlValue)
         return object
       })
     } finally {

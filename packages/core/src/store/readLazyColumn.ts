@@ -8,6 +8,7 @@ import type { JsonOptions } from '../schema/codec'
 import type { StoreSchema } from '../schema/defineSchema'
 import { findField } from '../schema/findField'
 import { quote } from '../schema/identifiers'
+import { encodeKeyValues } from '../schema/text'
 
 /** Options of {@link readLazyColumn}. */
 export interface ReadLazyColumnOptions {
@@ -46,7 +47,9 @@ export function readLazyColumn(
       `the schema has no field ${JSON.stringify(options.field)} in table ${JSON.stringify(options.table)}`,
     )
   }
-  const key = Array.isArray(options.key) ? (options.key as readonly SqlValue[]) : [options.key as SqlValue]
+  const key = encodeKeyValues(
+    Array.isArray(options.key) ? (options.key as readonly SqlValue[]) : [options.key as SqlValue],
+  )
   const primaryKey = found.table.primaryKey
   if (primaryKey.length === 0) {
     throw new ZustandSqliteError('INVALID_OPTIONS', `table ${options.table} has no primary key to find a row by`)

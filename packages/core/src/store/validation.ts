@@ -1,4 +1,4 @@
-import { defaultCodec, isPlainObject } from '../schema/codec'
+import { defaultCodec, isPlainObject, setOwn } from '../schema/codec'
 import { isZustandSqliteError, ZustandSqliteError } from '../contract/errors'
 
 /**
@@ -80,7 +80,7 @@ export const rules = {
     (value, path) => {
       if (!isPlainObject(value)) return invalidValue(path, 'an object', value)
       const checked: Record<string, T> = {}
-      for (const [key, item] of Object.entries(value)) checked[key] = rule(item, `${path}.${key}`)
+      for (const [key, item] of Object.entries(value)) setOwn(checked, key, rule(item, `${path}.${key}`))
       return checked
     },
 
@@ -130,14 +130,14 @@ export function validatePatch<T>(patch: unknown, fieldRules: Rules<T>, options: 
   for (const [key, value] of Object.entries(patch)) {
     const rule = (fieldRules as Record<string, Rule<unknown> | undefined>)[key]
     if (rule === undefined || !Object.prototype.hasOwnProperty.call(fieldRules, key)) {
-      if (options.allowUnknown === true) checked[key] = value
+      if (options.allowUnknown === true) setOwn(checked, key, value)
       else
         throw new ZustandSqliteError('INVALID_VALUE', `${what}.${key}: not a field that can be updated`, {
           path: `${what}.${key}`,
         })
       continue
     }
-    checked[key] = rule(value, `${what}.${key}`)
+    setOwn(checked, key, rule(value, `${what}.${key}`))
   }
   return checked as Partial<T>
 }

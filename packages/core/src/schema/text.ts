@@ -1,0 +1,41 @@
+/**
+ * Strings in TEXT columns and keys, stored so that every JavaScript string loads back as it was.
+ *
+ * SQLite keeps TEXT as UTF-8, which cannot hold a lone surrogate (half of an emoji cut by `slice`):
+ * engines write U+FFFD instead, so two different ids would share a row. sql.js also cuts text at a NUL
+ * when it reads it. Such strings are stored escaped: the marker U+FDD0 (a noncharacter, reserved for
+ * internal use), then the string with each lone surrogate, NUL and U+FDD0 written as U+FDD0 and four
+ * hex digits. Every other string is stored as it is, so SQL sees ordinary text unchanged.
+ */
+
+const MARK = '\uFDD0'
+const MARK_CODE = 0xfdd0
+
+/** A unit that must be escaped, or a surrogate (a pair is fine; told apart by {@link UNSAFE}). */
+// eslint-disable-next-line no-control-regex -- NUL is one of the units looked for
+const SUSPECT = /[\u0000\uD800-\uDFFF\uFDD0]/
+// eslint-disable-next-line no-control-regex -- as above
+const UNSAFE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|[\u0000\uFDD0]/g
+const ESCAPED = /\uFDD0([0-9a-f]{4})/g
+
+const escapeUnit = (unit: string): string => MARK + unit.charCodeAt(0).toString(16).padStart(4, '0')
+
+/** The stored form of a string: itself, unless it holds what TEXT cannot keep. */
+export function encodeText(value: string): string {
+  if (!SUSPECT.test(value)) return value
+  UNSAFE.lastIndex = 0
+  if (!UNSAFE.test(value)) return value
+  UNSAFE.lastIndex = 0
+  return MARK + value.replace(UNSAFE, escapeUnit)
+}
+
+/** The string a stored TEXT value stands for. */
+export function decodeText(stored: string): string {
+  if (stored.charCodeAt(0) !== MARK_CODE) return stored
+  return stored.slice(1).replace(ESCAPED, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+}
+
+/** A row key given by the app, as its key columns hold it: every string in its stored form. */
+export function encodeKeyValues<V>(key: readonly V[]): V[] {
+  return key.map((v) => (typeof v === 'string' ? (encodeText(v) as V) : v))
+}

@@ -11,6 +11,7 @@ export type {
 // The contract every backend speaks
 export type {
   ApplyResult,
+  RefusedRow,
   Backend,
   LoadedTable,
   LoadResult,
@@ -62,7 +63,7 @@ export { createSqlBackend } from './sql/createSqlBackend'
 export type { SqlBackend, SqlBackendOptions } from './sql/createSqlBackend'
 export { createAsyncSqlBackend } from './sql/createAsyncSqlBackend'
 export type { AsyncSqlDriver, SqlDriver, SqlResult, SqlStatement } from './sql/driver'
-export { isCorruptionError } from './sql/procedureBackend'
+export { isBusyError, isCorruptionError } from './sql/procedureBackend'
 export type { AsyncSqlBackendOptions } from './sql/procedureBackend'
 export { APPLICATION_ID, FORMAT_VERSION } from './sql/procedures'
 

@@ -31,10 +31,21 @@ export interface LoadResult extends StoreRecord {
   readonly kv: readonly (readonly [string, string])[]
 }
 
+/** A row the database refused (it breaks a constraint), left out of a write that committed the rest. */
+export interface RefusedRow {
+  readonly table: string
+  /** The row's primary key values, as the ChangeSet holds them. */
+  readonly key: readonly SqlValue[]
+  /** What the database said. */
+  readonly reason: string
+}
+
 /** What `apply` committed. */
 export interface ApplyResult {
   /** The store's revision after the commit. */
   readonly revision: number
+  /** With `isolateRefusedRows`: the rows left out. Absent or empty when every row was written. */
+  readonly refused?: readonly RefusedRow[]
 }
 
 /** A row of a query result, by column name. */
@@ -60,7 +71,9 @@ export interface Backend {
   /**
    * Applies a ChangeSet in one transaction: all of it or, on any error, none of it. With a
    * `baseRevision` that is no longer the store's, it writes nothing and fails with
-   * CONCURRENT_MODIFICATION.
+   * CONCURRENT_MODIFICATION. With `isolateRefusedRows`, a row the database refuses (a constraint) may
+   * instead be left out and listed in `refused`, the rest committed; a backend that cannot do that
+   * fails the whole ChangeSet as without it.
    */
   apply(changeSet: ChangeSet): MaybePromise<ApplyResult>
   /** Deletes every row of the store and its state version (its tables stay), raising its revision. */

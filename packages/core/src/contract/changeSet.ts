@@ -64,6 +64,12 @@ export interface ChangeSet {
    * fails with CONCURRENT_MODIFICATION. Left out, the ChangeSet applies whatever the revision.
    */
   readonly baseRevision?: number
+  /**
+   * A row the database refuses (it breaks a constraint: a key appended twice, say) is left out and
+   * listed in the result's `refused`, and the rest is committed, instead of the whole ChangeSet failing.
+   * Only rows are left out this way: a failure of anything else still fails it whole.
+   */
+  readonly isolateRefusedRows?: boolean
   /** In the schema's table order. */
   readonly tables: readonly TableChange[]
   readonly kv?: KeyValueChange

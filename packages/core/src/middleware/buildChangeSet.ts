@@ -73,6 +73,7 @@ export function buildChangeSet(input: ChangeSetInput): ChangeSet | undefined {
     schemaVersion: schema.spec.version,
     stateVersion: input.version,
     ...(replace ? { replace } : {}),
+    ...(input.isolation === undefined ? {} : { isolateRefusedRows: true }),
     ...(input.baseRevision === undefined ? {} : { baseRevision: input.baseRevision }),
   })
 }

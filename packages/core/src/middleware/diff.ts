@@ -99,6 +99,11 @@ export interface Differ {
   diff(prev: Item | null, next: Item, into: ChangeSetBuilder, isolation?: Isolation): void
 }
 
+/** @internal The identity of one item of a collection, for {@link HeldBack} entries. */
+export function unitOf(node: CollectionNode, parentKey: readonly SqlValue[], key: SqlValue): string {
+  return `${node.table.name}\u0000${JSON.stringify(parentKey)}\u0000${JSON.stringify(key)}`
+}
+
 /** Errors that refuse one part of the state, not the write. */
 function isRefusal(error: unknown): error is ZustandSqliteError {
   return isZustandSqliteError(error, 'UNSTORABLE_VALUE') || isZustandSqliteError(error, 'DUPLICATE_KEY')
@@ -166,9 +171,6 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
   /** A key as its column holds it (see encodeText): a valid key of the node's type. */
   const storedKey = (node: CollectionNode, key: unknown): SqlValue =>
     node.keyType === 'text' ? encodeText(key as string) : (key as SqlValue)
-
-  const unitOf = (node: CollectionNode, parentKey: readonly SqlValue[], key: SqlValue): string =>
-    `${node.table.name}\u0000${JSON.stringify(parentKey)}\u0000${JSON.stringify(key)}`
 
   /**
    * Runs `write` for one part of the state (an item, a singleton, a key). With isolation, a part held

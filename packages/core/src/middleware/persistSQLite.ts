@@ -1,5 +1,5 @@
 import type { StateCreator, StoreApi, StoreMutatorIdentifier } from 'zustand/vanilla'
-import type { Backend } from '../contract/backend'
+import type { ApplyResult, Backend } from '../contract/backend'
 import { countChangeSetRows, countTableRows } from '../contract/changeSet'
 import type { ChangeSet } from '../contract/changeSet'
 import { isZustandSqliteError, toZustandSqliteError, ZustandSqliteError } from '../contract/errors'
@@ -13,6 +13,7 @@ import { withDefaults } from './options'
 import type { CommitInfo, PersistListener, PersistSQLiteApi, PersistSQLiteOptions, ResolvedOptions } from './options'
 import { restore } from './restore'
 import type { Isolation } from './diff'
+import { addRefusedRows } from './refusedRows'
 import { createBackendResolver, createTarget, mirrorLoaded, readyBackend } from './target'
 import type { Target } from './target'
 import { createLane, createWriteQueue } from './writeQueue'
@@ -169,6 +170,8 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
    * Writes `state` over what the target holds, as one ChangeSet against its mirror. When another
    * connection wrote the store since this one read or wrote it, what it holds now is loaded and the
    * diff made again, so that once this resolves the store holds `state`, whatever was written before.
+   * A write leaves out the parts the database cannot hold and commits the rest (see settleRefusals);
+   * the rewrite of a migration commits whole or not at all.
    */
   const applyState = (
     backend: Backend,
@@ -179,7 +182,9 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
     rebases: number,
   ): MaybePromise<ZustandSqliteError | undefined> => {
     const mirror = t.mirror
-    const isolation: Isolation = { held: t.held, refusals: [], retried: [] }
+    const before = mirror.snapshot
+    const isolation: Isolation | undefined =
+      reason === 'write' ? { held: t.held, refusals: [], retried: [] } : undefined
     const changeSet = buildChangeSet({
       store: t.name,
       schema: t.schema,
@@ -196,12 +201,15 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
     })
     if (changeSet === undefined) {
       mirror.snapshot = state
-      return settleRefusals(t, isolation)
+      return isolation === undefined ? undefined : settleRefusals(t, isolation)
     }
     const started = now()
     return attempt(
       () =>
         chain(backend.apply(changeSet), (result) => {
+          const refused = (result as ApplyResult | undefined)?.refused
+          if (isolation !== undefined && refused !== undefined && refused.length > 0)
+            addRefusedRows(t.schema, isolation, refused, before, state)
           Object.assign(mirror, {
             snapshot: state,
             version: changeSet.stateVersion ?? mirror.version,
@@ -209,7 +217,7 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
             replace: false,
           })
           notifyCommit(changeSet, reason, started, backend)
-          return settleRefusals(t, isolation)
+          return isolation === undefined ? undefined : settleRefusals(t, isolation)
         }),
       (error) => {
         const conflict = isZustandSqliteError(error, 'CONCURRENT_MODIFICATION') && changeSet.baseRevision !== undefined

@@ -18,10 +18,19 @@ export function isCorruptionError(error: unknown): boolean {
   )
 }
 
+/** True for SQLite's "database is locked": another connection held a lock past the busy timeout. */
+export function isBusyError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
+  const code = (error as { code?: unknown }).code
+  if (typeof code === 'string') return /^SQLITE_(BUSY|LOCKED)/.test(code)
+  const message = (error as { message?: unknown }).message
+  return typeof message === 'string' && /database (table )?is locked/i.test(message)
+}
+
 function fail(error: unknown, code: ZustandSqliteErrorCode, message: string, store?: string): ZustandSqliteError {
   if (isZustandSqliteError(error)) return error
   const detail = error instanceof Error ? error.message : String(error)
-  const finalCode = isCorruptionError(error) ? 'CORRUPT_DATABASE' : code
+  const finalCode = isCorruptionError(error) ? 'CORRUPT_DATABASE' : isBusyError(error) ? 'DATABASE_BUSY' : code
   return new ZustandSqliteError(finalCode, `${message}: ${detail}`, {
     cause: error,
     ...(store === undefined ? {} : { store }),
@@ -105,7 +114,10 @@ export function procedureBackend(executor: Executor, options: AsyncSqlBackendOpt
             changeSet.store,
             () => procedures.apply(changeSet),
           ),
-          (record) => ({ revision: record.revision }),
+          (record) =>
+            record.refused === undefined || record.refused.length === 0
+              ? { revision: record.revision }
+              : { revision: record.revision, refused: record.refused },
         ),
       ),
     clear: (store) =>

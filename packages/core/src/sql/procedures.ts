@@ -1,4 +1,4 @@
-import type { LoadedTable, LoadResult, PrepareResult, QueryRow, StoreRecord } from '../contract/backend'
+import type { LoadedTable, LoadResult, PrepareResult, QueryRow, RefusedRow, StoreRecord } from '../contract/backend'
 import type { ChangeSet, LazyWrite, RowBatch, TableChange } from '../contract/changeSet'
 import { ZustandSqliteError } from '../contract/errors'
 import type { SchemaSpec, TableSpec } from '../contract/schemaSpec'
@@ -11,7 +11,7 @@ import { named, rows, run, script, transaction } from './procedure'
 import type { Procedure } from './procedure'
 import { register } from './registry'
 import type { RegisteredStore } from './registry'
-import { createRowWriter } from './rows'
+import { createRowWriter, guardRow, isRowRefusal } from './rows'
 import type { StampContext } from './rows'
 
 /** `application_id` written into a database created by zustand-sqlite ("zsql"). */
@@ -59,7 +59,7 @@ export interface Prepared {
 export interface SqlProcedures {
   prepare(store: string, schema: SchemaSpec): Procedure<Prepared>
   load(store: string): Procedure<LoadResult>
-  apply(changeSet: ChangeSet): Procedure<StoreRecord>
+  apply(changeSet: ChangeSet): Procedure<StoreRecord & { refused?: RefusedRow[] }>
   clear(store: string): Procedure<void>
   query(sql: string, params: readonly SqlValue[]): Procedure<QueryRow[]>
 }
@@ -321,6 +321,7 @@ export function createSqlProcedures(options: SqlProceduresOptions): SqlProcedure
     changeSet: ChangeSet,
     reg: RegisteredStore,
     changes: readonly { table: TableSpec; change: TableChange }[],
+    refused?: RefusedRow[],
   ): Procedure<StoreRecord> {
     const { store, stateVersion, baseRevision } = changeSet
     // The store's record first: it checks the base revision before anything is written, takes the write
@@ -375,10 +376,13 @@ export function createSqlProcedures(options: SqlProceduresOptions): SqlProcedure
       if (change.delete !== undefined && change.delete.length > 0) yield* writer.deleteRows(reg, table, change.delete)
     }
     for (const { table, change } of changes) {
-      for (const batch of change.upsert ?? []) yield* writer.writeRows(table, batch, 'upsert', ctx)
-      for (const batch of change.update ?? []) yield* writer.updateRows(table, batch, ctx)
-      for (const batch of change.insert ?? []) yield* writer.writeRows(table, batch, 'insert', ctx)
-      for (const write of lazyWrites?.get(change) ?? []) yield* writeLazy(reg, table, write)
+      for (const batch of change.upsert ?? []) yield* writer.writeRows(table, batch, 'upsert', ctx, refused)
+      for (const batch of change.update ?? []) yield* writer.updateRows(table, batch, ctx, refused)
+      for (const batch of change.insert ?? []) yield* writer.writeRows(table, batch, 'insert', ctx, refused)
+      for (const write of lazyWrites?.get(change) ?? []) {
+        if (refused === undefined) yield* writeLazy(reg, table, write)
+        else yield* guardRow(table, write.key, refused, writeLazy(reg, table, write))
+      }
     }
     const kv = changeSet.kv
     if (kv?.delete !== undefined && kv.delete.length > 0) yield* writer.deleteKeys(store, kv.delete)
@@ -386,10 +390,20 @@ export function createSqlProcedures(options: SqlProceduresOptions): SqlProcedure
     return record
   }
 
-  function* apply(changeSet: ChangeSet): Procedure<StoreRecord> {
+  function* apply(changeSet: ChangeSet): Procedure<StoreRecord & { refused?: RefusedRow[] }> {
     const reg = registered(changeSet.store)
     const changes = checkChangeSet(changeSet, reg)
-    return yield* transaction(writeChangeSet(changeSet, reg, changes))
+    if (changeSet.isolateRefusedRows !== true) return yield* transaction(writeChangeSet(changeSet, reg, changes))
+    try {
+      return yield* transaction(writeChangeSet(changeSet, reg, changes))
+    } catch (error) {
+      if (!isRowRefusal(error)) throw error
+    }
+    // A row was refused: the same ChangeSet again, one row at a time, leaving out the rows refused. (A
+    // deferred foreign key fails at COMMIT, where no row can be told apart: that still fails it whole.)
+    const refused: RefusedRow[] = []
+    const record = yield* transaction(writeChangeSet(changeSet, reg, changes, refused))
+    return { ...record, refused }
   }
 
   function* clearStore(store: string, reg: RegisteredStore): Procedure<void> {

@@ -1,3 +1,4 @@
+import type { RefusedRow } from '../contract/backend'
 import type { RowBatch } from '../contract/changeSet'
 import { ZustandSqliteError } from '../contract/errors'
 import type { ColumnSpec, TableSpec } from '../contract/schemaSpec'
@@ -52,13 +53,68 @@ export interface RowWriterOptions {
   readonly maxRowsPerStatement: number
 }
 
-/** The procedures that write rows: multi-row statements chunked under SQLite's bound-variable limit. */
+/**
+ * True for an error of SQLite refusing a row: a constraint it breaks (a duplicate key, a NOT NULL, a
+ * CHECK, a foreign key), as engines report it (a code, or only the message).
+ */
+export function isRowRefusal(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
+  const code = (error as { code?: unknown }).code
+  if (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')) return true
+  const message = (error as { message?: unknown }).message
+  return typeof message === 'string' && /constraint failed/i.test(message)
+}
+
+/**
+ * Runs the statement of one row inside a savepoint: a row the database refuses is rolled back alone
+ * and listed in `refused`; the transaction goes on.
+ */
+export function* guardRow<T>(
+  table: TableSpec,
+  key: readonly SqlValue[],
+  refused: RefusedRow[],
+  body: Procedure<T>,
+): Procedure<T | undefined> {
+  yield run('SAVEPOINT zs_row')
+  try {
+    const result = yield* body
+    yield run('RELEASE zs_row')
+    return result
+  } catch (error) {
+    if (!isRowRefusal(error)) throw error
+    yield run('ROLLBACK TO zs_row')
+    yield run('RELEASE zs_row')
+    refused.push({ table: table.name, key, reason: error instanceof Error ? error.message : String(error) })
+    return undefined
+  }
+}
+
+/** The primary key values of a row of `columns`. */
+export function rowKey(table: TableSpec, columns: readonly string[], row: readonly SqlValue[]): SqlValue[] {
+  return table.primaryKey.map((k) => row[columns.indexOf(k)] as SqlValue)
+}
+
+/**
+ * The procedures that write rows: multi-row statements chunked under SQLite's bound-variable limit.
+ * Given `refused`, rows are written one at a time, each in a savepoint, and the rows the database
+ * refuses are left out and listed there.
+ */
 export interface RowWriter {
-  writeRows(table: TableSpec, batch: RowBatch, mode: 'upsert' | 'insert', ctx: StampContext): Procedure<void>
-  updateRows(table: TableSpec, batch: RowBatch, ctx: StampContext): Procedure<void>
+  writeRows(
+    table: TableSpec,
+    batch: RowBatch,
+    mode: 'upsert' | 'insert',
+    ctx: StampContext,
+    refused?: RefusedRow[],
+  ): Procedure<void>
+  updateRows(table: TableSpec, batch: RowBatch, ctx: StampContext, refused?: RefusedRow[]): Procedure<void>
   deleteRows(reg: RegisteredStore, table: TableSpec, keys: readonly (readonly SqlValue[])[]): Procedure<void>
   setKeys(store: string, entries: readonly (readonly [string, string])[]): Procedure<void>
   deleteKeys(store: string, keys: readonly string[]): Procedure<void>
+}
+
+function* runStep(sql: string, params: readonly SqlValue[]): Procedure<number> {
+  return (yield run(sql, params)).changes
 }
 
 /** @internal */
@@ -142,6 +198,7 @@ export function createRowWriter(options: RowWriterOptions): RowWriter {
     batch: RowBatch,
     mode: 'upsert' | 'insert',
     ctx: StampContext,
+    refused?: RefusedRow[],
   ): Procedure<void> {
     const columns = batch.columns
     const s = shapeFor<WriteShape>(columns, `${mode} ${table.name}`, () => {
@@ -171,14 +228,15 @@ export function createRowWriter(options: RowWriterOptions): RowWriter {
       return { ...shape(all.length, (count) => head + tuples(count, all.length) + tailSql), stamps, since }
     })
     const { stamps, since } = s
-    if (stamps.length === 0) {
-      yield* chunked(batch.rows, s)
+    const list =
+      stamps.length === 0
+        ? batch.rows
+        : batch.rows.map((row) => [...row, ...stamps.map((c, i) => stampValue(c, since[i] as number, row, ctx))])
+    if (refused === undefined) {
+      yield* chunked(list, s)
       return
     }
-    yield* chunked(
-      batch.rows.map((row) => [...row, ...stamps.map((c, i) => stampValue(c, since[i] as number, row, ctx))]),
-      s,
-    )
+    for (const row of list) yield* guardRow(table, rowKey(table, columns, row), refused, chunked([row], s))
   }
 
   type UpdateShape = Shape & {
@@ -192,7 +250,7 @@ export function createRowWriter(options: RowWriterOptions): RowWriter {
    * Rows stored before: an UPDATE by key, which costs less than an upsert. A row found missing (the
    * driver reports fewer changes, or cannot say) is written with the upsert instead.
    */
-  function* updateRows(table: TableSpec, batch: RowBatch, ctx: StampContext): Procedure<void> {
+  function* updateRows(table: TableSpec, batch: RowBatch, ctx: StampContext, refused?: RefusedRow[]): Procedure<void> {
     const columns = batch.columns
     // One UPDATE by key per row. (UPDATE … FROM (VALUES …) for many rows measured slower than this on
     // tables with foreign keys, and needs SQLite 3.33.)
@@ -225,11 +283,12 @@ export function createRowWriter(options: RowWriterOptions): RowWriter {
     })
     const { keyIndexes, setIndexes, stampParams } = s
     if (keyIndexes === undefined) {
-      yield* writeRows(table, batch, 'upsert', ctx)
+      yield* writeRows(table, batch, 'upsert', ctx, refused)
       return
     }
     const sql = textOf(s, 1)
     let changed = 0
+    const missing: (readonly SqlValue[])[] = []
     for (const row of batch.rows) {
       const params: SqlValue[] = []
       for (const i of setIndexes) params.push(row[i] as SqlValue)
@@ -238,7 +297,17 @@ export function createRowWriter(options: RowWriterOptions): RowWriter {
         else params.push(flag === -2 ? ctx.now : stampValue(column, -1, row, ctx))
       }
       for (const i of keyIndexes) params.push(row[i] as SqlValue)
-      changed += (yield run(sql, params)).changes
+      if (refused === undefined) {
+        changed += (yield run(sql, params)).changes
+        continue
+      }
+      const key = keyIndexes.map((i) => row[i] as SqlValue)
+      const result = yield* guardRow(table, key, refused, runStep(sql, params))
+      if (result === 0) missing.push(row)
+    }
+    if (refused !== undefined) {
+      if (missing.length > 0) yield* writeRows(table, { columns, rows: missing }, 'upsert', ctx, refused)
+      return
     }
     // A row that is not there (deleted behind this store's back) is inserted: the upsert rewrites the
     // rows just updated with the same values and adds the missing ones.

@@ -468,37 +468,42 @@ export function runBackendConformance(name: string, harness: BackendHarness, opt
       }),
     )
 
-    test('failedWrites', 'keeps the state when a write fails, reports it, and writes it with the next change', () =>
-      run(async (backend) => {
-        const schema = defineSchema({
-          state: {
-            users: collection({
-              table: 'users',
-              key: 'id',
-              columns: { id: column.text(), email: column.text() },
-              indexes: [{ columns: ['email'], unique: true }],
-            }),
-          },
-        })
-        const a = persistedStore(backend, { users: [] as { id: string; email: string }[] }, { name: 'users', schema })
-        await hydrated(a)
-        a.setState({ users: [{ id: 'u1', email: 'a@x' }] })
-        await a.persist.flush()
-        a.setState({
-          users: [
-            { id: 'u1', email: 'a@x' },
-            { id: 'u2', email: 'b@x' },
-            { id: 'u3', email: 'b@x' },
-          ],
-        })
-        expectCode(await rejection(() => a.persist.flush()), 'WRITE_FAILED')
-        expect(a.errors).toHaveLength(1)
-        expect(a.getState().users).toHaveLength(3)
-        expect((await backend.load('users')).tables['users']?.rows).toHaveLength(1)
-        a.setState((s) => ({ users: s.users.map((u) => (u.id === 'u3' ? { ...u, email: 'c@x' } : u)) }))
-        await a.persist.flush()
-        expect((await backend.load('users')).tables['users']?.rows).toHaveLength(3)
-      }),
+    test(
+      'failedWrites',
+      'writes the rest when the database refuses a row, reports it, and writes it when it changes',
+      () =>
+        run(async (backend) => {
+          const schema = defineSchema({
+            state: {
+              users: collection({
+                table: 'users',
+                key: 'id',
+                columns: { id: column.text(), email: column.text() },
+                indexes: [{ columns: ['email'], unique: true }],
+              }),
+            },
+          })
+          const a = persistedStore(backend, { users: [] as { id: string; email: string }[] }, { name: 'users', schema })
+          await hydrated(a)
+          a.setState({ users: [{ id: 'u1', email: 'a@x' }] })
+          await a.persist.flush()
+          a.setState({
+            users: [
+              { id: 'u1', email: 'a@x' },
+              { id: 'u2', email: 'b@x' },
+              { id: 'u3', email: 'b@x' },
+            ],
+          })
+          const refused = await rejection(() => a.persist.flush())
+          expectCode(refused, 'ROW_REFUSED')
+          expect((refused as { path: string }).path).toBe('users[id="u3"]')
+          expect(a.errors).toHaveLength(1)
+          expect(a.getState().users).toHaveLength(3)
+          expect((await backend.load('users')).tables['users']?.rows).toHaveLength(2)
+          a.setState((s) => ({ users: s.users.map((u) => (u.id === 'u3' ? { ...u, email: 'c@x' } : u)) }))
+          await a.persist.flush()
+          expect((await backend.load('users')).tables['users']?.rows).toHaveLength(3)
+        }),
     )
 
     test(

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module'
 import {
   APPLICATION_ID,
   createSqlBackend,
+  isBusyError,
   isCorruptionError,
   isZustandSqliteError,
   ZustandSqliteError,
@@ -24,6 +25,8 @@ export interface BetterSqlite3Database {
   pragma(source: string, options?: { simple?: boolean }): unknown
   close(): unknown
   readonly open: boolean
+  /** The file it opened: named in error messages. */
+  readonly name?: string
 }
 
 /** Pragmas applied when the backend opens; `null` leaves one as the connection has it. */
@@ -34,7 +37,10 @@ export interface BetterSqlite3Pragmas {
   synchronous?: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA' | null
   /** @default true */
   foreignKeys?: boolean | null
-  /** Milliseconds to wait for another connection's lock. @default 5000 */
+  /**
+   * Milliseconds to wait for another connection's lock, when opening (in total) and on every statement
+   * after. `null` keeps the connection's own busy timeout, which then bounds opening too. @default 5000
+   */
   busyTimeoutMs?: number | null
   /**
    * Page cache of the connection, in KiB (SQLite's own default is 2000). Pages are allocated as they
@@ -113,18 +119,118 @@ function openDatabase(filename: string): BetterSqlite3Database {
   }
 }
 
-function driverFor(db: BetterSqlite3Database, ownsDatabase: boolean): SqlDriver {
+/** A busy error, once the busy timeout has passed, as the typed error that says what happened. */
+function busyError(label: string, timeoutMs: number, cause: unknown, doing?: string): ZustandSqliteError {
+  const detail = cause instanceof Error ? cause.message : String(cause)
+  return new ZustandSqliteError(
+    'DATABASE_BUSY',
+    `another connection kept ${label} locked for longer than the busy timeout (${timeoutMs} ms)` +
+      `${doing === undefined ? '' : ` ${doing}`}: ${detail}; nothing was written, and the same call can be tried again`,
+    { cause },
+  )
+}
+
+/** Blocks the thread: opening is synchronous, as everything better-sqlite3 does is. */
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+}
+
+/**
+ * Runs the steps of opening within one busy timeout from now. SQLite waits for another connection's lock
+ * in its busy handler, but not always: a connection that holds a read lock and needs the write lock gets
+ * SQLITE_BUSY at once, since waiting could deadlock. Switching a rollback-journal file to WAL is such a
+ * step, while another connection writes to the file or switches it too (several processes opening a new
+ * file). The step is then tried again, once the other is done, until the deadline; each try waits in the
+ * busy handler for the time left only, so that opening as a whole waits no longer than the busy timeout.
+ */
+function withinBusyTimeout(db: BetterSqlite3Database, timeoutMs: number): <T>(step: () => T) => T {
+  const deadline = performance.now() + timeoutMs
+  return (step) => {
+    for (let pauseMs = 1; ; pauseMs = Math.min(2 * pauseMs, 50)) {
+      db.pragma(`busy_timeout = ${Math.max(0, Math.ceil(deadline - performance.now()))}`)
+      try {
+        return step()
+      } catch (error) {
+        const left = deadline - performance.now()
+        if (!isBusyError(error) || left <= 0) throw error
+        sleep(Math.min(pauseMs, left))
+      }
+    }
+  }
+}
+
+/**
+ * Checks the file and applies the pragmas. The header and the owner are read first: a file that is not
+ * a database, or one another application marked as its own, is refused before any pragma (journal_mode =
+ * WAL) could change it.
+ */
+function openChecked(db: BetterSqlite3Database, settings: Required<BetterSqlite3Pragmas>, label: string): number {
+  // The first step sets it, before anything reads the file.
+  const timeoutMs =
+    settings.busyTimeoutMs === null
+      ? Number(db.pragma('busy_timeout', { simple: true }))
+      : Math.floor(settings.busyTimeoutMs)
+  const step = withinBusyTimeout(db, timeoutMs)
+  try {
+    step(() => db.prepare('SELECT count(*) FROM sqlite_schema').raw(true).all())
+    const owner = step(() => db.pragma('application_id', { simple: true }))
+    if (owner !== 0 && owner !== APPLICATION_ID) {
+      throw new ZustandSqliteError(
+        'FOREIGN_DATABASE',
+        `${label} belongs to another application (application_id ${String(owner)}); it was left untouched`,
+      )
+    }
+    const { journalMode, synchronous, foreignKeys, cacheSizeKiB } = settings
+    if (journalMode !== null) step(() => db.pragma(`journal_mode = ${journalMode}`))
+    if (synchronous !== null) step(() => db.pragma(`synchronous = ${synchronous}`))
+    if (foreignKeys !== null) step(() => db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`))
+    // A negative cache_size is in KiB.
+    if (cacheSizeKiB !== null) step(() => db.pragma(`cache_size = -${Math.floor(cacheSizeKiB)}`))
+  } catch (error) {
+    if (isBusyError(error)) throw busyError(label, timeoutMs, error, 'while opening it')
+    throw error
+  } finally {
+    // The steps cut it to the time they had left; every statement after opening gets the whole wait.
+    if (db.open) db.pragma(`busy_timeout = ${timeoutMs}`)
+  }
+  return timeoutMs
+}
+
+function driverFor(db: BetterSqlite3Database, ownsDatabase: boolean, label: string, timeoutMs: number): SqlDriver {
+  // The SQL tier reports what it is given; a lock held past the busy timeout is told apart here.
+  const typed = (error: unknown): unknown => (isBusyError(error) ? busyError(label, timeoutMs, error) : error)
   return {
     name: 'better-sqlite3',
     exec: (sql) => {
-      db.exec(sql)
+      try {
+        db.exec(sql)
+      } catch (error) {
+        throw typed(error)
+      }
     },
     prepare: (sql): SqlStatement => {
-      const stmt = db.prepare(sql)
+      let stmt: BetterSqlite3Statement
+      try {
+        stmt = db.prepare(sql)
+      } catch (error) {
+        throw typed(error)
+      }
       if (stmt.reader) stmt.raw(true)
       return {
-        run: (params) => (stmt.run(params) as { changes: number }).changes,
-        all: (params) => (stmt.reader ? (stmt.all(params) as SqlValue[][]) : (stmt.run(params), [])),
+        run: (params) => {
+          try {
+            return (stmt.run(params) as { changes: number }).changes
+          } catch (error) {
+            throw typed(error)
+          }
+        },
+        all: (params) => {
+          try {
+            return stmt.reader ? (stmt.all(params) as SqlValue[][]) : (stmt.run(params), [])
+          } catch (error) {
+            throw typed(error)
+          }
+        },
         columns: () => (stmt.reader ? stmt.columns().map((c) => c.name) : []),
       }
     },
@@ -156,32 +262,16 @@ export function createBetterSqlite3Backend(options: BetterSqlite3BackendOptions)
   }
   const db = given ?? openDatabase(options.filename as string)
   const ownsDatabase = given === undefined || ('closeDatabase' in options && options.closeDatabase === true)
+  const label = options.filename ?? (db.name === undefined || db.name === '' ? 'the database' : db.name)
+  let timeoutMs: number
   try {
-    // Read the header and the owner first: a file that is not a database, or one another application
-    // marked as its own, is refused here, before any pragma (journal_mode = WAL) could change it.
-    db.prepare('SELECT count(*) FROM sqlite_schema').raw(true).all()
-    const owner = db.pragma('application_id', { simple: true })
-    if (owner !== 0 && owner !== APPLICATION_ID) {
-      throw new ZustandSqliteError(
-        'FOREIGN_DATABASE',
-        `${options.filename ?? 'the database'} belongs to another application (application_id ${String(owner)}); it was left untouched`,
-      )
-    }
-    if (settings.busyTimeoutMs !== null) db.pragma(`busy_timeout = ${Math.max(0, Math.floor(settings.busyTimeoutMs))}`)
-    if (settings.journalMode !== null) db.pragma(`journal_mode = ${settings.journalMode}`)
-    if (settings.synchronous !== null) db.pragma(`synchronous = ${settings.synchronous}`)
-    if (settings.foreignKeys !== null) db.pragma(`foreign_keys = ${settings.foreignKeys ? 'ON' : 'OFF'}`)
-    // A negative cache_size is in KiB.
-    if (settings.cacheSizeKiB !== null) db.pragma(`cache_size = -${Math.floor(settings.cacheSizeKiB)}`)
+    timeoutMs = openChecked(db, settings, label)
   } catch (error) {
     if (ownsDatabase && db.open) db.close()
     if (isZustandSqliteError(error)) throw error
     if (isCorruptionError(error)) {
-      throw new ZustandSqliteError(
-        'CORRUPT_DATABASE',
-        `${options.filename ?? 'the database'} is not a readable SQLite database; it was left untouched`,
-        { cause: error },
-      )
+      const message = `${label} is not a readable SQLite database; it was left untouched`
+      throw new ZustandSqliteError('CORRUPT_DATABASE', message, { cause: error })
     }
     throw new ZustandSqliteError(
       'INVALID_OPTIONS',
@@ -189,5 +279,5 @@ export function createBetterSqlite3Backend(options: BetterSqlite3BackendOptions)
       { cause: error },
     )
   }
-  return createSqlBackend(driverFor(db, ownsDatabase))
+  return createSqlBackend(driverFor(db, ownsDatabase, label, timeoutMs))
 }

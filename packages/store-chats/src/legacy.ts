@@ -1,5 +1,7 @@
 import { isPlainObject, readPersistEnvelope, ZustandSqliteError } from '@zustand-sqlite/core'
+import { credentialFields } from './credentials'
 import { createChatId } from './factories'
+import { cutOffPlaceholderError } from './placeholders'
 import { CHATS_STATE_VERSION, CHATS_STORE_NAME, mergeChats, partializeChats } from './state'
 import type { ChatsState, ChatsStore, PersistedChats } from './state'
 import type { DConversation, DMessage, DMessageFragment, DMessageRole } from './types'
@@ -28,6 +30,44 @@ type Item = Record<string, unknown>
 const ROLES: readonly DMessageRole[] = ['user', 'assistant', 'system']
 const TRANSIENT_MESSAGE_KEYS = ['pendingIncomplete', 'pendingPlaceholderText', 'sender', 'typing', 'avatar']
 
+// The fields each item has in the app (see the schema): any other goes to `extra`, so it is checked for credentials.
+const CONVERSATION_FIELDS: ReadonlySet<string> = new Set([
+  'id',
+  'messages',
+  'userTitle',
+  'autoTitle',
+  'isArchived',
+  'userSymbol',
+  'systemPurposeId',
+  'created',
+  'updated',
+  'tokenCount',
+])
+const MESSAGE_FIELDS: ReadonlySet<string> = new Set([
+  'id',
+  'role',
+  'fragments',
+  'purposeId',
+  'metadata',
+  'generator',
+  'userFlags',
+  'tokenCount',
+  'created',
+  'updated',
+])
+const FRAGMENT_FIELDS: ReadonlySet<string> = new Set([
+  'ft',
+  'fId',
+  'part',
+  'originId',
+  'vendorState',
+  'title',
+  'caption',
+  'created',
+  'liveFileId',
+])
+const CREDENTIALS_DROPPED = 'model services or credentials (API keys), which are never imported'
+
 /** Converts and cleans conversations as the app does on load, collecting what it changed. */
 function createCleaner() {
   const issues: ChatsImportIssue[] = []
@@ -37,6 +77,14 @@ function createCleaner() {
 
   const note = (path: string, problem: string, action: ChatsImportIssue['action']): void => {
     issues.push({ path, problem, action })
+  }
+
+  /** Leaves out the fields of `item` that would take credentials into the database (see `credentialFields`). */
+  const dropCredentials = (item: Item, known: ReadonlySet<string>, path: string): void => {
+    for (const field of credentialFields(item, known)) {
+      delete item[field]
+      note(`${path}.${field}`, CREDENTIALS_DROPPED, 'dropped')
+    }
   }
 
   const cleanConversations = (list: unknown, path: string, textMessages: boolean): DConversation[] => {
@@ -67,6 +115,7 @@ function createCleaner() {
     }
     const { abortController: _v3, _abortController: _v4, _isIncognito: _incognito, ...rest } = value
     const conversation = { ...rest } as Item
+    dropCredentials(conversation, CONVERSATION_FIELDS, path)
     if (typeof conversation['systemPurposeId'] !== 'string') {
       conversation['systemPurposeId'] = 'Generic'
       if (value['systemPurposeId'] !== undefined) note(`${path}.systemPurposeId`, 'not a string', 'fixed')
@@ -149,12 +198,15 @@ function createCleaner() {
       delete message['originLLM']
     }
     const metadata = message['metadata']
-    if (isPlainObject(metadata) && typeof metadata['inReplyToText'] === 'string') {
+    // As the app: a non-empty `inReplyToText` becomes the one reference, in place of any list there was.
+    if (isPlainObject(metadata) && typeof metadata['inReplyToText'] === 'string' && metadata['inReplyToText'] !== '') {
       const { inReplyToText, ...restMetadata } = metadata
-      const existing = Array.isArray(restMetadata['inReferenceTo']) ? (restMetadata['inReferenceTo'] as unknown[]) : []
+      const replaced = restMetadata['inReferenceTo']
+      if (replaced !== undefined && !(Array.isArray(replaced) && replaced.length === 0))
+        note(`${path}.metadata.inReferenceTo`, 'replaced by the reference of metadata.inReplyToText', 'dropped')
       message['metadata'] = {
         ...restMetadata,
-        inReferenceTo: [...existing, { mrt: 'dmsg', mText: inReplyToText, mRole: 'assistant' }],
+        inReferenceTo: [{ mrt: 'dmsg', mText: inReplyToText, mRole: 'assistant' }],
       }
     }
     if (Array.isArray(message['userFlags'])) {
@@ -168,6 +220,7 @@ function createCleaner() {
     number(message, 'created', fallbackTime, path)
     nullableNumber(message, 'updated', path)
     number(message, 'tokenCount', 0, path)
+    dropCredentials(message, MESSAGE_FIELDS, path)
     message['fragments'] = cleanFragments(message['fragments'], `${path}.fragments`)
     return message as unknown as DMessage
   }
@@ -202,13 +255,15 @@ function createCleaner() {
         fragment['fId'] = createChatId(8)
       }
       ids.add(fragment['fId'] as string)
+      dropCredentials(fragment, FRAGMENT_FIELDS, at)
       result.push(fragment as unknown as DMessageFragment)
       fragmentCount++
     })
-    // A placeholder left at the end by a generation that never completed becomes an error.
+    // A placeholder left at the end by a generation that never completed becomes an error, in the app's words.
     const last = result[result.length - 1]
     if (last !== undefined && last.ft === 'void' && last.part.pt === 'ph') {
-      result[result.length - 1] = { ft: 'content', fId: last.fId, part: { pt: 'error', error: '(did not complete)' } }
+      const error = cutOffPlaceholderError(last.part)
+      result[result.length - 1] = { ft: 'content', fId: last.fId, part: { pt: 'error', error } }
       note(`${path}[${result.length - 1}]`, 'a placeholder of a generation that did not complete', 'fixed')
     }
     return result
@@ -239,7 +294,12 @@ function createCleaner() {
       issues,
     }
   }
-  return { conversations: cleanConversations, report }
+  /** Reports the sections of an export file that hold credentials: never read, so nothing to remove. */
+  const skipCredentialSections = (file: Item, known: ReadonlySet<string>): void => {
+    for (const field of credentialFields(file, known)) note(field, CREDENTIALS_DROPPED, 'dropped')
+  }
+
+  return { conversations: cleanConversations, skipCredentialSections, report }
 }
 
 function unsupported(version: number): never {
@@ -271,9 +331,10 @@ export function migrateChats(persisted: unknown, version: number): PersistedChat
  *
  * The import converts text messages to fragments, and cleans what the app cleans on load: transient
  * fields, `originLLM` (to `generator`), `metadata.inReplyToText` (to `inReferenceTo`), doc `type` (to
- * `vdt`), the `notify.complete` flag, null or broken fragments, a trailing placeholder (to an error).
- * Messy data does not fail it: a broken conversation, message or fragment is left out, a repeated id
- * renamed, a missing value filled, and each is listed in `report.issues`. Unknown fields are kept.
+ * `vdt`), the `notify.complete` flag, null or broken fragments, a trailing placeholder (to an error, in
+ * the app's words). Messy data does not fail it: a broken conversation, message or fragment is left out,
+ * a repeated id renamed, a missing value filled, and each is listed in `report.issues`. Unknown fields are
+ * kept, except those that may hold credentials (`models`, `setup`, `oaiKey`, ...), which are left out.
  *
  * Throws INVALID_LEGACY_DATA for what is not an envelope and MIGRATION_FAILED for a version outside
  * 2 to 4. Nothing is written.
@@ -293,6 +354,9 @@ export function importLegacyChats(value: unknown): { state: PersistedChats; repo
   return { state: { conversations }, report: cleaner.report(conversations) }
 }
 
+/** The sections of an "export all chats" file that are read. */
+const EXPORT_ALL_FIELDS: ReadonlySet<string> = new Set(['conversations', 'folders'])
+
 /** What `importChatsFromExport` returns. */
 export interface ChatsExportImport {
   readonly conversations: DConversation[]
@@ -308,7 +372,8 @@ export interface ChatsExportImport {
  * Imports one of the app's export files: "export all chats" (`{ conversations, models, folders? }`)
  * or a single chat (`{ id, messages, ... }`), as JSON text or parsed. Messages may be in the text
  * format of older exports or in fragments; they are converted and cleaned as `importLegacyChats` does.
- * API keys in the file's `models` section are never read. Throws INVALID_LEGACY_DATA for anything else.
+ * API keys are never imported: the file's `models` section is not read, a single chat's is left out, and
+ * both are listed in the report. Throws INVALID_LEGACY_DATA for anything else.
  *
  * @example
  * ```ts
@@ -330,6 +395,7 @@ export function importChatsFromExport(value: unknown): ChatsExportImport {
   const cleaner = createCleaner()
   let conversations: DConversation[]
   if (Array.isArray(parsed['conversations'])) {
+    cleaner.skipCredentialSections(parsed, EXPORT_ALL_FIELDS)
     conversations = cleaner.conversations(parsed['conversations'], 'conversations', false)
   } else if (Array.isArray(parsed['messages'])) {
     conversations = cleaner.conversations([parsed], 'conversations', false)

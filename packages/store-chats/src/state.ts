@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand/vanilla'
 import { createChatId, createDConversation } from './factories'
+import { cutOffPlaceholderError } from './placeholders'
 import type {
   DConversation,
   DConversationId,
@@ -174,7 +175,7 @@ export function closeCutOffGenerations(conversations: DConversation[]): DConvers
         ...message,
         fragments: [
           ...message.fragments.slice(0, -1),
-          { ft: 'content', fId: last.fId, part: { pt: 'error', error: '(did not complete)' } },
+          { ft: 'content', fId: last.fId, part: { pt: 'error', error: cutOffPlaceholderError(last.part) } },
         ],
       }
     })

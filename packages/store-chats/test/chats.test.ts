@@ -137,7 +137,7 @@ describe('legacy import', () => {
     expect(answer).not.toHaveProperty('pendingIncomplete')
     expect(answer?.fragments[0]?.vendorState).toEqual({ gemini: { thoughtSignature: 'abc' } })
     expect(cat?.messages[1]?.fragments).toEqual([
-      { ft: 'content', fId: 'f2', part: { pt: 'error', error: '(did not complete)' } },
+      { ft: 'content', fId: 'f2', part: { pt: 'error', error: '(did not complete: Generating…)' } },
     ])
     expect(cat?.messages[1]?.generator).toEqual({ mgt: 'named', name: 'dall-e' })
     expect(cat).toHaveProperty('futureField', { kept: true })
@@ -207,7 +207,7 @@ describe('legacy import', () => {
     const [notes, cat] = store.getState().conversations
     expect(notes?.messages[1]?.fragments.every((f) => f !== null)).toBe(true)
     expect(notes?.messages[1]).not.toHaveProperty('pendingIncomplete')
-    expect(cat?.messages[1]?.fragments[0]?.part).toEqual({ pt: 'error', error: '(did not complete)' })
+    expect(cat?.messages[1]?.fragments[0]?.part).toEqual({ pt: 'error', error: '(did not complete: Generating…)' })
   })
 
   it('is the migration of the legacy path too: Zustand persist reads a version 3 blob', () => {
@@ -348,7 +348,7 @@ describe.each(engines)('chats store on $name', (engine) => {
     await first.persist.flush()
     const again = await reopened()
     expect(again.getState().conversations[0]?.messages[0]?.fragments).toEqual([
-      { ft: 'content', fId: 'ph1', part: { pt: 'error', error: '(did not complete)' } },
+      { ft: 'content', fId: 'ph1', part: { pt: 'error', error: '(did not complete: Thinking…)' } },
     ])
   })
 

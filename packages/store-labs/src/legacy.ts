@@ -45,13 +45,14 @@ export function migrateUXLabs(persisted: unknown, version: number): UXLabsState 
   }
   const flat: Record<string, unknown> = { ...persisted }
   if (version < 1 && flat['labsAttachScreenCapture'] !== true) flat['labsAttachScreenCapture'] = true
-  const enabledFlags: Record<string, boolean> = { ...UX_LABS_FLAG_DEFAULTS }
-  const experiments: Record<string, unknown> = {}
+  // Entries, made into records at the end: `record[name] = ...` would lose a flag named `__proto__`.
+  const enabledFlags: [string, boolean][] = Object.entries(UX_LABS_FLAG_DEFAULTS)
+  const experiments: [string, unknown][] = []
   for (const [name, value] of Object.entries(flat)) {
-    if (typeof value === 'boolean') enabledFlags[name] = value
-    else if (value !== undefined) experiments[name] = value
+    if (typeof value === 'boolean') enabledFlags.push([name, value])
+    else if (value !== undefined) experiments.push([name, value])
   }
-  return { enabledFlags, experiments }
+  return { enabledFlags: Object.fromEntries(enabledFlags), experiments: Object.fromEntries(experiments) }
 }
 
 /**

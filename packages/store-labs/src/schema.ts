@@ -48,27 +48,27 @@ export const uxLabsSchema = defineSchema({
 
 /** The state as rows: `persistSQLite`'s `partialize` for this store. Actions are left out. */
 export function toPersistedUXLabs(state: UXLabsState): PersistedUXLabs {
-  const others: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(state)) {
-    if (key !== 'enabledFlags' && key !== 'experiments' && key !== 'flags' && typeof value !== 'function')
-      others[key] = value
-  }
-  const flags: Record<string, UXLabsFlagEntry> = {}
-  for (const [name, enabled] of Object.entries(state.enabledFlags)) flags[name] = { enabled }
+  const others = Object.entries(state).filter(
+    ([key, value]) => key !== 'enabledFlags' && key !== 'experiments' && key !== 'flags' && typeof value !== 'function',
+  )
+  // By name in a Map, made into a record at the end: a flag may be named `__proto__` or `constructor`, and
+  // `record[name]` would read or replace what `Object.prototype` holds under that name.
+  const flags = new Map<string, UXLabsFlagEntry>()
+  for (const [name, enabled] of Object.entries(state.enabledFlags)) flags.set(name, { enabled })
   for (const [name, config] of Object.entries(state.experiments)) {
-    if (config !== undefined) flags[name] = { ...flags[name], config }
+    if (config !== undefined) flags.set(name, { ...flags.get(name), config })
   }
-  return { ...others, flags }
+  return { ...Object.fromEntries(others), flags: Object.fromEntries(flags) }
 }
 
 /** Rows back into the state, known flags that have no row taking their defaults. */
 export function fromPersistedUXLabs(persisted: PersistedUXLabs): UXLabsState {
   const { flags, ...others } = persisted
-  const enabledFlags: Record<string, boolean> = { ...UX_LABS_FLAG_DEFAULTS }
-  const experiments: Record<string, unknown> = {}
+  const enabledFlags: [string, boolean][] = Object.entries(UX_LABS_FLAG_DEFAULTS)
+  const experiments: [string, unknown][] = []
   for (const [name, entry] of Object.entries(flags)) {
-    if (entry.enabled !== undefined) enabledFlags[name] = entry.enabled
-    if (entry.config !== undefined) experiments[name] = entry.config
+    if (entry.enabled !== undefined) enabledFlags.push([name, entry.enabled])
+    if (entry.config !== undefined) experiments.push([name, entry.config])
   }
-  return { ...others, enabledFlags, experiments }
+  return { ...others, enabledFlags: Object.fromEntries(enabledFlags), experiments: Object.fromEntries(experiments) }
 }

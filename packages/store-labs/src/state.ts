@@ -98,9 +98,13 @@ export function flagValue(state: Pick<UXLabsState, 'enabledFlags'>, name: string
  */
 export function createUXLabsState(): StateCreator<UXLabsStore, [], [], UXLabsStore> {
   return (set, get) => {
+    // Records keyed by flag names are changed by spreads and computed keys, never by `record[name] = value`:
+    // a flag may be named `__proto__`, and that assignment would replace the record's prototype instead.
     const setFlag = (name: string, enabled: boolean): void =>
       set((state) =>
-        state.enabledFlags[name] === enabled ? state : { enabledFlags: { ...state.enabledFlags, [name]: enabled } },
+        hasOwn(state.enabledFlags, name) && state.enabledFlags[name] === enabled
+          ? state
+          : { enabledFlags: { ...state.enabledFlags, [name]: enabled } },
       )
     const flag = (name: KnownUXLabsFlag) => ({
       get: (): boolean => flagValue(get(), name),
@@ -125,10 +129,8 @@ export function createUXLabsState(): StateCreator<UXLabsStore, [], [], UXLabsSto
           const present = hasOwn(state.experiments, name)
           const unchanged = config === undefined ? !present : present && Object.is(state.experiments[name], config)
           if (unchanged) return state
-          const experiments = { ...state.experiments }
-          if (config === undefined) delete experiments[name]
-          else experiments[name] = config
-          return { experiments }
+          const { [name]: _previous, ...others } = state.experiments
+          return { experiments: config === undefined ? others : { ...others, [name]: config } }
         }),
       resetFlags: () =>
         set((state) => {

@@ -73,7 +73,8 @@ export function importLegacyMetrics(value: unknown): MetricsImport | null {
     )
   }
   const problems: MetricsImportProblem[] = []
-  const imported: Record<string, ServiceMetricsAggregate> = {}
+  // Entries, made into a record at the end: `record[id] = ...` would lose the service id `__proto__`.
+  const imported: [string, ServiceMetricsAggregate][] = []
   for (const [serviceId, raw] of Object.entries(serviceMetrics)) {
     const base = `serviceMetrics.${serviceId}`
     if (!isPlainObject(raw) || serviceId === '') {
@@ -97,7 +98,7 @@ export function importLegacyMetrics(value: unknown): MetricsImport | null {
         problems.push({ path: `${base}.${field}`, value: found, fix: 'truncated' })
       } else aggregate[field] = found
     }
-    imported[serviceId] = aggregate as unknown as ServiceMetricsAggregate
+    imported.push([serviceId, aggregate as unknown as ServiceMetricsAggregate])
   }
-  return { state: { serviceMetrics: imported }, problems }
+  return { state: { serviceMetrics: Object.fromEntries(imported) }, problems }
 }

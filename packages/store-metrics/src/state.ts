@@ -205,6 +205,17 @@ export function addCostEntry(
   return next
 }
 
+/**
+ * The aggregate of `serviceId` in `serviceMetrics`, if it has its own: a service id is data, and ids such as
+ * `constructor` or `toString` must not find what `Object.prototype` holds under that name.
+ */
+function aggregateOf(
+  serviceMetrics: MetricsState['serviceMetrics'],
+  serviceId: string,
+): ServiceMetricsAggregate | undefined {
+  return Object.hasOwn(serviceMetrics, serviceId) ? serviceMetrics[serviceId] : undefined
+}
+
 /** The part of the store API the actions use: `append` of `persistSQLite`, when there is one. */
 interface Appender {
   persist?: { append?: (table: string, rows: object | readonly object[]) => void }
@@ -267,7 +278,7 @@ export function createMetricsState(): StateCreator<MetricsStore, [], [], Metrics
             ? next
             : undefined
         }
-        if (counted(get().serviceMetrics[serviceId]) === undefined)
+        if (counted(aggregateOf(get().serviceMetrics, serviceId)) === undefined)
           invalid('inputTokens', 'the token totals would exceed the safe integer range')
         // The event first: a row `append` refuses leaves the aggregate as it was.
         const metadata: Record<string, unknown> = { inputTokens, outputTokens }
@@ -278,14 +289,14 @@ export function createMetricsState(): StateCreator<MetricsStore, [], [], Metrics
         // Counted on the state the set is made on: a set made while a hydration runs is made again on the
         // stored aggregate, which the check above could not see.
         set((state) => {
-          const aggregate = counted(state.serviceMetrics[serviceId])
+          const aggregate = counted(aggregateOf(state.serviceMetrics, serviceId))
           return aggregate === undefined
             ? state
             : { serviceMetrics: { ...state.serviceMetrics, [serviceId]: aggregate } }
         })
       },
 
-      getAggregateMetricsForService: (serviceId) => get().serviceMetrics[serviceId],
+      getAggregateMetricsForService: (serviceId) => aggregateOf(get().serviceMetrics, serviceId),
 
       record,
 

@@ -199,7 +199,11 @@ export function createUIPreferencesState(
       toggleAixInspector: () => set((state) => ({ aixInspector: !state.aixInspector })),
       dismiss: (key) => set((state) => ({ dismissals: { ...state.dismissals, [key]: true } })),
       incrementActionCounter: (key) =>
-        set((state) => ({ actionCounters: { ...state.actionCounters, [key]: (state.actionCounters[key] ?? 0) + 1 } })),
+        set((state) => {
+          // Own counts only: the counter `constructor` starts at 0, not at what `Object.prototype` holds.
+          const count = (Object.hasOwn(state.actionCounters, key) ? state.actionCounters[key] : undefined) ?? 0
+          return { actionCounters: { ...state.actionCounters, [key]: count + 1 } }
+        }),
       resetActionCounter: (key) => set((state) => ({ actionCounters: { ...state.actionCounters, [key]: 0 } })),
       setPanelGroupCollapsed: (key, collapsed) =>
         set((state) => ({ panelGroupCollapseStates: { ...state.panelGroupCollapseStates, [key]: collapsed } })),
@@ -216,11 +220,11 @@ export function createUIPreferencesState(
  * in production) and without the actions.
  */
 export function partializeUIPreferences(state: UIPreferencesState): PersistedUIPreferences {
-  const persisted: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(state)) {
-    if (key !== 'aixInspector' && typeof value !== 'function') persisted[key] = value
-  }
-  return persisted as PersistedUIPreferences
+  // From entries: `persisted[key] = value` would turn a stored key `__proto__` into the object's prototype.
+  const persisted = Object.entries(state).filter(
+    ([key, value]) => key !== 'aixInspector' && typeof value !== 'function',
+  )
+  return Object.fromEntries(persisted) as PersistedUIPreferences
 }
 
 /**

@@ -80,7 +80,8 @@ export function importLegacyWorkspace(
     )
   }
   const existing = options.fileIds === undefined ? undefined : new Set(options.fileIds)
-  const liveFilesByWorkspace: Record<WorkspaceId, string[]> = {}
+  // Entries, made into a record at the end: `record[id] = ...` would lose the id `__proto__`.
+  const liveFilesByWorkspace: [WorkspaceId, string[]][] = []
   const dangling: DanglingAssignment[] = []
   const skipped: SkippedAssignment[] = []
   for (const [workspaceId, ids] of Object.entries(raw)) {
@@ -101,7 +102,7 @@ export function importLegacyWorkspace(
       else kept.add(id)
     })
     if (kept.size === 0) skipped.push({ path: at, reason: 'no file left: the workspace is dropped' })
-    else liveFilesByWorkspace[workspaceId] = [...kept]
+    else liveFilesByWorkspace.push([workspaceId, [...kept]])
   }
-  return { liveFilesByWorkspace, dangling, skipped }
+  return { liveFilesByWorkspace: Object.fromEntries(liveFilesByWorkspace), dangling, skipped }
 }

@@ -226,7 +226,11 @@ function replaced<T extends { readonly id: string }>(
   return next
 }
 
-/** A record's own value at `key` (never one of `Object.prototype`'s). */
+/**
+ * A record's own value at `key` (never one of `Object.prototype`'s: `constructor` is an id like any other).
+ * Records keyed by ids are built from entries (`Object.fromEntries`), never by `record[id] = value`, which
+ * for the id `__proto__` replaces the record's prototype instead of adding the key.
+ */
 const own = <V>(record: Readonly<Record<string, V>>, key: string): V | undefined =>
   Object.hasOwn(record, key) ? record[key] : undefined
 
@@ -294,16 +298,13 @@ function unassignedIn(
   fileIds: ReadonlySet<string>,
 ): Record<WorkspaceId, string[]> {
   let changed = false
-  const next: Record<WorkspaceId, string[]> = {}
+  const next: [WorkspaceId, string[]][] = []
   for (const [workspaceId, ids] of Object.entries(current)) {
     const kept = ids.filter((id) => !fileIds.has(id))
-    if (kept.length === ids.length) next[workspaceId] = ids
-    else {
-      changed = true
-      if (kept.length > 0) next[workspaceId] = kept
-    }
+    if (kept.length !== ids.length) changed = true
+    if (kept.length > 0) next.push([workspaceId, kept.length === ids.length ? ids : kept])
   }
-  return changed ? next : current
+  return changed ? Object.fromEntries(next) : current
 }
 
 /** The files of `removed` (a set of ids) gone from `s`, with their assignments: nothing when `s` had none. */
@@ -320,15 +321,15 @@ function withoutFiles(
 /** Assignments added to `s`: per workspace, the ids of files `s` has that it does not list yet, appended. */
 function assignedIn(s: WorkspaceState, additions: Iterable<readonly [WorkspaceId, readonly string[]]>): Change {
   const existing = new Set(s.files.map((f) => f.id))
-  let next: Record<WorkspaceId, string[]> | undefined
+  let next: Map<WorkspaceId, string[]> | undefined
   for (const [workspaceId, ids] of additions) {
-    const list = own(next ?? s.liveFilesByWorkspace, workspaceId) ?? []
+    const list = (next === undefined ? own(s.liveFilesByWorkspace, workspaceId) : next.get(workspaceId)) ?? []
     const added = [...new Set(ids)].filter((id) => existing.has(id) && !list.includes(id))
     if (added.length === 0) continue
-    next ??= { ...s.liveFilesByWorkspace }
-    next[workspaceId] = [...list, ...added]
+    next ??= new Map(Object.entries(s.liveFilesByWorkspace))
+    next.set(workspaceId, [...list, ...added])
   }
-  return next === undefined ? s : { liveFilesByWorkspace: next }
+  return next === undefined ? s : { liveFilesByWorkspace: Object.fromEntries(next) }
 }
 
 /**
@@ -811,10 +812,10 @@ export function mergeWorkspace(persisted: unknown, current: WorkspaceStore): Wor
   const stored = (isPlainObject(persisted) ? persisted : {}) as Partial<WorkspaceState>
   const merged = { ...current, ...stored }
   const existing = new Set((merged.files ?? []).map((f) => f.id))
-  const liveFilesByWorkspace: Record<WorkspaceId, string[]> = {}
+  const liveFilesByWorkspace: [WorkspaceId, string[]][] = []
   for (const [workspaceId, ids] of Object.entries(merged.liveFilesByWorkspace ?? {})) {
     const kept = Array.isArray(ids) ? ids.filter((id) => existing.has(id)) : []
-    if (kept.length > 0) liveFilesByWorkspace[workspaceId] = kept.length === ids.length ? ids : kept
+    if (kept.length > 0) liveFilesByWorkspace.push([workspaceId, kept.length === ids.length ? ids : kept])
   }
-  return { ...merged, liveFilesByWorkspace }
+  return { ...merged, liveFilesByWorkspace: Object.fromEntries(liveFilesByWorkspace) }
 }

@@ -113,6 +113,8 @@ const MIME_BY_EXTENSION: Readonly<Record<string, string>> = {
  */
 export function guessMimeType(name: string, binary: boolean): string {
   const dot = name.lastIndexOf('.')
-  const found = dot > 0 ? MIME_BY_EXTENSION[name.slice(dot + 1).toLowerCase()] : undefined
-  return found ?? (binary ? 'application/octet-stream' : 'text/plain')
+  const extension = dot > 0 ? name.slice(dot + 1).toLowerCase() : ''
+  // Own keys only: `notes.constructor` is no more known than `notes.xyz`.
+  if (Object.hasOwn(MIME_BY_EXTENSION, extension)) return MIME_BY_EXTENSION[extension] as string
+  return binary ? 'application/octet-stream' : 'text/plain'
 }

@@ -1,6 +1,7 @@
 import { createSqlBackend, isCorruptionError, isZustandSqliteError, ZustandSqliteError } from '@zustand-sqlite/core'
 import type { Backend, SqlDriver, SqlStatement, SqlValue } from '@zustand-sqlite/core'
-import { fileStorage, indexedDbStorage, memoryStorage } from './imageStorage'
+import { fileStorage } from './fileStorage'
+import { indexedDbStorage, memoryStorage } from './imageStorage'
 import type { ImageStorage } from './imageStorage'
 
 export { fileStorage, indexedDbStorage, memoryStorage }

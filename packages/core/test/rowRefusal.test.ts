@@ -34,7 +34,7 @@ const schema = defineSchema({
 
 function open(backend: Backend, errors: ZustandSqliteError[]) {
   return createStore<Notes>()(
-    persistSQLite(() => ({ notes: [] }), {
+    persistSQLite<Notes>(() => ({ notes: [] }), {
       name: 'notes',
       backend,
       schema,

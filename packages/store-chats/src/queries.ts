@@ -1,4 +1,4 @@
-import { rules, ZustandSqliteError } from '@zustand-sqlite/core'
+import { decodeText, encodeText, rules, ZustandSqliteError } from '@zustand-sqlite/core'
 import type { Backend, QueryRow } from '@zustand-sqlite/core'
 import { CHATS_STATE_VERSION, CHATS_STORE_NAME } from './state'
 import { chatsDefinition } from './store'
@@ -88,19 +88,21 @@ async function hasStoredChats(backend: Backend, name: string): Promise<boolean> 
   return stateVersion !== null
 }
 
-const text = (value: unknown): string | null => (typeof value === 'string' ? value : null)
+// Text columns hold strings in their stored form (see encodeText): every id bound is encoded, every text read
+// decoded. JSON columns need neither: JSON text is always well-formed.
+const text = (value: unknown): string | null => (typeof value === 'string' ? decodeText(value) : null)
 
 function summary(row: QueryRow): ConversationSummary {
   const userTitle = text(row['user_title'])
   const autoTitle = text(row['auto_title'])
   return {
-    id: String(row['id']),
+    id: decodeText(String(row['id'])),
     title: userTitle || autoTitle || '',
     userTitle,
     autoTitle,
     isArchived: row['is_archived'] === 1,
     userSymbol: text(row['user_symbol']),
-    systemPurposeId: String(row['system_purpose_id']),
+    systemPurposeId: decodeText(String(row['system_purpose_id'])),
     created: Number(row['created']),
     updated: row['updated'] === null ? null : Number(row['updated']),
     messageCount: Number(row['message_count'] ?? 0),
@@ -139,7 +141,10 @@ export async function listConversations(
 
 const json = (value: unknown): unknown => (typeof value === 'string' ? JSON.parse(value) : undefined)
 
-/** Builds an object from a row: typed columns by field, `null` optional columns left out, `extra` spread. */
+/**
+ * Builds an object from a row: typed columns by field (text decoded), `null` optional columns left out, `extra`
+ * spread.
+ */
 function rowObject(
   row: QueryRow,
   fields: Readonly<Record<string, string>>,
@@ -150,7 +155,7 @@ function rowObject(
   for (const [field, columnName] of Object.entries(fields)) {
     const value = row[columnName]
     if (value === null || value === undefined) continue
-    object[field] = jsonFields.has(field) ? json(value) : value
+    object[field] = jsonFields.has(field) ? json(value) : typeof value === 'string' ? decodeText(value) : value
   }
   return object
 }
@@ -195,23 +200,25 @@ export async function loadConversationMessages(
   options: LoadConversationMessagesOptions = {},
 ): Promise<DMessage[]> {
   const id = rules.string({ minLength: 1 })(conversationId, 'conversationId')
+  const storedId = encodeText(id)
   const limit = options.limit === undefined ? -1 : LIMIT(options.limit, 'limit')
   const offset = OFFSET(options.offset ?? 0, 'offset')
   const exists = (await hasStoredChats(backend, options.name ?? CHATS_STORE_NAME))
-    ? await backend.query('SELECT 1 AS found FROM conversations WHERE id = ?', [id])
+    ? await backend.query('SELECT 1 AS found FROM conversations WHERE id = ?', [storedId])
     : []
   if (exists.length === 0)
     throw new ZustandSqliteError('NOT_FOUND', `conversation ${JSON.stringify(id)} is not stored`, { path: id })
   const messageRows = await backend.query(
     'SELECT * FROM messages WHERE conversation_id = ? ORDER BY sort_key LIMIT ? OFFSET ?',
-    [id, limit, offset],
+    [storedId, limit, offset],
   )
   if (messageRows.length === 0) return []
   const fragmentRows = await backend.query(
     'SELECT * FROM fragments WHERE conversation_id = ? ORDER BY message_id, sort_key',
-    [id],
+    [storedId],
   )
   const fragmentsByMessage = new Map<string, DMessageFragment[]>()
+  // Keyed by the stored form of message ids, as both the fragment and the message rows hold them.
   for (const row of fragmentRows) {
     const messageId = String(row['message_id'])
     let list = fragmentsByMessage.get(messageId)
@@ -228,6 +235,35 @@ export async function loadConversationMessages(
 
 const escapeLike = (value: string): string => value.replace(/[\\%_]/g, (c) => `\\${c}`)
 
+/**
+ * The searched text as it appears inside a stored title (see encodeText): a term holding a lone surrogate, NUL
+ * or U+FDD0 has each written as its escape, without the marker that starts a whole stored value.
+ */
+function inStoredText(needle: string): string {
+  const stored = encodeText(needle)
+  return stored === needle ? needle : stored.slice(1)
+}
+
+// eslint-disable-next-line no-control-regex -- NUL is what is looked for
+const NUL = /\u0000/
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+
+/**
+ * The pattern for message text, which SQLite reads out of the JSON parts: there it sees a lone surrogate as
+ * U+FFFD and the text only up to a NUL. A term holding a NUL matches no message text (`null`), where LIKE would
+ * cut the pattern at it and match wrongly; a lone surrogate in the term is bound as the U+FFFD SQLite compares.
+ */
+function messagePattern(needle: string): string | null {
+  return NUL.test(needle) ? null : `%${escapeLike(needle.replace(LONE_SURROGATE, '\uFFFD'))}%`
+}
+
+/** The text of a fragment's part (`text`, or the `data.text` of a document), from its JSON as stored. */
+function partText(part: unknown): string | null {
+  const parsed = json(part) as { text?: unknown; data?: { text?: unknown } } | null | undefined
+  const value = parsed?.text ?? parsed?.data?.text
+  return typeof value === 'string' ? value : null
+}
+
 function snippetOf(source: string, needle: string): string {
   const at = source.toLowerCase().indexOf(needle.toLowerCase())
   if (at < 0) return source.slice(0, 120)
@@ -238,7 +274,9 @@ function snippetOf(source: string, needle: string): string {
 /**
  * Conversations whose title or message text contains `text` (case-insensitive for ASCII letters), most
  * recently updated first: one match per conversation, with the first message that holds it. Text is
- * that of text fragments and of document attachments. Changes no stored data.
+ * that of text fragments and of document attachments. Titles are searched in their stored form, so a text holding
+ * a lone surrogate or NUL finds the titles holding it; in message text SQLite reads a lone surrogate as U+FFFD
+ * and stops at a NUL. Changes no stored data.
  *
  * @example
  * ```ts
@@ -253,32 +291,32 @@ export async function searchConversations(
   const needle = SEARCH_TEXT(searched, 'text')
   const limit = LIMIT(options.limit ?? 20, 'limit')
   if (!(await hasStoredChats(backend, options.name ?? CHATS_STORE_NAME))) return []
-  const pattern = `%${escapeLike(needle)}%`
+  const titlePattern = `%${escapeLike(inStoredText(needle))}%`
   const archived = options.excludeArchived === true ? 'AND c.is_archived IS NOT 1' : ''
   const rows = await backend.query(
     `WITH hits AS (
-       SELECT f.conversation_id, f.message_id, coalesce(json_extract(f.part, '$.text'), json_extract(f.part, '$.data.text')) AS body,
-         m.sort_key AS message_key, f.sort_key AS fragment_key
+       SELECT f.conversation_id, f.message_id, f.part, m.sort_key AS message_key, f.sort_key AS fragment_key
        FROM fragments f JOIN messages m ON m.conversation_id = f.conversation_id AND m.id = f.message_id
        WHERE coalesce(json_extract(f.part, '$.text'), json_extract(f.part, '$.data.text')) LIKE ? ESCAPE '\\'
      ),
      first_hits AS (
-       SELECT conversation_id, message_id, body,
+       SELECT conversation_id, message_id, part,
          row_number() OVER (PARTITION BY conversation_id ORDER BY message_key, fragment_key) AS n
        FROM hits
      )
-     SELECT c.id, c.user_title, c.auto_title, h.message_id, h.body
+     SELECT c.id, c.user_title, c.auto_title, h.message_id, h.part
      FROM conversations c LEFT JOIN first_hits h ON h.conversation_id = c.id AND h.n = 1
      WHERE (h.message_id IS NOT NULL OR coalesce(nullif(c.user_title, ''), c.auto_title, '') LIKE ? ESCAPE '\\') ${archived}
      ORDER BY coalesce(c.updated, c.created) DESC, c.id
      LIMIT ?`,
-    [pattern, pattern, limit],
+    [messagePattern(needle), titlePattern, limit],
   )
   return rows.map((row) => {
     const title = text(row['user_title']) || text(row['auto_title']) || ''
-    const body = text(row['body'])
+    // The snippet is cut from the text as stored in JSON, not as SQLite read it for the match.
+    const body = partText(row['part'])
     return {
-      conversationId: String(row['id']),
+      conversationId: decodeText(String(row['id'])),
       title,
       messageId: text(row['message_id']),
       snippet: snippetOf(body ?? title, needle),

@@ -1,4 +1,4 @@
-import { validatePatch, ZustandSqliteError } from '@zustand-sqlite/core'
+import { decodeText, encodeText, validatePatch, ZustandSqliteError } from '@zustand-sqlite/core'
 import type { Backend } from '@zustand-sqlite/core'
 import { chatFolderRules, idRule } from './rules'
 import { CHAT_FOLDERS_STORE_NAME } from './state'
@@ -28,15 +28,21 @@ export interface ChatFolderList {
 
 type Stamps = Map<string, { readonly createdAt: number; readonly updatedAt: number }>
 
-/** The times of the folders' rows (of the store's own `chat_folders` table): all, or the one of `folderId`. */
+/**
+ * The times of the folders' rows (of the store's own `chat_folders` table): all, or the one of `folderId`. By
+ * the folders' ids as the state has them: the column holds their stored form (see encodeText).
+ */
 async function stampsOf(backend: Backend, folderId?: string): Promise<Stamps> {
   const rows =
     folderId === undefined
       ? await backend.query('SELECT id, created_at, updated_at FROM chat_folders')
-      : await backend.query('SELECT id, created_at, updated_at FROM chat_folders WHERE id = ?', [folderId])
+      : await backend.query('SELECT id, created_at, updated_at FROM chat_folders WHERE id = ?', [encodeText(folderId)])
   const stamps: Stamps = new Map()
   for (const row of rows)
-    stamps.set(String(row['id']), { createdAt: Number(row['created_at']), updatedAt: Number(row['updated_at']) })
+    stamps.set(decodeText(String(row['id'])), {
+      createdAt: Number(row['created_at']),
+      updatedAt: Number(row['updated_at']),
+    })
   return stamps
 }
 

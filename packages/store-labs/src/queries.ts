@@ -1,4 +1,4 @@
-import { rules, validatePatch } from '@zustand-sqlite/core'
+import { decodeText, encodeText, rules, validatePatch } from '@zustand-sqlite/core'
 import type { Backend, Rules } from '@zustand-sqlite/core'
 import { fromPersistedUXLabs, toPersistedUXLabs } from './schema'
 import { flagValue, UX_LABS_STATE_VERSION, UX_LABS_STORE_NAME } from './state'
@@ -52,14 +52,17 @@ export const uxLabsRules: Rules<UXLabsPatch> = {
 /** The state as the next read sees it: actions left out, a known flag without a row at its default. */
 const labsOf = (state: UXLabsStore): UXLabsState => fromPersistedUXLabs(toPersistedUXLabs(state))
 
-/** The flags with the rows of the store's own table, by name order; none when nothing is stored. */
+/**
+ * The flags with the rows of the store's own table, by name order (of the names as stored: see encodeText);
+ * none when nothing is stored.
+ */
 async function recordOf(backend: Backend, labs: UXLabsState, stored: boolean): Promise<UXLabsRecord> {
   if (!stored) return { labs, rows: [] }
   const rows = await backend.query('SELECT flag_name, enabled, enabled_at, updated_at FROM ux_labs ORDER BY flag_name')
   return {
     labs,
     rows: rows.map((row) => ({
-      name: String(row['flag_name']),
+      name: decodeText(String(row['flag_name'])),
       enabled: row['enabled'] === null ? null : row['enabled'] === 1,
       enabledAt: typeof row['enabled_at'] === 'number' ? row['enabled_at'] : null,
       updatedAt: Number(row['updated_at']),
@@ -107,7 +110,8 @@ export async function readUXLabsFlag(
   // Rows of another version are not this version's rows: the store's migrate reads (or refuses) them.
   if (stateVersion !== UX_LABS_STATE_VERSION)
     return flagValue((await uxLabsDefinition.read(backend, { name })).state, flag)
-  const [row] = await backend.query('SELECT enabled FROM ux_labs WHERE flag_name = ?', [flag])
+  // The name as the column holds it (see encodeText): a name with a lone surrogate is stored escaped.
+  const [row] = await backend.query('SELECT enabled FROM ux_labs WHERE flag_name = ?', [encodeText(flag)])
   const enabled = row?.['enabled']
   return enabled === undefined || enabled === null ? flagValue({ enabledFlags: {} }, flag) : enabled === 1
 }

@@ -1,4 +1,4 @@
-import { ZustandSqliteError } from '@zustand-sqlite/core'
+import { decodeText, encodeText, ZustandSqliteError } from '@zustand-sqlite/core'
 import type { Backend, QueryRow, SqlValue } from '@zustand-sqlite/core'
 import { MAX_NAME_LENGTH, MAX_TYPE_LENGTH, METRICS_STATE_VERSION, METRICS_STORE_NAME } from './state'
 import { metricsDefinition } from './store'
@@ -135,7 +135,10 @@ function storeOf(options: MetricsQueryOptions): string {
   return store
 }
 
-/** A WHERE clause over one table's type, name and time column, with its parameters. */
+/**
+ * A WHERE clause over one table's type, name and time column, with its parameters: the type and name as the
+ * columns hold them (see encodeText), so that a label with a lone surrogate finds its own events only.
+ */
 function where(
   timeColumn: 'timestamp' | 'day',
   type: string,
@@ -144,10 +147,10 @@ function where(
   to: number | undefined,
 ): { sql: string; params: SqlValue[] } {
   let sql = 'metric_type = ?'
-  const params: SqlValue[] = [type]
+  const params: SqlValue[] = [encodeText(type)]
   if (name !== undefined) {
     sql += ' AND metric_name = ?'
-    params.push(name)
+    params.push(encodeText(name))
   }
   if (from !== undefined) {
     sql += ` AND ${timeColumn} >= ?`
@@ -337,5 +340,9 @@ export async function topMetricNames(backend: Backend, options: TopMetricNamesOp
       `) GROUP BY name ORDER BY ${by === 'count' ? 'count' : 'sum'} DESC, name LIMIT ?`,
     [...raw.params, ...rolled.params, limit],
   )
-  return rows.map((row) => ({ name: String(row['name']), count: num(row['count']), sum: num(row['sum']) }))
+  return rows.map((row) => ({
+    name: decodeText(String(row['name'])),
+    count: num(row['count']),
+    sum: num(row['sum']),
+  }))
 }

@@ -106,6 +106,8 @@ async function run(backend: Backend, options: MetricsRetentionOptions): Promise<
     if (events.length === 0) break
     const rollups = new Map<string, Rollup>()
     const deletes: SqlValue[][] = []
+    // Types and names stay in their stored form (see encodeText) from `metrics` to `metrics_daily`: read and
+    // written back as the columns hold them, never decoded, so a label with a lone surrogate keeps its rollup.
     for (const event of events) {
       const type = String(event['metric_type'])
       const metricName = String(event['metric_name'])

@@ -1,11 +1,12 @@
-import { ZustandSqliteError } from '@zustand-sqlite/core'
+import { decodeText, encodeText, ZustandSqliteError } from '@zustand-sqlite/core'
 import type { Backend, ChangeSet, QueryRow, SqlValue } from '@zustand-sqlite/core'
 import type { ListWorkspaceHistoryOptions, TrimWorkspaceHistoryOptions, WorkspaceHistoryEntry } from './queries'
 import { WORKSPACE_FILE_CONTENT_TABLE, WORKSPACE_FILES_TABLE, WORKSPACE_HISTORY_TABLE, workspaceSchema } from './schema'
 import type { FileContent, WorkspaceHistoryAction } from './state'
 
 // The SQL over the workspace's own tables, once: the store's actions run it on their prepared backend, and
-// the query functions after preparing the store through its definition.
+// the query functions after preparing the store through its definition. Text columns hold strings in their
+// stored form (see encodeText): ids bound are encoded, text read is decoded.
 
 function checkCount(value: unknown, name: string, min: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min)
@@ -26,7 +27,7 @@ export async function selectFileContent(backend: Backend, id: string): Promise<F
   const [row] = await backend.query(
     `SELECT f.encoding, c.content, c.content_binary FROM ${WORKSPACE_FILES_TABLE} f ` +
       `LEFT JOIN ${WORKSPACE_FILE_CONTENT_TABLE} c ON c.id = f.id WHERE f.id = ?`,
-    [id],
+    [encodeText(id)],
   )
   if (row === undefined)
     throw new ZustandSqliteError('NOT_FOUND', `workspace: no file ${JSON.stringify(id)} is stored`, { path: id })
@@ -37,7 +38,7 @@ export async function selectFileContent(backend: Backend, id: string): Promise<F
     return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   }
   const text = row['content']
-  return typeof text === 'string' ? text : ''
+  return typeof text === 'string' ? decodeText(text) : ''
 }
 
 function decodeEntry(row: QueryRow): WorkspaceHistoryEntry {
@@ -47,8 +48,8 @@ function decodeEntry(row: QueryRow): WorkspaceHistoryEntry {
     at: Number(row['at']),
     action: row['action'] as WorkspaceHistoryAction,
     targetKind: row['target_kind'] as 'file' | 'folder',
-    targetId: String(row['target_id']),
-    path: String(row['path']),
+    targetId: decodeText(String(row['target_id'])),
+    path: decodeText(String(row['path'])),
     ...(details !== null && typeof details === 'object' ? { details: details as Record<string, unknown> } : {}),
   }
 }
@@ -64,7 +65,7 @@ export function historyQuery(options: ListWorkspaceHistoryOptions): { sql: strin
   }
   if (options.targetId !== undefined) {
     where.push('target_id = ?')
-    params.push(options.targetId)
+    params.push(encodeText(options.targetId))
   }
   return {
     sql:

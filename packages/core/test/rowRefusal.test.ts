@@ -32,13 +32,14 @@ const schema = defineSchema({
   },
 })
 
-function open(backend: Backend, errors: ZustandSqliteError[]) {
+function open(backend: Backend, errors: ZustandSqliteError[], rows: number[] = []) {
   return createStore<Notes>()(
     persistSQLite<Notes>(() => ({ notes: [] }), {
       name: 'notes',
       backend,
       schema,
       onError: (e) => errors.push(e as ZustandSqliteError),
+      onCommit: (info) => rows.push(info.rows),
     }),
   )
 }
@@ -110,5 +111,29 @@ describe.each(engines)('rows the database refuses, on $name', (engine) => {
     const again = open(await db.open(), [])
     await hydrated(again)
     expect(again.getState().notes).toEqual(store.getState().notes)
+  })
+
+  it('writes only what changed while an array holds a duplicate it leaves out', async () => {
+    const errors: ZustandSqliteError[] = []
+    const rows: number[] = []
+    const store = open(await db.open(), errors, rows)
+    await hydrated(store)
+    const many = Array.from({ length: 100 }, (_, i) => note(`n${i}`, `title ${i}`))
+    store.setState({ notes: many })
+    await store.persist.flush()
+    // A note appended twice: the second is left out, nothing else is written again.
+    store.setState((s) => ({ notes: [...s.notes, note('n200', 'new'), s.notes[5]!] }))
+    expect(isZustandSqliteError(await rejection(() => store.persist.flush()), 'DUPLICATE_KEY')).toBe(true)
+    // A note put first, one edited: two rows, not one per item whose place moved.
+    store.setState((s) => ({
+      notes: [note('n300', 'first'), ...s.notes.map((n) => (n.id === 'n7' ? { ...n, title: 'edited' } : n))],
+    }))
+    await store.persist.flush()
+    expect(rows.slice(-2)).toEqual([1, 2])
+    expect(errors).toHaveLength(1)
+    const again = open(await db.open(), [])
+    await hydrated(again)
+    expect(again.getState().notes.map((n) => n.id)).toEqual(['n300', ...many.map((n) => n.id), 'n200'])
+    expect(again.getState().notes.find((n) => n.id === 'n7')?.title).toBe('edited')
   })
 })

@@ -58,3 +58,10 @@ describe.each([
     expect(encodeText('a\uD800')).toBe('\uFDD0a\uFDD0d800')
   })
 })
+
+describe('text stored before strings were escaped', () => {
+  it('loads a stored value that starts with U+FDD0 but is no escape as it is', async () => {
+    const { decodeText } = await load(true)
+    for (const old of ['\uFDD0abc', '\uFDD0', '\uFDD0\uFDD0zzzz', '\uFDD0a\uFDD0d80']) expect(decodeText(old)).toBe(old)
+  })
+})

@@ -75,6 +75,13 @@ export interface Refusal {
   /** The part's identity, for a part held back (an item left out for good, a duplicate, has none). */
   readonly unit?: string
   readonly held?: HeldBack
+  /**
+   * For an item left out for good: what it is reported once for (the key it repeats, or the item), as
+   * its place in the array can change from one write to the next.
+   */
+  readonly once?: unknown
+  /** The same value refused again (it only moved): held back still, not reported again. */
+  readonly again?: boolean
 }
 
 /**
@@ -162,10 +169,20 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
     )
   }
 
-  /** An item left out for good: thrown without isolation, recorded with it. */
-  const leaveOut = (error: ZustandSqliteError): void => {
+  /**
+   * An item of an array left out for good, at index `t`: without a key (`key` is NO_KEY), or repeating
+   * the key of an item before it. Thrown without isolation; recorded with it, once per item or key.
+   */
+  const leaveOut = (node: CollectionNode, q: unknown, key: unknown, t: number, where: Path): void => {
+    const error = key === NO_KEY ? keyless(node, q, child(where, t)) : duplicate(node, key, child(where, t))
     if (isolation === undefined) throw error
-    isolation.refusals.push({ error })
+    const once =
+      key !== NO_KEY
+        ? `${where()}\u0000${JSON.stringify(key)}`
+        : typeof q === 'object' && q !== null
+          ? q
+          : `${where()}\u0000${typeof q}\u0000${String(q)}`
+    isolation.refusals.push({ error, once })
   }
 
   /** A key as its column holds it (see encodeText): a valid key of the node's type. */
@@ -208,7 +225,7 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
       builder.rollback(mark)
       refusals.length = refusedAt
       retried.length = retriedAt
-      refusals.push({ error, unit: id ?? unit(), held: { refused: q, stored: prev } })
+      refusals.push({ error, unit: id ?? unit(), held: { refused: q, stored: prev }, again: retry && q === p })
     }
   }
 
@@ -467,7 +484,7 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
       const key = keyAt(node, q)
       if (key === NO_KEY || seen.has(key)) {
         irregular.add(next)
-        leaveOut(key === NO_KEY ? keyless(node, q, child(where, t)) : duplicate(node, key, child(where, t)))
+        leaveOut(node, q, key, t, where)
         continue
       }
       seen.add(key)
@@ -515,13 +532,74 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
         }
       }
     }
-    if (node.orderColumn === undefined) {
-      reconcile(node, prev, undefined, next, EMPTY_KEYS, parentKey, where)
-      return
+    diffIrregular(node, prev, next, parentKey, where)
+  }
+
+  /** Positions of the items of `list` that are stored: those with a key, the first of each key. */
+  const storedPositions = (node: CollectionNode, list: readonly unknown[]): number[] => {
+    const seen = new Set<unknown>()
+    const kept: number[] = []
+    for (let i = 0; i < list.length; i++) {
+      const key = keyAt(node, list[i])
+      if (key === NO_KEY || seen.has(key)) continue
+      seen.add(key)
+      kept.push(i)
     }
-    let targets = memo.get(next)
-    if (targets === undefined) memo.set(next, (targets = freshKeys(next.length)))
-    reconcile(node, prev, prev.length === 0 ? EMPTY_KEYS : memo.get(prev), next, targets, parentKey, where)
+    return kept
+  }
+
+  /**
+   * An array with items left out (keyless, or repeating a key): the items that are stored are diffed on
+   * the fast path, so that a change still writes only what changed; the order keys of the left-out
+   * positions are placeholders (their neighbour's), never written.
+   */
+  const diffIrregular = (
+    node: CollectionNode,
+    prev: readonly unknown[],
+    next: readonly unknown[],
+    parentKey: readonly SqlValue[],
+    where: Path,
+  ): void => {
+    // Reported here, the rest diffed without them.
+    reconcileLeftOut(node, next, where)
+    const prevAt = storedPositions(node, prev)
+    const nextAt = storedPositions(node, next)
+    const prevStored = prevAt.map((i) => prev[i])
+    const nextStored = nextAt.map((i) => next[i])
+    const prevKeys = memo.get(prev)
+    if (prevKeys !== undefined)
+      memo.set(
+        prevStored,
+        prevAt.map((i) => prevKeys[i] as string),
+      )
+    const recorded = memo.get(next)
+    if (recorded !== undefined)
+      memo.set(
+        nextStored,
+        nextAt.map((i) => recorded[i] as string),
+      )
+    diffArrayFast(node, prevStored, nextStored, parentKey, where)
+    if (nextAt.length !== next.length) irregular.add(next)
+    if (recorded !== undefined || node.orderColumn === undefined) return
+    const stored = memo.get(nextStored) ?? EMPTY_KEYS
+    const keys: string[] = []
+    let at = 0
+    for (let i = 0; i < next.length; i++) {
+      if (nextAt[at] === i) keys.push(stored[at++] as string)
+      else keys.push(keys.length > 0 ? (keys[keys.length - 1] as string) : (stored[0] ?? ''))
+    }
+    memo.set(next, keys)
+  }
+
+  /** Reports the items of `next` that are left out: without a key, or repeating one. */
+  const reconcileLeftOut = (node: CollectionNode, next: readonly unknown[], where: Path): void => {
+    const seen = new Set<unknown>()
+    for (let t = 0; t < next.length; t++) {
+      const q = next[t]
+      const key = keyAt(node, q)
+      if (key === NO_KEY || seen.has(key)) leaveOut(node, q, key, t, where)
+      else seen.add(key)
+    }
   }
 
   /** The key of an item met on the fast path; an item without one sends the array to reconcile. */

@@ -154,12 +154,15 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
   const settleRefusals = (t: Target, isolation: Isolation): ZustandSqliteError | undefined => {
     for (const id of isolation.retried) t.held.delete(id)
     let first: ZustandSqliteError | undefined
-    for (const { error, unit, held } of isolation.refusals) {
+    for (const { error, unit, held, once, again } of isolation.refusals) {
       if (unit !== undefined && held !== undefined) t.held.set(unit, held)
-      // A part left out for good is found again by every diff of its array: reported once.
-      const seen = `${error.code}\u0000${error.path ?? ''}`
-      if (unit === undefined && t.reported.has(seen)) continue
-      if (unit === undefined) t.reported.add(seen)
+      // The same value refused again (it only moved) was reported when it was refused.
+      if (again === true) continue
+      // An item left out for good is found again by every diff of its array: reported once.
+      if (once !== undefined) {
+        if (t.reported.has(once)) continue
+        t.reported.add(once)
+      }
       report(error)
       first ??= error
     }

@@ -55,8 +55,8 @@ export interface Target {
   running: Promise<void> | undefined
   /** Parts of the state refused by a write, held back until they change (see Isolation). */
   readonly held: Map<string, HeldBack>
-  /** Refusals reported already (code and path): a part left out for good is reported once. */
-  readonly reported: Set<string>
+  /** Items left out for good that were reported (by key or item): each is reported once. */
+  readonly reported: Set<unknown>
 }
 
 /** @internal */

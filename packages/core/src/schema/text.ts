@@ -36,10 +36,14 @@ export function encodeText(value: string): string {
   return MARK + value.replace(UNSAFE, escapeUnit)
 }
 
-/** The string a stored TEXT value stands for. */
+/**
+ * The string a stored TEXT value stands for. A value that starts with the marker but is not what
+ * encodeText makes (text stored before strings were escaped, or written by other code) is its own string.
+ */
 export function decodeText(stored: string): string {
   if (stored.charCodeAt(0) !== MARK_CODE) return stored
-  return stored.slice(1).replace(ESCAPED, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+  const decoded = stored.slice(1).replace(ESCAPED, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+  return encodeText(decoded) === stored ? decoded : stored
 }
 
 /** A row key given by the app, as its key columns hold it: every string in its stored form. */

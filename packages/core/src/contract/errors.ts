@@ -51,6 +51,12 @@ export type ZustandSqliteErrorCode =
    * of the write committed; the message names the path. The row is tried again when it changes.
    */
   | 'ROW_REFUSED'
+  /**
+   * The engine cannot run here: the browser lacks what it needs (OPFS sync access handles, workers, Web
+   * Locks), or a page-only engine was created outside a browser. Nothing was opened; see the backend's
+   * page for the fallback.
+   */
+  | 'UNSUPPORTED_ENVIRONMENT'
   /** A read-only query failed (bad SQL, or it tried to write). */
   | 'QUERY_FAILED'
   /** The backend was closed. */

@@ -1,5 +1,5 @@
 import { ZustandSqliteError } from '@zustand-sqlite/core'
-import type { ApplyResult, Backend, LoadResult, PrepareResult, QueryRow } from '@zustand-sqlite/core'
+import type { ApplyResult, Backend, CommittedChange, LoadResult, PrepareResult, QueryRow } from '@zustand-sqlite/core'
 import { fromWire } from './protocol'
 import type { Method, PageMessage, Role, WorkerConfig, WorkerMessage } from './protocol'
 
@@ -85,11 +85,25 @@ export async function createSqliteWasmBackend(options: SqliteWasmBackendOptions 
   let closed = false
   let nextId = 1
   const calls = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>()
+  const listeners = new Set<(change: CommittedChange) => void>()
+  const tell = (change: CommittedChange): void => {
+    for (const listener of [...listeners]) {
+      try {
+        listener(change)
+      } catch (error) {
+        console.error('[zustand-sqlite] a subscriber of commits threw', error)
+      }
+    }
+  }
   worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
     const message = event.data
     if (message.type === 'role') {
       role = message.role
       options.onRoleChange?.(message.role)
+      return
+    }
+    if (message.type === 'change') {
+      tell(message.change)
       return
     }
     const call = calls.get(message.id)
@@ -129,10 +143,29 @@ export async function createSqliteWasmBackend(options: SqliteWasmBackendOptions 
     },
     prepare: (store, schema) => call<PrepareResult>('prepare', store, schema),
     load: (store) => call<LoadResult>('load', store),
-    apply: (changeSet) => call<ApplyResult>('apply', changeSet),
-    clear: (store) => call<void>('clear', store),
+    // This tab's commits are told here, with the caller's ChangeSet object; other tabs' come from the worker.
+    apply: async (changeSet) => {
+      const result = await call<ApplyResult>('apply', changeSet)
+      const { revision, refused } = result
+      tell(
+        refused === undefined
+          ? { store: changeSet.store, changeSet, revision }
+          : { store: changeSet.store, changeSet, revision, refused },
+      )
+      return result
+    },
+    clear: async (store) => {
+      const revision = await call<number>('clear', store)
+      tell({ store, cleared: true, revision })
+    },
     query: (sql, params = []) => call<QueryRow[]>('query', sql, params),
     flush: () => call<void>('flush'),
+    subscribe: (listener) => {
+      listeners.add(listener)
+      return () => {
+        listeners.delete(listener)
+      }
+    },
     close: async () => {
       if (closed) return
       closed = true

@@ -1,5 +1,5 @@
 import { isZustandSqliteError, ZustandSqliteError } from '@zustand-sqlite/core'
-import type { ZustandSqliteErrorCode } from '@zustand-sqlite/core'
+import type { CommittedChange, ZustandSqliteErrorCode } from '@zustand-sqlite/core'
 
 /** The Backend methods a page asks its worker for (and a follower tab's worker asks the writer for). */
 export type Method = 'prepare' | 'load' | 'apply' | 'clear' | 'query' | 'flush'
@@ -45,6 +45,8 @@ export type WorkerMessage =
   | { readonly type: 'result'; readonly id: number; readonly value: unknown }
   | { readonly type: 'error'; readonly id: number; readonly error: WireError }
   | { readonly type: 'role'; readonly role: Role }
+  /** A commit to this page's database made by another tab. */
+  | { readonly type: 'change'; readonly change: CommittedChange }
 
 /** Between the workers of one database's tabs, on its BroadcastChannel. */
 export type ChannelMessage =
@@ -61,6 +63,8 @@ export type ChannelMessage =
   | { readonly type: 'failure'; readonly to: string; readonly id: number; readonly error: WireError }
   /** A new writer: requests waiting for an answer are sent again. */
   | { readonly type: 'writer'; readonly tabId: string }
+  /** The writer committed a call of tab `from` to `file`: every other tab of that file is told. */
+  | { readonly type: 'committed'; readonly from: string; readonly file: string; readonly change: CommittedChange }
 
 const PREFIX = /^\[zustand-sqlite\] [A-Z_]+: /
 

@@ -10,7 +10,7 @@
  */
 import sqlite3InitModule from '@sqlite.org/sqlite-wasm'
 import { createSqlBackend, ZustandSqliteError } from '@zustand-sqlite/core'
-import type { Backend, SqlDriver, SqlStatement, SqlValue } from '@zustand-sqlite/core'
+import type { Backend, CommittedChange, SqlDriver, SqlStatement, SqlValue } from '@zustand-sqlite/core'
 import { fromWire, toWire } from './protocol'
 import type { ChannelMessage, Method, PageMessage, Role, WorkerConfig, WorkerMessage } from './protocol'
 
@@ -35,6 +35,11 @@ const waiting = new Map<
   { method: Method; args: readonly unknown[]; resolve: (v: unknown) => void; reject: (e: unknown) => void }
 >()
 let nextId = 1
+/**
+ * The stores this tab prepared, with their schemas: a new writer has its own connection, on which they are
+ * prepared again before anything else of this tab runs there.
+ */
+const prepared = new Map<string, readonly unknown[]>()
 /** Calls that arrive before the role is known wait for it. */
 let ready: Promise<void> | undefined
 
@@ -151,14 +156,35 @@ async function databaseOf(file: string): Promise<Backend> {
 /** Calls run one at a time, in the order they came, whichever tab sent them. */
 let queue: Promise<unknown> = Promise.resolve()
 
-function runLocal(file: string, method: Method, args: readonly unknown[]): Promise<unknown> {
-  const result = queue.then(() => runNow(file, method, args))
+function runLocal(from: string, file: string, method: Method, args: readonly unknown[]): Promise<unknown> {
+  const result = queue.then(() => runNow(from, file, method, args))
   queue = result.catch(() => undefined)
   return result
 }
 
-async function runNow(file: string, method: Method, args: readonly unknown[]): Promise<unknown> {
+/**
+ * Runs a call as the writer; a commit (apply, clear) is told to every tab of the file but the one that made
+ * it, which tells its own subscribers with the ChangeSet object it has. A clear answers with the revision.
+ */
+async function runNow(from: string, file: string, method: Method, args: readonly unknown[]): Promise<unknown> {
   const backend = await databaseOf(file)
+  let committed: CommittedChange | undefined
+  const stop = backend.subscribe?.((change) => (committed = change))
+  try {
+    const value = await call(backend, method, args)
+    if (committed !== undefined) {
+      send({ type: 'committed', from, file, change: committed })
+      const c = config as WorkerConfig
+      if (from !== c.tabId && file === c.file) post({ type: 'change', change: committed })
+      if ('cleared' in committed) return committed.revision
+    }
+    return value
+  } finally {
+    stop?.()
+  }
+}
+
+function call(backend: Backend, method: Method, args: readonly unknown[]): unknown {
   switch (method) {
     case 'prepare':
       return backend.prepare(args[0] as string, args[1] as Parameters<Backend['prepare']>[1])
@@ -179,8 +205,9 @@ async function runNow(file: string, method: Method, args: readonly unknown[]): P
 /** A call of this tab: run here when this worker is the writer, else sent to the writer. */
 async function route(method: Method, args: readonly unknown[]): Promise<unknown> {
   await ready
+  if (method === 'prepare') prepared.set(args[0] as string, args)
   const c = config as WorkerConfig
-  if (local !== undefined) return runLocal(c.file, method, args)
+  if (local !== undefined) return runLocal(c.tabId, c.file, method, args)
   const id = nextId++
   return new Promise((resolve, reject) => {
     waiting.set(id, { method, args, resolve, reject })
@@ -196,7 +223,7 @@ function onChannel(message: ChannelMessage): void {
     case 'request': {
       if (local === undefined) return
       const { from, id } = message
-      runLocal(message.file, message.method, message.args).then(
+      runLocal(from, message.file, message.method, message.args).then(
         (value) => send({ type: 'response', to: from, id, value }),
         (error: unknown) => send({ type: 'failure', to: from, id, error: toWire(error) }),
       )
@@ -212,8 +239,14 @@ function onChannel(message: ChannelMessage): void {
       else call.reject(fromWire(message.error))
       return
     }
+    case 'committed':
+      if (message.from !== c.tabId && message.file === c.file) post({ type: 'change', change: message.change })
+      return
     case 'writer':
-      // The writer changed: what the old one may not have answered goes to the new one.
+      // The writer changed: this tab's stores are prepared there, then what the old one may not have
+      // answered goes to the new one.
+      for (const args of prepared.values())
+        send({ type: 'request', from: c.tabId, id: nextId++, file: c.file, method: 'prepare', args })
       for (const [id, call] of waiting)
         send({ type: 'request', from: c.tabId, id, file: c.file, method: call.method, args: call.args })
       return
@@ -250,10 +283,12 @@ async function start(c: WorkerConfig): Promise<void> {
         setRole('writer')
         send({ type: 'writer', tabId: c.tabId })
         if (first) resolve()
-        // Calls this tab sent to the old writer and that are not answered: run them here.
+        // This tab's stores, prepared on the new connection; then the calls this tab sent to the old
+        // writer and that are not answered.
+        for (const args of prepared.values()) void runLocal(c.tabId, c.file, 'prepare', args)
         for (const [id, call] of waiting) {
           waiting.delete(id)
-          runLocal(c.file, call.method, call.args).then(call.resolve, call.reject)
+          runLocal(c.tabId, c.file, call.method, call.args).then(call.resolve, call.reject)
         }
         await held
       } catch (error) {

@@ -11,6 +11,7 @@ export type {
 // The contract every backend speaks
 export type {
   ApplyResult,
+  CommittedChange,
   RefusedRow,
   Backend,
   LoadedTable,

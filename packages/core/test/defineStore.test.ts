@@ -76,7 +76,9 @@ describe('defineStore', () => {
     const inner = memoryBackend()
     const { migrate: _migrate, ...unversioned } = todosDefinition
     const v1 = defineStore({ ...unversioned, version: 1 })
-    const old = v1.create({ backend: inner })
+    // An older version of the app: the newer one's commit (its migration) is one it cannot read, and says so.
+    const errors: unknown[] = []
+    const old = v1.create({ backend: inner, onError: (e) => errors.push(e) })
     old.getState().add('milk')
     old.setState({ owner: 'ann' })
     await old.persist.flush()
@@ -95,6 +97,7 @@ describe('defineStore', () => {
       todos: read.state.todos,
     })
     expect(applies(calls)).toBe(1)
+    await vi.waitFor(() => expect(errors.map((e) => (e as { code?: string }).code)).toEqual(['MIGRATION_FAILED']))
   })
 
   it('reads the initial state of the state creator when nothing is stored', async () => {

@@ -34,6 +34,13 @@ export function asyncBackend(inner: Backend, calls: Call[] = []): Backend & { ca
     query: (sql, params) => later('query', [sql], () => inner.query(sql, params)),
     flush: () => later('flush', [], () => inner.flush()),
     close: () => later('close', [], () => inner.close()),
+    // Commits are told as the inner backend tells them, a macrotask later, as an engine in a worker would.
+    ...(inner.subscribe === undefined
+      ? {}
+      : {
+          subscribe: (listener: Parameters<NonNullable<Backend['subscribe']>>[0]) =>
+            (inner.subscribe as NonNullable<Backend['subscribe']>)((change) => setTimeout(() => listener(change), 1)),
+        }),
   }
 }
 
@@ -57,6 +64,7 @@ export function recordingBackend(inner: Backend, calls: Call[] = []): Backend & 
     query: record('query', (sql: string, params?: Parameters<Backend['query']>[1]) => inner.query(sql, params)),
     flush: record('flush', () => inner.flush()),
     close: record('close', () => inner.close()),
+    ...(inner.subscribe === undefined ? {} : { subscribe: inner.subscribe.bind(inner) }),
   }
 }
 

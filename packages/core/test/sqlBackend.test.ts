@@ -78,6 +78,23 @@ describe('createSqlBackend', () => {
     expect(inserts.size).toBeLessThanOrEqual(8)
   })
 
+  it('writes tables of one column: a top-level set of values without order, and an append-only table', async () => {
+    const oneColumn = defineSchema({
+      state: { tags: collection({ table: 'tags', value: column.text({ column: 'tag' }), order: false }) },
+      tables: { seen: table({ columns: { at: column.integer() } }) },
+    })
+    const { driver } = limitedDriver(999)
+    const backend = createSqlBackend(driver)
+    const store = createStore<{ tags: string[] }>()(
+      persistSQLite(() => ({ tags: [] as string[] }), { name: 'one', backend, schema: oneColumn }),
+    )
+    store.setState({ tags: ['a', 'b', 'c'] })
+    store.persist.append('seen', [{ at: 1 }, { at: 2 }])
+    await store.persist.flush()
+    expect(await backend.query('SELECT tag FROM tags ORDER BY tag')).toEqual([{ tag: 'a' }, { tag: 'b' }, { tag: 'c' }])
+    expect(await backend.query('SELECT at FROM seen ORDER BY at')).toEqual([{ at: 1 }, { at: 2 }])
+  })
+
   it('prepares each statement once and reuses it', async () => {
     const { driver, prepared } = limitedDriver(32766)
     const backend = createSqlBackend(driver)

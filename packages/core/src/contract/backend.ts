@@ -48,6 +48,28 @@ export interface ApplyResult {
   readonly refused?: readonly RefusedRow[]
 }
 
+/**
+ * A commit to a store that a backend tells its subscribers about: a ChangeSet applied (through this backend
+ * object by another caller, or by another connection the backend hears of, such as another tab), or the
+ * store cleared.
+ */
+export type CommittedChange =
+  | {
+      readonly store: string
+      /** The ChangeSet as it was applied (for a commit through this backend object, the same object). */
+      readonly changeSet: ChangeSet
+      /** The store's revision after it. */
+      readonly revision: number
+      /** Rows of the ChangeSet the database refused (see `isolateRefusedRows`): not written. */
+      readonly refused?: readonly RefusedRow[]
+    }
+  | {
+      readonly store: string
+      /** The store was cleared (every row deleted). */
+      readonly cleared: true
+      readonly revision: number
+    }
+
 /** A row of a query result, by column name. */
 export type QueryRow = Record<string, SqlValue>
 
@@ -82,6 +104,13 @@ export interface Backend {
   query(sql: string, params?: readonly SqlValue[]): MaybePromise<QueryRow[]>
   /** Resolves once everything applied so far is durable (a no-op where commit is durable). */
   flush(): MaybePromise<void>
+  /**
+   * Optional: calls `listener` after every commit to a store that the backend knows of, its own (made
+   * through this object, by a store or a query function) and, where the engine can tell, other
+   * connections' (another tab's). Stores on the backend use it to take in what others wrote, at the cost
+   * of what changed. Returns the function that stops the calls.
+   */
+  subscribe?(listener: (change: CommittedChange) => void): () => void
   /** Releases the engine. Further calls fail with BACKEND_CLOSED. */
   close(): MaybePromise<void>
 }

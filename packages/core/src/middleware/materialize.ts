@@ -107,10 +107,22 @@ function groupKey(row: readonly SqlValue[], indexes: readonly number[]): unknown
   return key
 }
 
-/** The order keys of a group and its items, in row order until sorted. */
+/** The order keys of a group and its items, with the items' stored keys, in row order until sorted. */
 interface Group {
   readonly keys: string[]
   readonly items: unknown[]
+  readonly ids: SqlValue[]
+}
+
+/**
+ * @internal The order of two items of an array: by order key, then, for two writers that gave two items
+ * the same order key (two tabs appending at once), by their stored keys, so that every reader agrees.
+ */
+export function compareOrder(key1: string, id1: SqlValue, key2: string, id2: SqlValue): number {
+  if (key1 !== key2) return key1 < key2 ? -1 : 1
+  if (id1 === id2) return 0
+  if (typeof id1 === typeof id2) return (id1 as string | number) < (id2 as string | number) ? -1 : 1
+  return typeof id1 === 'number' ? -1 : 1
 }
 
 /** Items of one collection table grouped by parent key (`undefined` for a top-level collection). */
@@ -175,9 +187,10 @@ function loadCollection(
       setOwn(record, String(key), item)
     } else {
       let group = ordered.get(parent)
-      if (group === undefined) ordered.set(parent, (group = { keys: [], items: [] }))
+      if (group === undefined) ordered.set(parent, (group = { keys: [], items: [], ids: [] }))
       group.keys.push(orderIndex < 0 ? '' : String(row[orderIndex]))
       group.items.push(item)
+      group.ids.push(stored)
     }
   }
 
@@ -186,20 +199,18 @@ function loadCollection(
       groups.set(parent, group.items)
       continue
     }
-    const { keys, items } = group
+    const { keys, items, ids } = group
+    const at = (a: number, b: number): number =>
+      compareOrder(keys[a] as string, ids[a] as SqlValue, keys[b] as string, ids[b] as SqlValue)
     let sorted = true
-    for (let i = 1; i < keys.length && sorted; i++) if ((keys[i - 1] as string) > (keys[i] as string)) sorted = false
+    for (let i = 1; i < keys.length && sorted; i++) if (at(i - 1, i) > 0) sorted = false
     if (sorted) {
       // Rows usually come in the order they were appended, which is their order: nothing to sort.
       memo.set(items, keys)
       groups.set(parent, items)
       continue
     }
-    const order = keys
-      .map((_, i) => i)
-      .sort((a, b) =>
-        (keys[a] as string) < (keys[b] as string) ? -1 : (keys[a] as string) > (keys[b] as string) ? 1 : 0,
-      )
+    const order = keys.map((_, i) => i).sort(at)
     const sortedItems = order.map((i) => items[i])
     memo.set(
       sortedItems,

@@ -11,6 +11,7 @@ import { appendRows, lazyCopyWrite, lazyValuesWrite } from './extraWrites'
 import type { ExtraWrite } from './extraWrites'
 import { withDefaults } from './options'
 import type { CommitInfo, PersistListener, PersistSQLiteApi, PersistSQLiteOptions, ResolvedOptions } from './options'
+import { createRemoteChanges } from './remoteChanges'
 import { restore } from './restore'
 import type { Isolation } from './diff'
 import { addRefusedRows } from './refusedRows'
@@ -61,7 +62,7 @@ type PersistSQLiteImpl = <T>(
 type Item = Record<string, unknown>
 
 /** How often a write that finds another connection's commit reloads and diffs again before it gives up. */
-const MAX_REBASES = 3
+const MAX_REBASES = 8
 
 const now = (): number => (typeof performance === 'undefined' ? Date.now() : performance.now())
 const ignore = (): void => undefined
@@ -146,6 +147,64 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
 
   const ready = (t: Target): MaybePromise<Backend> => readyBackend(t, backends.resolve)
 
+  /** Loads the store again after what is pending is written, and takes what is stored into the state. */
+  const reload = (t: Target): void => {
+    settle(() =>
+      chain(queue.writeNow(t), () =>
+        lane.run(() =>
+          chain(ready(t), (backend) =>
+            chain(backend.load(t.name), (loaded) => {
+              if (t !== target) return undefined
+              const restoring = restore(loaded, { ...options, name: t.name, schema: t.schema, codec: t.codec }, get())
+              return chain(restoring, (restored) => {
+                if (t !== target) return
+                // A state of another version is taken as `migrate` makes it; the next write stores it.
+                mirrorLoaded(t, loaded, restored)
+                set(restored.state, true)
+              })
+            }),
+          ),
+        ),
+      ),
+    ).catch((error: unknown) => {
+      report(
+        toZustandSqliteError(
+          error,
+          'HYDRATION_FAILED',
+          `store ${JSON.stringify(t.name)}: loading another writer's commit failed`,
+          { store: t.name },
+        ),
+      )
+    })
+  }
+
+  const remote = createRemoteChanges({
+    current: () => target,
+    hydrated: () => hasHydrated,
+    version: () => options.version,
+    persisted: (t) => {
+      const state = options.partialize({ ...get() }) as Item
+      // A diff against the mirror records the order keys of the arrays changed here and not written yet;
+      // its rows are not used (the write of those changes is its own).
+      const { mirror } = t
+      buildChangeSet({
+        store: t.name,
+        schema: t.schema,
+        codec: t.codec,
+        memo: mirror.memo,
+        prev: mirror.snapshot,
+        prevVersion: mirror.version,
+        next: state,
+        version: options.version,
+        isolation: { held: t.held, refusals: [], retried: [] },
+      })
+      return state
+    },
+    // Not a change of this store: the raw `set`, which does not ask for a write.
+    take: (persisted) => set(options.merge(persisted, get()), true),
+    reload,
+  })
+
   /**
    * After a write committed (or had nothing to write): what it left out is held back until it changes,
    * and reported through onError once. Returns the first new refusal, which the write's waiters
@@ -207,6 +266,7 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
       return isolation === undefined ? undefined : settleRefusals(t, isolation)
     }
     const started = now()
+    remote.own.add(changeSet)
     return attempt(
       () =>
         chain(backend.apply(changeSet), (result) => {
@@ -225,9 +285,21 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
       (error) => {
         const conflict = isZustandSqliteError(error, 'CONCURRENT_MODIFICATION') && changeSet.baseRevision !== undefined
         if (!conflict || rebases >= MAX_REBASES) throw error
+        if (
+          reason === 'write' &&
+          mirror.revision !== undefined &&
+          mirror.revision > (changeSet.baseRevision as number)
+        ) {
+          // The other writers' commits were taken in while this one ran (see remoteChanges): the mirror and
+          // the state hold them. Diffed again against that mirror, without loading.
+          return applyState(backend, t, options.partialize({ ...get() }) as Item, extras, reason, rebases + 1)
+        }
         return chain(backend.load(t.name), (loaded) => {
           mirrorLoaded(t, loaded)
-          return applyState(backend, t, state, extras, reason, rebases + 1)
+          // The state now: commits of other writers told meanwhile are in it (see remoteChanges), and are
+          // kept. The rewrite of a migration writes what it migrated.
+          const next = reason === 'write' ? (options.partialize({ ...get() }) as Item) : state
+          return applyState(backend, t, next, extras, reason, rebases + 1)
         })
       },
     )
@@ -239,9 +311,10 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
     canWrite: () => hasHydrated,
     delayMs: () => options.writeDelayMs,
     write: (t, extras) =>
-      chain(ready(t), (backend) =>
-        applyState(backend, t, options.partialize({ ...get() }) as Item, extras, 'write', 0),
-      ),
+      chain(ready(t), (backend) => {
+        remote.follow(t)
+        return applyState(backend, t, options.partialize({ ...get() }) as Item, extras, 'write', 0)
+      }),
     report: (error, t) => report(writeError(error, t.name)),
   })
 
@@ -330,12 +403,15 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
       stateFromStorage = get()
       hasHydrated = true
       hydration = undefined
+      remote.drain(t)
       finishHydrationListeners.forEach((cb) => cb(stateFromStorage as S))
       if (target.pending.dirty || target.pending.extras.length > 0) queue.schedule()
     }
 
-    const load = (backend: Backend): MaybePromise<void> =>
-      chain(backend.load(t.name), (loaded) => {
+    const load = (backend: Backend): MaybePromise<void> => {
+      // Commits made from here on are told, and taken once hydrated: none falls between load and then.
+      remote.follow(t)
+      return chain(backend.load(t.name), (loaded) => {
         if (superseded()) return undefined
         const restoring = restore(loaded, { ...options, name: t.name, schema: t.schema, codec: t.codec }, base)
         return chain(restoring, (restored) => {
@@ -349,6 +425,7 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
           })
         })
       })
+    }
 
     const result = attempt(() => lane.run(() => chain(ready(t), load)), fail)
     if (!isPromiseLike(result)) return undefined
@@ -367,6 +444,7 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
       options = next
       if (retarget) {
         const old = target
+        remote.stop(old)
         // Changes not written yet belong to the current target: written there, after what runs now.
         if (hasHydrated) settle(() => queue.writeNow(old)).catch(ignore)
         // The new target's content is unknown: the next set writes the whole state over it, and a

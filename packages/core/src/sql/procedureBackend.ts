@@ -1,4 +1,4 @@
-import type { Backend } from '../contract/backend'
+import type { Backend, CommittedChange } from '../contract/backend'
 import { isZustandSqliteError, ZustandSqliteError } from '../contract/errors'
 import type { ZustandSqliteErrorCode } from '../contract/errors'
 import { attempt, chain } from '../contract/maybe'
@@ -88,6 +88,18 @@ export function procedureBackend(executor: Executor, options: AsyncSqlBackendOpt
       return result
     })
 
+  const listeners = new Set<(change: CommittedChange) => void>()
+  /** Tells the subscribers of a commit; a listener that throws does not stop the others, nor the commit. */
+  const tell = (change: CommittedChange): void => {
+    for (const listener of [...listeners]) {
+      try {
+        listener(change)
+      } catch (error) {
+        console.error('[zustand-sqlite] a subscriber of commits threw', error)
+      }
+    }
+  }
+
   return {
     name: options.name ?? executor.name,
     prepare: (store, schema) =>
@@ -114,16 +126,33 @@ export function procedureBackend(executor: Executor, options: AsyncSqlBackendOpt
             changeSet.store,
             () => procedures.apply(changeSet),
           ),
-          (record) =>
-            record.refused === undefined || record.refused.length === 0
-              ? { revision: record.revision }
-              : { revision: record.revision, refused: record.refused },
+          (record) => {
+            const refused = record.refused !== undefined && record.refused.length > 0 ? record.refused : undefined
+            const { store } = changeSet
+            tell(
+              refused === undefined
+                ? { store, changeSet, revision: record.revision }
+                : { store, changeSet, revision: record.revision, refused },
+            )
+            return refused === undefined ? { revision: record.revision } : { revision: record.revision, refused }
+          },
         ),
       ),
     clear: (store) =>
       wrote(
-        guarded('WRITE_FAILED', `clearing store ${JSON.stringify(store)} failed`, store, () => procedures.clear(store)),
+        chain(
+          guarded('WRITE_FAILED', `clearing store ${JSON.stringify(store)} failed`, store, () =>
+            procedures.clear(store),
+          ),
+          (revision) => tell({ store, cleared: true, revision }),
+        ),
       ),
+    subscribe: (listener) => {
+      listeners.add(listener)
+      return () => {
+        listeners.delete(listener)
+      }
+    },
     query: (sql, params = []) =>
       guarded('QUERY_FAILED', 'query failed', undefined, () => procedures.query(sql, params)),
     flush: () => {

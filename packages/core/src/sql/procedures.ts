@@ -60,7 +60,7 @@ export interface SqlProcedures {
   prepare(store: string, schema: SchemaSpec): Procedure<Prepared>
   load(store: string): Procedure<LoadResult>
   apply(changeSet: ChangeSet): Procedure<StoreRecord & { refused?: RefusedRow[] }>
-  clear(store: string): Procedure<void>
+  clear(store: string): Procedure<number>
   query(sql: string, params: readonly SqlValue[]): Procedure<QueryRow[]>
 }
 
@@ -414,8 +414,14 @@ export function createSqlProcedures(options: SqlProceduresOptions): SqlProcedure
     ])
   }
 
-  function* clear(store: string): Procedure<void> {
-    yield* transaction(clearStore(store, registered(store)))
+  /** Clears the store; returns its revision after the clear. */
+  function* clear(store: string): Procedure<number> {
+    return yield* transaction(clearAndCount(store))
+  }
+
+  function* clearAndCount(store: string): Procedure<number> {
+    yield* clearStore(store, registered(store))
+    return Number((yield rows(`SELECT revision FROM zs_stores WHERE store = ?`, [store])).rows[0]?.[0] ?? 0)
   }
 
   function* query(sql: string, params: readonly SqlValue[]): Procedure<QueryRow[]> {

@@ -30,10 +30,15 @@ const textOf = (s: Shape, count: number): string => {
   return text
 }
 
+/** `count` placeholders of `width` values: bare for one value (an IN list), else in parentheses. */
 const tuples = (count: number, width: number): string => {
   const one = width === 1 ? '?' : `(${new Array(width).fill('?').join(', ')})`
   return new Array(count).fill(one).join(', ')
 }
+
+/** The rows of a VALUES clause: each in parentheses, one column too. */
+const valueRows = (count: number, width: number): string =>
+  new Array(count).fill(`(${new Array(width).fill('?').join(', ')})`).join(', ')
 
 const keyMatch = (columns: readonly string[], count: number): string =>
   columns.length === 1
@@ -225,7 +230,7 @@ export function createRowWriter(options: RowWriterOptions): RowWriter {
         })
         tailSql = ` ON CONFLICT (${table.primaryKey.map(quote).join(', ')}) ${updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING'}`
       }
-      return { ...shape(all.length, (count) => head + tuples(count, all.length) + tailSql), stamps, since }
+      return { ...shape(all.length, (count) => head + valueRows(count, all.length) + tailSql), stamps, since }
     })
     const { stamps, since } = s
     const list =

@@ -26,6 +26,7 @@ export {
   createChatsState,
   isEmptyConversation,
   mergeChats,
+  mergeRemoteChats,
   partializeChats,
 } from './state'
 export type { ChatsActions, ChatsState, ChatsStateOptions, ChatsStore, DMessageUpdate, PersistedChats } from './state'

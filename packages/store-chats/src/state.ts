@@ -200,6 +200,29 @@ export function mergeChats<S extends ChatsState>(persisted: unknown, current: S)
 }
 
 /**
+ * The chats store's `mergeRemote`: a commit of another tab (or of a query function), taken as it is. The
+ * stored conversations come in their stored order and versions (unlike `mergeChats`, a generation that
+ * streams in another tab is not closed); a conversation of this tab that is never stored (incognito, or
+ * an empty one) stays, first; a running generation keeps its abort controller.
+ */
+export function mergeRemoteChats<S extends ChatsState>(persisted: unknown, current: S): S {
+  const stored = (persisted as Partial<PersistedChats> | undefined)?.conversations ?? []
+  if (stored === current.conversations) return current
+  const here = new Map(current.conversations.map((c) => [c.id, c]))
+  const ids = new Set(stored.map((c) => c.id))
+  const unstored = current.conversations.filter(
+    (c) => !ids.has(c.id) && (c._isIncognito === true || isEmptyConversation(c)),
+  )
+  const conversations = stored.map((c) => {
+    const mine = here.get(c.id)
+    return mine === undefined || mine === c || mine._abortController == null
+      ? c
+      : { ...c, _abortController: mine._abortController }
+  })
+  return { ...current, conversations: unstored.length === 0 ? conversations : [...unstored, ...conversations] }
+}
+
+/**
  * The chats store's state and actions, on their own: for `persistSQLite` (see `createChatsStore`) or
  * for Zustand's `persist` on the legacy path (with `chatsLegacyPersistOptions`). The list starts empty;
  * hydration (the merge) adds an empty conversation when nothing is stored.

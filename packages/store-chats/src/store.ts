@@ -2,7 +2,14 @@ import { defineStore } from '@zustand-sqlite/core'
 import type { PersistedStoreApi, StoreOptions } from '@zustand-sqlite/core'
 import { migrateChats } from './legacy'
 import { chatsSchema } from './schema'
-import { CHATS_STATE_VERSION, CHATS_STORE_NAME, createChatsState, mergeChats, partializeChats } from './state'
+import {
+  CHATS_STATE_VERSION,
+  CHATS_STORE_NAME,
+  createChatsState,
+  mergeChats,
+  mergeRemoteChats,
+  partializeChats,
+} from './state'
 import type { ChatsStateOptions, ChatsStore, PersistedChats } from './state'
 
 /** Options of {@link createChatsStore}: where to store, the `persistSQLite` options a store may tune, and its own. */
@@ -22,6 +29,7 @@ export const chatsDefinition = defineStore<ChatsStore, PersistedChats, ChatsStat
   version: CHATS_STATE_VERSION,
   partialize: partializeChats,
   merge: mergeChats,
+  mergeRemote: mergeRemoteChats,
   migrate: migrateChats,
   state: (options) => createChatsState(options),
 })

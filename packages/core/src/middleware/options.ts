@@ -51,6 +51,13 @@ export interface PersistSQLiteOptions<S, PersistedState = S> {
   migrate?: (persistedState: unknown, version: number) => PersistedState | PromiseLike<PersistedState>
   /** Combines the stored state with the current one. @default a shallow merge, so actions are kept */
   merge?: (persistedState: unknown, currentState: S) => S
+  /**
+   * Combines what another writer committed (another tab, another store on the backend) with the current
+   * state: called with the persisted state after that commit, which holds this store's own changes not
+   * written yet too. `merge` is for hydration, where the stored state is cleaned up on its way in; this one
+   * takes a live commit as it is. @default `merge`
+   */
+  mergeRemote?: (persistedState: unknown, currentState: S) => S
   /** Do not hydrate at creation; call `store.persist.rehydrate()`. @default false */
   skipHydration?: boolean
   /**

@@ -155,7 +155,17 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
           chain(ready(t), (backend) =>
             chain(backend.load(t.name), (loaded) => {
               if (t !== target) return undefined
-              const restoring = restore(loaded, { ...options, name: t.name, schema: t.schema, codec: t.codec }, get())
+              const restoring = restore(
+                loaded,
+                {
+                  ...options,
+                  merge: options.mergeRemote ?? options.merge,
+                  name: t.name,
+                  schema: t.schema,
+                  codec: t.codec,
+                },
+                get(),
+              )
               return chain(restoring, (restored) => {
                 if (t !== target) return
                 // A state of another version is taken as `migrate` makes it; the next write stores it.
@@ -201,7 +211,7 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
       return state
     },
     // Not a change of this store: the raw `set`, which does not ask for a write.
-    take: (persisted) => set(options.merge(persisted, get()), true),
+    take: (persisted) => set((options.mergeRemote ?? options.merge)(persisted, get()), true),
     reload,
   })
 

@@ -44,6 +44,8 @@ export interface StoreDefinition<T, P = T, O extends object = NoOptions> {
   readonly migrate?: (persistedState: unknown, version: number) => P | PromiseLike<P>
   /** Combines the stored state with the state `state` makes. @default a shallow merge */
   readonly merge?: (persistedState: unknown, currentState: T) => T
+  /** Combines another writer's commit with the current state (see `persistSQLite`'s option). @default `merge` */
+  readonly mergeRemote?: (persistedState: unknown, currentState: T) => T
   /** Picks what is persisted. @default the whole state */
   readonly partialize?: (state: T) => P
   /** JSON options of the values stored as JSON text. @default none */
@@ -164,6 +166,7 @@ export function defineStore<T, P = T, O extends object = NoOptions>(
       ...(definition.schema === undefined ? {} : { schema: definition.schema }),
       ...(definition.migrate === undefined ? {} : { migrate: definition.migrate }),
       ...(definition.merge === undefined ? {} : { merge: definition.merge }),
+      ...(definition.mergeRemote === undefined ? {} : { mergeRemote: definition.mergeRemote }),
       ...(definition.partialize === undefined ? {} : { partialize: definition.partialize }),
       ...(definition.json === undefined ? {} : { json: definition.json }),
     }

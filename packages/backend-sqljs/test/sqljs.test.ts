@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createStore } from 'zustand/vanilla'
 import { collection, column, defineSchema, persistSQLite } from '@zustand-sqlite/core'
 import { createSqlJsBackend, indexedDbStorage } from '@zustand-sqlite/backend-sqljs'
-import type { SqlJsBackend } from '@zustand-sqlite/backend-sqljs'
+import type { ImageStorage, SqlJsBackend } from '@zustand-sqlite/backend-sqljs'
 
 const sqlJs = initSqlJs()
 let keys = 0
@@ -19,6 +19,13 @@ const dirs: string[] = []
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
   vi.useRealTimers()
+})
+
+/** The image in IndexedDB without the journal: as a custom storage stores it, the whole image per durable write. */
+const imageOnly = (storage: ImageStorage): ImageStorage => ({
+  name: storage.name,
+  read: () => storage.read(),
+  write: (image, expected) => storage.write(image, expected),
 })
 
 type Counter = { n: number }
@@ -63,10 +70,10 @@ describe('createSqlJsBackend', () => {
     expect(b.getState().n).toBe(5)
   })
 
-  it('never exports inside set(), and coalesces exports to one per flush interval', async () => {
+  it('never exports inside set(), and coalesces exports to one per flush interval (storage without a journal)', async () => {
     const backend = await createSqlJsBackend({
       sqlJs,
-      storage: indexedDbStorage({ key: freshKey() }),
+      storage: imageOnly(indexedDbStorage({ key: freshKey() })),
       flushIntervalMs: 50,
     })
     const store = counterStore(backend)
@@ -143,7 +150,7 @@ describe('createSqlJsBackend', () => {
     }
   })
 
-  it('keeps foreign keys on and statements working after each export', async () => {
+  it('keeps foreign keys on and statements working after each export (storage without a journal)', async () => {
     const schema = defineSchema({
       state: {
         parents: collection({
@@ -154,7 +161,7 @@ describe('createSqlJsBackend', () => {
         }),
       },
     })
-    const backend = await createSqlJsBackend({ sqlJs, storage: indexedDbStorage({ key: freshKey() }) })
+    const backend = await createSqlJsBackend({ sqlJs, storage: imageOnly(indexedDbStorage({ key: freshKey() })) })
     type S = { parents: { id: string; kids: { id: string }[] }[] }
     const store = createStore<S>()(
       persistSQLite(() => ({ parents: [] as S['parents'] }), { name: 'fk', backend, schema }),

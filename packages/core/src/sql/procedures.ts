@@ -198,7 +198,7 @@ export function createSqlProcedures(options: SqlProceduresOptions): SqlProcedure
       yield run(`INSERT INTO zs_stores (store, schema_version, state_version, updated_at) VALUES (?, ?, NULL, ?)`, [
         store,
         spec.version,
-        Date.now(),
+        options.now(),
       ])
     }
     for (const t of spec.tables) {
@@ -326,7 +326,10 @@ export function createSqlProcedures(options: SqlProceduresOptions): SqlProcedure
     const { store, stateVersion, baseRevision } = changeSet
     // The store's record first: it checks the base revision before anything is written, takes the write
     // lock, and gives the state version that rows without one in the ChangeSet are stamped with.
-    const params: SqlValue[] = [Date.now()]
+    // The store's record and the rows' stamps read one clock: a commit replayed (the sql.js journal)
+    // stamps what it stamped the first time.
+    const now = options.now()
+    const params: SqlValue[] = [now]
     if (stateVersion !== undefined) params.push(stateVersion)
     params.push(store)
     if (baseRevision !== undefined) params.push(baseRevision)
@@ -353,7 +356,7 @@ export function createSqlProcedures(options: SqlProceduresOptions): SqlProcedure
       baseRevision !== undefined && stateVersion !== undefined
         ? { revision: baseRevision + 1, stateVersion }
         : toRecord((yield rows(RECORD_READ, [store])).rows[0])
-    const ctx: StampContext = { now: options.now(), version: record.stateVersion }
+    const ctx: StampContext = { now, version: record.stateVersion }
     // Copies are made inside the database after the rows are written, except where that would miss the
     // source (see resolveCopies): those are resolved now, before anything is deleted. Most ChangeSets have
     // no lazy writes: nothing is allocated for them.
@@ -409,7 +412,7 @@ export function createSqlProcedures(options: SqlProceduresOptions): SqlProcedure
   function* clearStore(store: string, reg: RegisteredStore): Procedure<void> {
     yield* clearRows(reg, store)
     yield run(`UPDATE zs_stores SET state_version = NULL, revision = revision + 1, updated_at = ? WHERE store = ?`, [
-      Date.now(),
+      options.now(),
       store,
     ])
   }

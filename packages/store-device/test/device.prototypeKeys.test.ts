@@ -1,37 +1,12 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
-import { hydrated } from '@zustand-sqlite/core/testing'
-import type { Backend } from '@zustand-sqlite/core'
 import { createDeviceStore, getDevice, importLegacyDevice, updateDevice } from '@zustand-sqlite/store-device'
-import type { DeviceState, DeviceStoreApi } from '@zustand-sqlite/store-device'
-import { tempDatabase } from '../../../test-utils/backends'
+import type { DeviceState } from '@zustand-sqlite/store-device'
+import { PROTOTYPE_NAMES, withStoreDatabase } from '../../../test-utils/stores'
 
 /** Names that `Object.prototype` has: ids and keys like any other for the store. */
-const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'] as const
 
-/** Runs `body` with a function that opens a store on one database file, as restarts of an app would. */
-async function withDatabase(
-  body: (open: () => Promise<DeviceStoreApi>, connect: () => Backend) => Promise<void>,
-): Promise<void> {
-  const db = tempDatabase()
-  const backends: Backend[] = []
-  const connect = (): Backend => {
-    const backend = createBetterSqlite3Backend({ filename: db.file })
-    backends.push(backend)
-    return backend
-  }
-  try {
-    await body(async () => {
-      const store = createDeviceStore({ backend: connect() })
-      await hydrated(store)
-      return store
-    }, connect)
-  } finally {
-    for (const backend of backends) await backend.close()
-    db.remove()
-  }
-}
+const withDatabase = withStoreDatabase(createDeviceStore)
 
 const id = fc.oneof(fc.constantFrom(...PROTOTYPE_NAMES), fc.constantFrom('a7f3g9h8k2', 'x'))
 /** Unknown keys of the record; `__proto__` is left out: Zustand's `setState` cannot hold it as a key. */

@@ -1,8 +1,5 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
-import { hydrated } from '@zustand-sqlite/core/testing'
-import type { Backend } from '@zustand-sqlite/core'
 import {
   addConversationToChatFolder,
   createChatFoldersStore,
@@ -13,11 +10,10 @@ import {
   removeConversationFromChatFolder,
   updateChatFolder,
 } from '@zustand-sqlite/store-folders'
-import type { ChatFoldersStoreApi, DFolder } from '@zustand-sqlite/store-folders'
-import { tempDatabase } from '../../../test-utils/backends'
+import type { DFolder } from '@zustand-sqlite/store-folders'
+import { PROTOTYPE_NAMES, withStoreDatabase } from '../../../test-utils/stores'
 
 /** Names that `Object.prototype` has: ids and keys like any other for the store. */
-const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'] as const
 
 const byKey = ([a]: [string, unknown], [b]: [string, unknown]): number => (a < b ? -1 : a > b ? 1 : 0)
 
@@ -32,28 +28,7 @@ function parsedFolder(id: string, title: string, conversationIds: string[], extr
   return JSON.parse(`{${JSON.stringify(extraKey)}:"extra",${JSON.stringify({ id, title, conversationIds }).slice(1)}`)
 }
 
-/** Runs `body` with a function that opens a store on one database file, as restarts of an app would. */
-async function withDatabase(
-  body: (open: () => Promise<ChatFoldersStoreApi>, connect: () => Backend) => Promise<void>,
-): Promise<void> {
-  const db = tempDatabase()
-  const backends: Backend[] = []
-  const connect = (): Backend => {
-    const backend = createBetterSqlite3Backend({ filename: db.file })
-    backends.push(backend)
-    return backend
-  }
-  try {
-    await body(async () => {
-      const store = createChatFoldersStore({ backend: connect() })
-      await hydrated(store)
-      return store
-    }, connect)
-  } finally {
-    for (const backend of backends) await backend.close()
-    db.remove()
-  }
-}
+const withDatabase = withStoreDatabase(createChatFoldersStore)
 
 const id = fc.oneof(fc.constantFrom(...PROTOTYPE_NAMES), fc.constantFrom('f1', 'c1', 'x'))
 

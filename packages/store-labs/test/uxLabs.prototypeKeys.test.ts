@@ -1,8 +1,5 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
-import { hydrated } from '@zustand-sqlite/core/testing'
-import type { Backend } from '@zustand-sqlite/core'
 import {
   createUXLabsStore,
   getUXLabs,
@@ -12,11 +9,10 @@ import {
   updateUXLabs,
   UX_LABS_FLAG_DEFAULTS,
 } from '@zustand-sqlite/store-labs'
-import type { UXLabsState, UXLabsStoreApi } from '@zustand-sqlite/store-labs'
-import { tempDatabase } from '../../../test-utils/backends'
+import type { UXLabsState } from '@zustand-sqlite/store-labs'
+import { PROTOTYPE_NAMES, withStoreDatabase } from '../../../test-utils/stores'
 
 /** Names that `Object.prototype` has: flag and experiment names like any other for the store. */
-const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'] as const
 
 const byKey = ([a]: [string, unknown], [b]: [string, unknown]): number => (a < b ? -1 : a > b ? 1 : 0)
 
@@ -32,26 +28,7 @@ const labsOf = (state: UXLabsState) => ({
   experiments: entriesOf(state.experiments),
 })
 
-/** Runs `body` with a function that opens a store on one database file, as restarts of an app would. */
-async function withDatabase(body: (open: () => Promise<UXLabsStoreApi>, backend: () => Backend) => Promise<void>) {
-  const db = tempDatabase()
-  const backends: Backend[] = []
-  const connect = (): Backend => {
-    const backend = createBetterSqlite3Backend({ filename: db.file })
-    backends.push(backend)
-    return backend
-  }
-  try {
-    await body(async () => {
-      const store = createUXLabsStore({ backend: connect() })
-      await hydrated(store)
-      return store
-    }, connect)
-  } finally {
-    for (const backend of backends) await backend.close()
-    db.remove()
-  }
-}
+const withDatabase = withStoreDatabase(createUXLabsStore)
 
 const name = fc.oneof(fc.constantFrom(...PROTOTYPE_NAMES), fc.constantFrom('labsHighPerformance', 'beta', 'x'))
 

@@ -1,8 +1,5 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
-import { hydrated } from '@zustand-sqlite/core/testing'
-import type { Backend } from '@zustand-sqlite/core'
 import {
   applyMetricsRetention,
   CHAT_GENERATE_METRIC_TYPE,
@@ -12,10 +9,9 @@ import {
   topMetricNames,
 } from '@zustand-sqlite/store-metrics'
 import type { MetricsStoreApi, ServiceMetricsAggregate } from '@zustand-sqlite/store-metrics'
-import { tempDatabase } from '../../../test-utils/backends'
+import { PROTOTYPE_NAMES, withStoreDatabase } from '../../../test-utils/stores'
 
 /** Names that `Object.prototype` has: ids like any other for the store. */
-const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'] as const
 
 /** The own entries of a record, sorted; fails when the record's prototype is not `Object.prototype`. */
 function entriesOf<V>(record: Readonly<Record<string, V>>): [string, V][] {
@@ -23,26 +19,7 @@ function entriesOf<V>(record: Readonly<Record<string, V>>): [string, V][] {
   return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
 }
 
-/** Runs `body` with a function that opens a store on one database file, as restarts of an app would. */
-async function withDatabase(body: (open: () => Promise<MetricsStoreApi>, backend: () => Backend) => Promise<void>) {
-  const db = tempDatabase()
-  const backends: Backend[] = []
-  try {
-    await body(
-      async () => {
-        const backend = createBetterSqlite3Backend({ filename: db.file })
-        backends.push(backend)
-        const store = createMetricsStore({ backend })
-        await hydrated(store)
-        return store
-      },
-      () => backends.at(-1) as Backend,
-    )
-  } finally {
-    for (const backend of backends) await backend.close()
-    db.remove()
-  }
-}
+const withDatabase = withStoreDatabase(createMetricsStore)
 
 /** What the model keeps of an aggregate (dates come from the clock). */
 const countsOf = (a: ServiceMetricsAggregate | undefined) =>
@@ -59,8 +36,9 @@ describe('the metrics store with service ids and metric names that are Object.pr
     const entry = fc.record({ serviceId: id, cents: fc.nat({ max: 500 }), tokens: fc.nat({ max: 1000 }) })
     await fc.assert(
       fc.asyncProperty(fc.array(entry, { minLength: 1, maxLength: 25 }), async (entries) => {
-        await withDatabase(async (open, backend) => {
+        await withDatabase(async (open, connect) => {
           const store = await open()
+          const queries = connect()
           const model = new Map<string, Counts>()
           const sums = new Map<string, number>()
           for (const { serviceId, cents, tokens } of entries) {
@@ -83,7 +61,7 @@ describe('the metrics store with service ids and metric names that are Object.pr
           check(store)
           await store.persist.flush()
           for (const [serviceId, sum] of sums) {
-            const totals = await metricTotals(backend(), { type: CHAT_GENERATE_METRIC_TYPE, name: serviceId })
+            const totals = await metricTotals(queries, { type: CHAT_GENERATE_METRIC_TYPE, name: serviceId })
             expect(totals.count).toBe(model.get(serviceId)?.usageCount)
             expect(totals.sum).toBeCloseTo(sum, 6)
           }
@@ -98,8 +76,9 @@ describe('the metrics store with service ids and metric names that are Object.pr
     const event = fc.record({ type: id, name: id, value: fc.integer({ min: 0, max: 100 }) })
     await fc.assert(
       fc.asyncProperty(fc.array(event, { minLength: 1, maxLength: 25 }), async (events) => {
-        await withDatabase(async (open, backend) => {
+        await withDatabase(async (open, connect) => {
           const store = await open()
+          const queries = connect()
           const counts = new Map<string, Map<string, number>>()
           for (const { type, name, value } of events) {
             store.getState().record(type, name, value, { [name]: value })
@@ -110,13 +89,13 @@ describe('the metrics store with service ids and metric names that are Object.pr
           await store.persist.flush()
           const expectCounts = async (): Promise<void> => {
             for (const [type, byName] of counts) {
-              const top = await topMetricNames(backend(), { type, by: 'count', limit: 100 })
+              const top = await topMetricNames(queries, { type, by: 'count', limit: 100 })
               expect(new Map(top.map((t) => [t.name, t.count]))).toEqual(byName)
-              for (const [name, n] of byName) expect((await metricTotals(backend(), { type, name })).count).toBe(n)
+              for (const [name, n] of byName) expect((await metricTotals(queries, { type, name })).count).toBe(n)
             }
           }
           await expectCounts()
-          await applyMetricsRetention(backend(), { maxRows: 0 })
+          await applyMetricsRetention(queries, { maxRows: 0 })
           await expectCounts()
         })
       }),

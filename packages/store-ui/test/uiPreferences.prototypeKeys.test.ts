@@ -1,8 +1,5 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
-import { hydrated } from '@zustand-sqlite/core/testing'
-import type { Backend } from '@zustand-sqlite/core'
 import {
   createUIPreferencesStore,
   getUIPreferences,
@@ -11,11 +8,10 @@ import {
   resetUIPreferences,
   updateUIPreferences,
 } from '@zustand-sqlite/store-ui'
-import type { PersistedUIPreferences, UIPreferencesStoreApi } from '@zustand-sqlite/store-ui'
-import { tempDatabase } from '../../../test-utils/backends'
+import type { PersistedUIPreferences } from '@zustand-sqlite/store-ui'
+import { PROTOTYPE_NAMES, withStoreDatabase } from '../../../test-utils/stores'
 
 /** Names that `Object.prototype` has: keys like any other for the store. */
-const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'] as const
 
 const byKey = ([a]: [string, unknown], [b]: [string, unknown]): number => (a < b ? -1 : a > b ? 1 : 0)
 
@@ -32,28 +28,7 @@ const recordsOf = (p: Pick<PersistedUIPreferences, 'dismissals' | 'actionCounter
   panelGroupCollapseStates: entriesOf(p.panelGroupCollapseStates),
 })
 
-/** Runs `body` with a function that opens a store on one database file, as restarts of an app would. */
-async function withDatabase(
-  body: (open: () => Promise<UIPreferencesStoreApi>, connect: () => Backend) => Promise<void>,
-): Promise<void> {
-  const db = tempDatabase()
-  const backends: Backend[] = []
-  const connect = (): Backend => {
-    const backend = createBetterSqlite3Backend({ filename: db.file })
-    backends.push(backend)
-    return backend
-  }
-  try {
-    await body(async () => {
-      const store = createUIPreferencesStore({ backend: connect() })
-      await hydrated(store)
-      return store
-    }, connect)
-  } finally {
-    for (const backend of backends) await backend.close()
-    db.remove()
-  }
-}
+const withDatabase = withStoreDatabase(createUIPreferencesStore)
 
 const key = fc.oneof(fc.constantFrom(...PROTOTYPE_NAMES), fc.constantFrom('beam-wizard', 'models', 'x'))
 

@@ -7,9 +7,9 @@ import type { Backend } from '@zustand-sqlite/core'
 import { createWorkspaceStore, guessMimeType, importLegacyWorkspace } from '@zustand-sqlite/store-workspace'
 import type { WorkspaceStoreApi } from '@zustand-sqlite/store-workspace'
 import { tempDatabase } from '../../../test-utils/backends'
+import { PROTOTYPE_NAMES } from '../../../test-utils/stores'
 
 /** Names that `Object.prototype` has: ids like any other for the store. */
-const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'] as const
 
 /** The own entries of a record, sorted; fails when the record's prototype is not `Object.prototype`. */
 function entriesOf<V>(record: Readonly<Record<string, V>>): [string, V][] {

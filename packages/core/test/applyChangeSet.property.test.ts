@@ -11,6 +11,7 @@ import { defaultCodec, setOwn } from '../src/schema/codec'
 import type { CollectionNode, StoreSchema } from '../src/schema/defineSchema'
 import { encodeText } from '../src/schema/text'
 import { memoryBackend } from './helpers'
+import { editAt, insertAt, move, removeAt } from './listEdits'
 
 type State = Record<string, any>
 type Backend = ReturnType<typeof memoryBackend>
@@ -205,33 +206,6 @@ const edit = (kinds: number): fc.Arbitrary<Edit> =>
 let counter = 0
 /** A unique key that holds the awkward text too. */
 const newId = (x: Edit): string => `${x.text}#${++counter}`
-
-function insertAt<T>(list: readonly T[], index: number, item: T): T[] {
-  const copy = [...list]
-  copy.splice(index % (list.length + 1), 0, item)
-  return copy
-}
-
-function removeAt<T>(list: readonly T[], index: number): T[] {
-  if (list.length === 0) return [...list]
-  const copy = [...list]
-  copy.splice(index % list.length, 1)
-  return copy
-}
-
-function move<T>(list: readonly T[], from: number, to: number): T[] {
-  if (list.length === 0) return [...list]
-  const copy = [...list]
-  const [item] = copy.splice(from % copy.length, 1)
-  copy.splice(to % (copy.length + 1), 0, item as T)
-  return copy
-}
-
-function editAt<T>(list: readonly T[], index: number, change: (item: T) => T): T[] {
-  if (list.length === 0) return [...list]
-  const i = index % list.length
-  return list.map((item, j) => (j === i ? change(item) : item))
-}
 
 /** A copy of `object` with `key` set (an own key, `__proto__` too) or, for `undefined`, removed. */
 function withKey(object: State, key: string, value: unknown): State {

@@ -5,6 +5,7 @@ import { persistSQLite } from '@zustand-sqlite/core'
 import { shapesSchema, shapesState } from '@zustand-sqlite/core/testing'
 import type { ShapesState } from '@zustand-sqlite/core/testing'
 import { memoryBackend } from './helpers'
+import { editAt, insertAt, move, removeAt } from './listEdits'
 
 type Conversation = ShapesState['conversations'][number]
 type Message = Conversation['messages'][number]
@@ -28,33 +29,6 @@ const action: fc.Arbitrary<Action> = fc.record({
 
 let counter = 0
 const newId = (prefix: string): string => `new-${prefix}${++counter}`
-
-function insertAt<T>(list: readonly T[], index: number, item: T): T[] {
-  const copy = [...list]
-  copy.splice(index % (list.length + 1), 0, item)
-  return copy
-}
-
-function removeAt<T>(list: readonly T[], index: number): T[] {
-  if (list.length === 0) return [...list]
-  const copy = [...list]
-  copy.splice(index % list.length, 1)
-  return copy
-}
-
-function move<T>(list: readonly T[], from: number, to: number): T[] {
-  if (list.length === 0) return [...list]
-  const copy = [...list]
-  const [item] = copy.splice(from % copy.length, 1)
-  copy.splice(to % (copy.length + 1), 0, item as T)
-  return copy
-}
-
-function editAt<T>(list: readonly T[], index: number, edit: (item: T) => T): T[] {
-  if (list.length === 0) return [...list]
-  const i = index % list.length
-  return list.map((item, j) => (j === i ? edit(item) : item))
-}
 
 const newMessage = (text: string): Message => ({
   id: newId('m'),

@@ -6,7 +6,7 @@ import type { Codec, Where } from '../schema/codec'
 import type { CollectionNode, FieldMapping, SingletonNode, StoreSchema } from '../schema/defineSchema'
 import { decodeText, encodeText } from '../schema/text'
 import type { OrderKeyMemo } from './diff'
-import { compareOrder } from './materialize'
+import { compareOrder, decodeRest, emptyOf } from './materialize'
 
 type Item = Record<string, unknown>
 
@@ -154,17 +154,6 @@ function entryAt(
   }
 }
 
-function decodeRest(codec: Codec, value: SqlValue, where: Where): Item {
-  if (value === null) return {}
-  const parsed = codec.decodeJson(value, where)
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ZustandSqliteError('CORRUPT_DATABASE', `${where()}: the rest column does not hold a JSON object`, {
-      path: where(),
-    })
-  }
-  return parsed as Item
-}
-
 /** The fields of `object` that no column or child holds: what its rest column keeps. */
 function unmappedOf(object: Item, mapped: ReadonlySet<string>): Item {
   const rest: Item = {}
@@ -205,13 +194,6 @@ function objectFromRow(
   return object
 }
 
-function emptyOf(ctx: Context, node: CollectionNode): unknown {
-  if (node.shape === 'record') return {}
-  const empty: unknown[] = []
-  ctx.memo.set(empty, EMPTY_KEYS)
-  return empty
-}
-
 /** An item after one row of its table; `undefined` for a value the state does not hold (a NULL). */
 function itemFromRow(
   ctx: Context,
@@ -233,7 +215,7 @@ function itemFromRow(
   const before = old as Item | undefined
   const item = objectFromRow(ctx, node, target.fields, written, before, where, key)
   // Rows do not carry an item's nested collections: they stay as they were.
-  for (const c of node.children) item[c.field] = before === undefined ? emptyOf(ctx, c) : before[c.field]
+  for (const c of node.children) item[c.field] = before === undefined ? emptyOf(c, ctx.memo) : before[c.field]
   return item
 }
 
@@ -426,7 +408,7 @@ function singletonAfter(ctx: Context, target: SingletonTarget, entry: Entry, old
 
 function emptyState(ctx: Context, schema: StoreSchema): Item {
   const state: Item = {}
-  for (const node of schema.nodes) if (node.kind === 'collection') state[node.field] = emptyOf(ctx, node)
+  for (const node of schema.nodes) if (node.kind === 'collection') state[node.field] = emptyOf(node, ctx.memo)
   return state
 }
 

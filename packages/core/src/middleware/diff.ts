@@ -535,13 +535,19 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
     diffIrregular(node, prev, next, parentKey, where)
   }
 
-  /** Positions of the items of `list` that are stored: those with a key, the first of each key. */
-  const storedPositions = (node: CollectionNode, list: readonly unknown[]): number[] => {
+  /**
+   * Positions of the items of `list` that are stored: those with a key, the first of each key. Given
+   * `where` (for the array being written), the items left out are reported.
+   */
+  const storedPositions = (node: CollectionNode, list: readonly unknown[], where?: Path): number[] => {
     const seen = new Set<unknown>()
     const kept: number[] = []
     for (let i = 0; i < list.length; i++) {
       const key = keyAt(node, list[i])
-      if (key === NO_KEY || seen.has(key)) continue
+      if (key === NO_KEY || seen.has(key)) {
+        if (where !== undefined) leaveOut(node, list[i], key, i, where)
+        continue
+      }
       seen.add(key)
       kept.push(i)
     }
@@ -560,10 +566,8 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
     parentKey: readonly SqlValue[],
     where: Path,
   ): void => {
-    // Reported here, the rest diffed without them.
-    reconcileLeftOut(node, next, where)
     const prevAt = storedPositions(node, prev)
-    const nextAt = storedPositions(node, next)
+    const nextAt = storedPositions(node, next, where)
     const prevStored = prevAt.map((i) => prev[i])
     const nextStored = nextAt.map((i) => next[i])
     const prevKeys = memo.get(prev)
@@ -589,17 +593,6 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
       else keys.push(keys.length > 0 ? (keys[keys.length - 1] as string) : (stored[0] ?? ''))
     }
     memo.set(next, keys)
-  }
-
-  /** Reports the items of `next` that are left out: without a key, or repeating one. */
-  const reconcileLeftOut = (node: CollectionNode, next: readonly unknown[], where: Path): void => {
-    const seen = new Set<unknown>()
-    for (let t = 0; t < next.length; t++) {
-      const q = next[t]
-      const key = keyAt(node, q)
-      if (key === NO_KEY || seen.has(key)) leaveOut(node, q, key, t, where)
-      else seen.add(key)
-    }
   }
 
   /** The key of an item met on the fast path; an item without one sends the array to reconcile. */

@@ -20,7 +20,8 @@ function columnIndex(table: LoadedTable | undefined, name: string, tableName: st
   return index
 }
 
-function decodeRest(codec: Codec, value: SqlValue, where: Where): Item {
+/** @internal The object a rest column holds (NULL: none); CORRUPT_DATABASE for JSON that is not an object. */
+export function decodeRest(codec: Codec, value: SqlValue, where: Where): Item {
   if (value === null) return {}
   const parsed = codec.decodeJson(value, where)
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
@@ -74,7 +75,8 @@ export function materialize(schema: StoreSchema, loaded: LoadResult, memo: Order
   return state
 }
 
-function emptyOf(node: CollectionNode, memo: OrderKeyMemo): unknown {
+/** @internal An empty collection of `node`, its order recorded: an array is one more array of the state. */
+export function emptyOf(node: CollectionNode, memo: OrderKeyMemo): unknown {
   if (node.shape === 'record') return {}
   const empty: unknown[] = []
   memo.set(empty, [])

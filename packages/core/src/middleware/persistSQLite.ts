@@ -188,6 +188,30 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
     })
   }
 
+  /** The ChangeSet that turns what `t` holds (its mirror) into `state`, with `extras` after it. */
+  const diffAgainstMirror = (
+    t: Target,
+    state: Item,
+    extras: readonly ExtraWrite[],
+    isolation: Isolation | undefined,
+  ): ChangeSet | undefined => {
+    const { mirror } = t
+    return buildChangeSet({
+      store: t.name,
+      schema: t.schema,
+      codec: t.codec,
+      memo: mirror.memo,
+      prev: mirror.snapshot,
+      prevVersion: mirror.version,
+      next: state,
+      version: options.version,
+      extras,
+      baseRevision: mirror.replace ? undefined : mirror.revision,
+      replace: mirror.replace,
+      isolation,
+    })
+  }
+
   const remote = createRemoteChanges({
     current: () => target,
     hydrated: () => hasHydrated,
@@ -196,18 +220,7 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
       const state = options.partialize({ ...get() }) as Item
       // A diff against the mirror records the order keys of the arrays changed here and not written yet;
       // its rows are not used (the write of those changes is its own).
-      const { mirror } = t
-      buildChangeSet({
-        store: t.name,
-        schema: t.schema,
-        codec: t.codec,
-        memo: mirror.memo,
-        prev: mirror.snapshot,
-        prevVersion: mirror.version,
-        next: state,
-        version: options.version,
-        isolation: { held: t.held, refusals: [], retried: [] },
-      })
+      diffAgainstMirror(t, state, [], { held: t.held, refusals: [], retried: [] })
       return state
     },
     // Not a change of this store: the raw `set`, which does not ask for a write.
@@ -257,20 +270,7 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
     const before = mirror.snapshot
     const isolation: Isolation | undefined =
       reason === 'write' ? { held: t.held, refusals: [], retried: [] } : undefined
-    const changeSet = buildChangeSet({
-      store: t.name,
-      schema: t.schema,
-      codec: t.codec,
-      memo: mirror.memo,
-      prev: mirror.snapshot,
-      prevVersion: mirror.version,
-      next: state,
-      version: options.version,
-      extras,
-      baseRevision: mirror.replace ? undefined : mirror.revision,
-      replace: mirror.replace,
-      isolation,
-    })
+    const changeSet = diffAgainstMirror(t, state, extras, isolation)
     if (changeSet === undefined) {
       mirror.snapshot = state
       return isolation === undefined ? undefined : settleRefusals(t, isolation)

@@ -1,5 +1,5 @@
-import { ZustandSqliteError } from '@zustand-sqlite/core'
-import type { ApplyResult, Backend, CommittedChange, LoadResult, PrepareResult, QueryRow } from '@zustand-sqlite/core'
+import { commitListeners, ZustandSqliteError } from '@zustand-sqlite/core'
+import type { ApplyResult, Backend, LoadResult, PrepareResult, QueryRow } from '@zustand-sqlite/core'
 import { fromWire } from './protocol'
 import type { Method, PageMessage, Role, WorkerConfig, WorkerMessage } from './protocol'
 
@@ -85,16 +85,7 @@ export async function createSqliteWasmBackend(options: SqliteWasmBackendOptions 
   let closed = false
   let nextId = 1
   const calls = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>()
-  const listeners = new Set<(change: CommittedChange) => void>()
-  const tell = (change: CommittedChange): void => {
-    for (const listener of [...listeners]) {
-      try {
-        listener(change)
-      } catch (error) {
-        console.error('[zustand-sqlite] a subscriber of commits threw', error)
-      }
-    }
-  }
+  const { subscribe, tell } = commitListeners()
   worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
     const message = event.data
     if (message.type === 'role') {
@@ -160,12 +151,7 @@ export async function createSqliteWasmBackend(options: SqliteWasmBackendOptions 
     },
     query: (sql, params = []) => call<QueryRow[]>('query', sql, params),
     flush: () => call<void>('flush'),
-    subscribe: (listener) => {
-      listeners.add(listener)
-      return () => {
-        listeners.delete(listener)
-      }
-    },
+    subscribe,
     close: async () => {
       if (closed) return
       closed = true

@@ -33,6 +33,8 @@ export type {
 } from './contract/schemaSpec'
 export type { RowKey, SqlValue } from './contract/sqlValue'
 export { isZustandSqliteError, ZustandSqliteError } from './contract/errors'
+export { commitListeners } from './contract/commitListeners'
+export type { CommitListeners } from './contract/commitListeners'
 export type { ZustandSqliteErrorCode, ZustandSqliteErrorOptions } from './contract/errors'
 export { attempt, chain, isPromiseLike } from './contract/maybe'
 export type { MaybePromise } from './contract/maybe'

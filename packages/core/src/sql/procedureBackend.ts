@@ -1,4 +1,5 @@
-import type { Backend, CommittedChange } from '../contract/backend'
+import type { Backend } from '../contract/backend'
+import { commitListeners } from '../contract/commitListeners'
 import { isZustandSqliteError, ZustandSqliteError } from '../contract/errors'
 import type { ZustandSqliteErrorCode } from '../contract/errors'
 import { attempt, chain } from '../contract/maybe'
@@ -88,17 +89,7 @@ export function procedureBackend(executor: Executor, options: AsyncSqlBackendOpt
       return result
     })
 
-  const listeners = new Set<(change: CommittedChange) => void>()
-  /** Tells the subscribers of a commit; a listener that throws does not stop the others, nor the commit. */
-  const tell = (change: CommittedChange): void => {
-    for (const listener of [...listeners]) {
-      try {
-        listener(change)
-      } catch (error) {
-        console.error('[zustand-sqlite] a subscriber of commits threw', error)
-      }
-    }
-  }
+  const { subscribe, tell } = commitListeners()
 
   return {
     name: options.name ?? executor.name,
@@ -147,12 +138,7 @@ export function procedureBackend(executor: Executor, options: AsyncSqlBackendOpt
           (revision) => tell({ store, cleared: true, revision }),
         ),
       ),
-    subscribe: (listener) => {
-      listeners.add(listener)
-      return () => {
-        listeners.delete(listener)
-      }
-    },
+    subscribe,
     query: (sql, params = []) =>
       guarded('QUERY_FAILED', 'query failed', undefined, () => procedures.query(sql, params)),
     flush: () => {

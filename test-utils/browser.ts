@@ -43,6 +43,8 @@ export interface BrowserHarnessOptions {
   readonly persistentProfile?: boolean
   /** Extra Vite settings for the pages, merged over the harness's (headers, optimizeDeps, ...). @default none */
   readonly vite?: InlineConfig
+  /** More Chromium flags (the bench's `--js-flags=--expose-gc`, say). @default none */
+  readonly chromiumArgs?: readonly string[]
 }
 
 /** A test-page server and one Chromium, for scenarios that span pages, reloads and browser restarts. */
@@ -105,8 +107,12 @@ function originOf(server: ViteDevServer): string {
   return url
 }
 
-async function launch(profile: string | undefined): Promise<{ context: BrowserContext; browser?: Browser }> {
-  const options = chromiumLaunchOptions()
+async function launch(
+  profile: string | undefined,
+  args: readonly string[] = [],
+): Promise<{ context: BrowserContext; browser?: Browser }> {
+  const defaults = chromiumLaunchOptions()
+  const options = { ...defaults, args: [...(defaults.args ?? []), ...args] }
   if (profile !== undefined) return { context: await chromium.launchPersistentContext(profile, options) }
   const browser = await chromium.launch(options)
   return { browser, context: await browser.newContext() }
@@ -133,7 +139,7 @@ export async function startBrowserHarness(options: BrowserHarnessOptions): Promi
   const pageErrors: string[] = []
   let current: Awaited<ReturnType<typeof launch>>
   try {
-    current = await launch(profile)
+    current = await launch(profile, options.chromiumArgs)
   } catch (error) {
     await server.close()
     if (profile !== undefined) rmSync(profile, { recursive: true, force: true })
@@ -163,7 +169,7 @@ export async function startBrowserHarness(options: BrowserHarnessOptions): Promi
     },
     relaunch: async () => {
       await closeBrowser()
-      current = await launch(profile)
+      current = await launch(profile, options.chromiumArgs)
     },
     close: async () => {
       try {

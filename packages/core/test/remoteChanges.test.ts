@@ -1,6 +1,13 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createStore } from 'zustand/vanilla'
-import { collection, column, defineSchema, persistSQLite } from '@zustand-sqlite/core'
+import {
+  collection,
+  column,
+  commitListeners,
+  defineSchema,
+  persistSQLite,
+  writeStoredState,
+} from '@zustand-sqlite/core'
 import type { Backend } from '@zustand-sqlite/core'
 import { hydrated } from '@zustand-sqlite/core/testing'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
@@ -130,5 +137,41 @@ describe('commits the backend does not tell of', () => {
     } finally {
       db.remove()
     }
+  })
+})
+
+describe('writes made outside a store', () => {
+  it('reach an open store through the same commits (a query function writing stored state)', async () => {
+    const backend = createBetterSqlite3Backend({ filename: ':memory:' })
+    const store = open(backend)
+    store.setState({ notes: [note('n1', ['x'])] })
+    await store.persist.flush()
+    const kept = store.getState().notes[0]
+    // What a store package's query function does: read, change, write the stored state, no store involved.
+    await writeStoredState(backend, { name: 'notes', schema, version: 0 }, { notes: [kept, note('n2')], owner: 'q' })
+    expect(store.getState().notes.map((n) => n.id)).toEqual(['n1', 'n2'])
+    expect(store.getState().owner).toBe('q')
+    await backend.close()
+  })
+})
+
+describe('commitListeners', () => {
+  it('tells every subscriber, past one that throws, until it stops', () => {
+    const commits = commitListeners()
+    const seen: number[] = []
+    const stop = commits.subscribe((change) => seen.push(change.revision))
+    commits.subscribe(() => {
+      throw new Error('a broken subscriber')
+    })
+    const later = commits.subscribe((change) => seen.push(change.revision * 10))
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    commits.tell({ store: 's', cleared: true, revision: 1 })
+    stop()
+    commits.tell({ store: 's', cleared: true, revision: 2 })
+    later()
+    commits.tell({ store: 's', cleared: true, revision: 3 })
+    expect(logged).toHaveBeenCalledTimes(3)
+    logged.mockRestore()
+    expect(seen).toEqual([1, 10, 20])
   })
 })

@@ -95,6 +95,33 @@ describe('createSqlBackend', () => {
     expect(await backend.query('SELECT at FROM seen ORDER BY at')).toEqual([{ at: 1 }, { at: 2 }])
   })
 
+  it('reports a lock held past the busy timeout as DATABASE_BUSY, from any driver', async () => {
+    const { driver } = limitedDriver(999)
+    const backend = createSqlBackend(driver)
+    const store = createStore<{ tags: string[] }>()(
+      persistSQLite(() => ({ tags: [] as string[] }), { name: 'busy', backend, onError: () => undefined }),
+    )
+    await store.persist.flush()
+    // The driver of an engine whose error says only what SQLite says.
+    const prepare = driver.prepare.bind(driver)
+    driver.prepare = (sql) => {
+      const statement = prepare(sql)
+      if (!/^INSERT/.test(sql)) return statement
+      return {
+        ...statement,
+        run: () => {
+          throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })
+        },
+      }
+    }
+    store.setState({ tags: ['a'] })
+    const error = await store.persist.flush().then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect((error as { code?: string }).code).toBe('DATABASE_BUSY')
+  })
+
   it('prepares each statement once and reuses it', async () => {
     const { driver, prepared } = limitedDriver(32766)
     const backend = createSqlBackend(driver)

@@ -148,6 +148,8 @@ async function databaseOf(file: string): Promise<Backend> {
   if (backend === undefined) {
     if (!pool.getFileNames().includes(file)) await pool.reserveMinimumCapacity(pool.getFileCount() + 4)
     backend = createSqlBackend(driverFor(sqlite3 as Sqlite3, new pool.OpfsSAHPoolDb(file)))
+    // Calls run one at a time (below): the commit told is the one of the call that runs.
+    backend.subscribe?.((change) => (committed = change))
     databases.set(file, backend)
   }
   return backend
@@ -155,6 +157,8 @@ async function databaseOf(file: string): Promise<Backend> {
 
 /** Calls run one at a time, in the order they came, whichever tab sent them. */
 let queue: Promise<unknown> = Promise.resolve()
+/** The commit the running call made, if any. */
+let committed: CommittedChange | undefined
 
 function runLocal(from: string, file: string, method: Method, args: readonly unknown[]): Promise<unknown> {
   const result = queue.then(() => runNow(from, file, method, args))
@@ -168,20 +172,15 @@ function runLocal(from: string, file: string, method: Method, args: readonly unk
  */
 async function runNow(from: string, file: string, method: Method, args: readonly unknown[]): Promise<unknown> {
   const backend = await databaseOf(file)
-  let committed: CommittedChange | undefined
-  const stop = backend.subscribe?.((change) => (committed = change))
-  try {
-    const value = await call(backend, method, args)
-    if (committed !== undefined) {
-      send({ type: 'committed', from, file, change: committed })
-      const c = config as WorkerConfig
-      if (from !== c.tabId && file === c.file) post({ type: 'change', change: committed })
-      if ('cleared' in committed) return committed.revision
-    }
-    return value
-  } finally {
-    stop?.()
-  }
+  committed = undefined
+  const value = await call(backend, method, args)
+  const change = committed as CommittedChange | undefined
+  committed = undefined
+  if (change === undefined) return value
+  send({ type: 'committed', from, file, change })
+  const c = config as WorkerConfig
+  if (from !== c.tabId && file === c.file) post({ type: 'change', change })
+  return 'cleared' in change ? change.revision : value
 }
 
 function call(backend: Backend, method: Method, args: readonly unknown[]): unknown {

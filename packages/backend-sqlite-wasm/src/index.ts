@@ -1,5 +1,5 @@
 import { commitListeners, ZustandSqliteError } from '@zustand-sqlite/core'
-import type { ApplyResult, Backend, LoadResult, PrepareResult, QueryRow } from '@zustand-sqlite/core'
+import type { ApplyResult, Backend, ChangeSet, LoadResult, PrepareResult, QueryRow } from '@zustand-sqlite/core'
 import { fromWire } from './protocol'
 import type { Method, PageMessage, Role, WorkerConfig, WorkerMessage } from './protocol'
 
@@ -31,6 +31,8 @@ export interface SqliteWasmBackendOptions {
 export interface SqliteWasmBackend extends Backend {
   /** `writer` in the tab that holds the database, `follower` in the others (their calls go to the writer). */
   readonly role: Role
+  /** Several stores' ChangeSets in one transaction, in the writer's worker; other tabs are told of each. */
+  applyMany(changeSets: readonly ChangeSet[]): Promise<ApplyResult[]>
 }
 
 const randomId = (): string => Math.random().toString(36).slice(2, 10) + Date.now().toString(36)
@@ -144,6 +146,13 @@ export async function createSqliteWasmBackend(options: SqliteWasmBackendOptions 
           : { store: changeSet.store, changeSet, revision, refused },
       )
       return result
+    },
+    applyMany: async (changeSets) => {
+      const results = await call<ApplyResult[]>('applyMany', changeSets)
+      changeSets.forEach((changeSet, i) =>
+        tell({ store: changeSet.store, changeSet, revision: (results[i] as ApplyResult).revision }),
+      )
+      return results
     },
     clear: async (store) => {
       const revision = await call<number>('clear', store)

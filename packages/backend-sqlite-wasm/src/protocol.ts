@@ -2,7 +2,7 @@ import { isZustandSqliteError, ZustandSqliteError } from '@zustand-sqlite/core'
 import type { CommittedChange, ZustandSqliteErrorCode } from '@zustand-sqlite/core'
 
 /** The Backend methods a page asks its worker for (and a follower tab's worker asks the writer for). */
-export type Method = 'prepare' | 'load' | 'apply' | 'clear' | 'query' | 'flush'
+export type Method = 'prepare' | 'load' | 'apply' | 'applyMany' | 'clear' | 'query' | 'flush'
 
 /** What the worker is told when it starts. */
 export interface WorkerConfig {

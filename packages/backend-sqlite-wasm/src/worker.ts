@@ -10,7 +10,7 @@
  */
 import sqlite3InitModule from '@sqlite.org/sqlite-wasm'
 import { createSqlBackend, ZustandSqliteError } from '@zustand-sqlite/core'
-import type { Backend, CommittedChange, SqlDriver, SqlStatement, SqlValue } from '@zustand-sqlite/core'
+import type { Backend, ChangeSet, CommittedChange, SqlDriver, SqlStatement, SqlValue } from '@zustand-sqlite/core'
 import { fromWire, toWire } from './protocol'
 import type { ChannelMessage, Method, PageMessage, Role, WorkerConfig, WorkerMessage } from './protocol'
 
@@ -148,8 +148,8 @@ async function databaseOf(file: string): Promise<Backend> {
   if (backend === undefined) {
     if (!pool.getFileNames().includes(file)) await pool.reserveMinimumCapacity(pool.getFileCount() + 4)
     backend = createSqlBackend(driverFor(sqlite3 as Sqlite3, new pool.OpfsSAHPoolDb(file)))
-    // Calls run one at a time (below): the commit told is the one of the call that runs.
-    backend.subscribe?.((change) => (committed = change))
+    // Calls run one at a time (below): the commits told are those of the call that runs.
+    backend.subscribe?.((change) => committed.push(change))
     databases.set(file, backend)
   }
   return backend
@@ -157,8 +157,8 @@ async function databaseOf(file: string): Promise<Backend> {
 
 /** Calls run one at a time, in the order they came, whichever tab sent them. */
 let queue: Promise<unknown> = Promise.resolve()
-/** The commit the running call made, if any. */
-let committed: CommittedChange | undefined
+/** The commits the running call made: one per store it wrote or cleared. */
+let committed: CommittedChange[] = []
 
 function runLocal(from: string, file: string, method: Method, args: readonly unknown[]): Promise<unknown> {
   const result = queue.then(() => runNow(from, file, method, args))
@@ -167,20 +167,28 @@ function runLocal(from: string, file: string, method: Method, args: readonly unk
 }
 
 /**
- * Runs a call as the writer; a commit (apply, clear) is told to every tab of the file but the one that made
- * it, which tells its own subscribers with the ChangeSet object it has. A clear answers with the revision.
+ * Runs a call as the writer; each commit it made (apply, applyMany, clear) is told to every tab of the file
+ * but the one that made it, which tells its own subscribers with the ChangeSet objects it has. A clear
+ * answers with the revision.
  */
 async function runNow(from: string, file: string, method: Method, args: readonly unknown[]): Promise<unknown> {
   const backend = await databaseOf(file)
-  committed = undefined
-  const value = await call(backend, method, args)
-  const change = committed as CommittedChange | undefined
-  committed = undefined
-  if (change === undefined) return value
-  send({ type: 'committed', from, file, change })
+  committed = []
+  let value: unknown
+  let changes: CommittedChange[]
+  try {
+    value = await call(backend, method, args)
+  } finally {
+    changes = committed
+    committed = []
+  }
   const c = config as WorkerConfig
-  if (from !== c.tabId && file === c.file) post({ type: 'change', change })
-  return 'cleared' in change ? change.revision : value
+  for (const change of changes) {
+    send({ type: 'committed', from, file, change })
+    if (from !== c.tabId && file === c.file) post({ type: 'change', change })
+  }
+  const cleared = changes.find((change) => 'cleared' in change)
+  return cleared === undefined ? value : cleared.revision
 }
 
 function call(backend: Backend, method: Method, args: readonly unknown[]): unknown {
@@ -191,6 +199,8 @@ function call(backend: Backend, method: Method, args: readonly unknown[]): unkno
       return backend.load(args[0] as string)
     case 'apply':
       return backend.apply(args[0] as Parameters<Backend['apply']>[0])
+    case 'applyMany':
+      return (backend.applyMany as NonNullable<Backend['applyMany']>)(args[0] as readonly ChangeSet[])
     case 'clear':
       return backend.clear(args[0] as string)
     case 'query':

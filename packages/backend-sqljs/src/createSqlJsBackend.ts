@@ -49,6 +49,8 @@ export interface SqlJsBackend extends Backend {
   readonly storage: ImageStorage
   /** How many times the image was exported and stored (with a journal: how many checkpoints). */
   readonly exportCount: number
+  /** Several stores' ChangeSets in one transaction, journaled as one entry: a reload replays all or none. */
+  applyMany: NonNullable<Backend['applyMany']>
 }
 
 /** @internal Makes the file storage of the Node build; the browser build has none. */
@@ -240,6 +242,16 @@ export async function openSqlJsBackend(
         (times) => (times.length === 0 ? { kind: 'apply', changeSet } : { kind: 'apply', changeSet, now: times }),
         () => sql.apply(changeSet),
       ),
+    applyMany: (changeSets) => {
+      const all = [...changeSets]
+      return journaled(
+        (times) =>
+          times.length === 0
+            ? { kind: 'applyMany', changeSets: all }
+            : { kind: 'applyMany', changeSets: all, now: times },
+        () => sql.applyMany(all),
+      )
+    },
     clear: (store) =>
       journaled(
         () => ({ kind: 'clear', store }),
@@ -290,6 +302,16 @@ function replay(entries: readonly JournalEntry[], sql: SqlBackend, clock: Return
   for (const { op } of entries) {
     if (op.kind === 'prepare') {
       sql.prepare(op.store, op.schema)
+      continue
+    }
+    if (op.kind === 'applyMany') {
+      for (const [store, schema] of op.schemas ?? []) sql.prepare(store, schema)
+      clock.replay(op.now)
+      try {
+        sql.applyMany(op.changeSets)
+      } finally {
+        clock.replay(undefined)
+      }
       continue
     }
     const store = op.kind === 'apply' ? op.changeSet.store : op.store

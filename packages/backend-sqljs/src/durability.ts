@@ -49,7 +49,8 @@ export interface Durability {
   readonly exportCount: number
 }
 
-const storeOf = (op: JournalOp): string => (op.kind === 'apply' ? op.changeSet.store : op.store)
+const storeOf = (op: Exclude<JournalOp, { kind: 'applyMany' }>): string =>
+  op.kind === 'apply' ? op.changeSet.store : op.store
 
 /**
  * @internal Commits are numbered in order (`seq`) and each gets an id; the stored image includes every commit
@@ -209,6 +210,16 @@ export function createDurability(options: DurabilityOptions): Durability {
   }
 
   const carry = (op: JournalOp): JournalOp => {
+    if (op.kind === 'applyMany') {
+      const schemas: (readonly [string, SchemaSpec])[] = []
+      for (const { store } of op.changeSets) {
+        if (carried.has(store)) continue
+        carried.add(store)
+        const schema = options.schemaOf(store)
+        if (schema !== undefined) schemas.push([store, schema])
+      }
+      return schemas.length === 0 ? op : { ...op, schemas }
+    }
     const store = storeOf(op)
     if (carried.has(store)) return op
     carried.add(store)

@@ -23,6 +23,14 @@ export type JournalOp =
       readonly now?: readonly number[]
       readonly schema?: SchemaSpec
     }
+  | {
+      /** The ChangeSets of several stores, committed in one transaction: replayed whole, or not at all. */
+      readonly kind: 'applyMany'
+      readonly changeSets: readonly ChangeSet[]
+      readonly now?: readonly number[]
+      /** The schemas of its stores that no entry carried since the last checkpoint: `[store, schema]`. */
+      readonly schemas?: readonly (readonly [string, SchemaSpec])[]
+    }
   | { readonly kind: 'clear'; readonly store: string; readonly schema?: SchemaSpec }
 
 /** One commit in a journal, linked to the commit before it. */
@@ -119,7 +127,8 @@ export function chainFrom(
  */
 export function entrySize(entry: JournalEntry): number {
   let size = 64
-  const pending: unknown[] = [entry.op.kind === 'apply' ? entry.op.changeSet : entry.op.store]
+  const { op } = entry
+  const pending: unknown[] = [op.kind === 'apply' ? op.changeSet : op.kind === 'applyMany' ? op.changeSets : op.store]
   while (pending.length > 0) {
     const value = pending.pop()
     if (typeof value === 'string') size += value.length

@@ -1,5 +1,7 @@
 // The middleware
 export { persistSQLite } from './middleware/persistSQLite'
+export { commitTogether } from './middleware/commitTogether'
+export type { JointStore } from './middleware/commitTogether'
 export type {
   BackendOption,
   CommitInfo,
@@ -21,6 +23,7 @@ export type {
   StoreRecord,
 } from './contract/backend'
 export type { ChangeSet, KeyValueChange, LazyWrite, RowBatch, TableChange } from './contract/changeSet'
+export { countChangeSetRows } from './contract/changeSet'
 export type {
   ColumnSpec,
   ColumnStamp,
@@ -81,8 +84,18 @@ export type {
 } from './store/defineStore'
 export { readStoredState, writeStoredState } from './store/storedState'
 export type { StoredState, StoredStateOptions, WriteStoredStateOptions } from './store/storedState'
+export { writeStoredStates } from './store/storedState'
+export type { StoredStateWrite } from './store/storedState'
 export { readLazyColumn } from './store/readLazyColumn'
 export type { ReadLazyColumnOptions } from './store/readLazyColumn'
+export { defineLegacyStore } from './store/legacyStore'
+export type {
+  LegacyImport,
+  LegacyImportContext,
+  LegacyLocation,
+  LegacyPersistOptions,
+  LegacyStore,
+} from './store/legacyStore'
 export { readPersistEnvelope } from './store/persistEnvelope'
 export type { PersistEnvelope } from './store/persistEnvelope'
 export { rules, validatePatch } from './store/validation'

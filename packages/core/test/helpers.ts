@@ -30,6 +30,12 @@ export function asyncBackend(inner: Backend, calls: Call[] = []): Backend & { ca
     prepare: (store, schema) => later('prepare', [store], () => inner.prepare(store, schema)),
     load: (store) => later('load', [store], () => inner.load(store)),
     apply: (changeSet) => later('apply', [changeSet], () => inner.apply(changeSet)),
+    ...(inner.applyMany === undefined
+      ? {}
+      : {
+          applyMany: (changeSets: Parameters<NonNullable<Backend['applyMany']>>[0]) =>
+            later('applyMany', [changeSets], () => (inner.applyMany as NonNullable<Backend['applyMany']>)(changeSets)),
+        }),
     clear: (store) => later('clear', [store], () => inner.clear(store)),
     query: (sql, params) => later('query', [sql], () => inner.query(sql, params)),
     flush: () => later('flush', [], () => inner.flush()),
@@ -60,6 +66,13 @@ export function recordingBackend(inner: Backend, calls: Call[] = []): Backend & 
     ),
     load: record('load', (store: string) => inner.load(store)),
     apply: record('apply', (changeSet: Parameters<Backend['apply']>[0]) => inner.apply(changeSet)),
+    ...(inner.applyMany === undefined
+      ? {}
+      : {
+          applyMany: record('applyMany', (changeSets: Parameters<NonNullable<Backend['applyMany']>>[0]) =>
+            (inner.applyMany as NonNullable<Backend['applyMany']>)(changeSets),
+          ),
+        }),
     clear: record('clear', (store: string) => inner.clear(store)),
     query: record('query', (sql: string, params?: Parameters<Backend['query']>[1]) => inner.query(sql, params)),
     flush: record('flush', () => inner.flush()),

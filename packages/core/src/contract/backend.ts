@@ -98,6 +98,14 @@ export interface Backend {
    * fails the whole ChangeSet as without it.
    */
   apply(changeSet: ChangeSet): MaybePromise<ApplyResult>
+  /**
+   * Optional: applies the ChangeSets of several stores (at most one per store) in one transaction: all
+   * of them or, on any error (a `baseRevision` that is no longer its store's included), none. Returns one
+   * result per ChangeSet, in order. `isolateRefusedRows` is ignored: a refused row fails the whole.
+   * Subscribers are told of each ChangeSet after the commit. Stores on the same backend use it to commit
+   * together (`commitTogether`); the migration makes the stores it moves visible together with it.
+   */
+  applyMany?(changeSets: readonly ChangeSet[]): MaybePromise<ApplyResult[]>
   /** Deletes every row of the store and its state version (its tables stay), raising its revision. */
   clear(store: string): MaybePromise<void>
   /** A read-only query (writes are refused by the engine), for query functions. */

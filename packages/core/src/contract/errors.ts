@@ -57,6 +57,19 @@ export type ZustandSqliteErrorCode =
    * page for the fallback.
    */
   | 'UNSUPPORTED_ENVIRONMENT'
+  /**
+   * The backend cannot do what was asked of it: it has no `applyMany`, so stores cannot commit together
+   * on it. Nothing was written.
+   */
+  | 'UNSUPPORTED_OPERATION'
+  /**
+   * What a migration wrote does not read back as what it imported (content or counts), or a rollback's
+   * legacy value does not hydrate as the SQLite state. The store is left on its previous storage; the
+   * message names the first difference.
+   */
+  | 'VERIFICATION_FAILED'
+  /** Reading or writing a legacy storage (localStorage, IndexedDB, a `StateStorage`) failed. Nothing was changed there. */
+  | 'LEGACY_STORAGE_FAILED'
   /** A read-only query failed (bad SQL, or it tried to write). */
   | 'QUERY_FAILED'
   /** The backend was closed. */

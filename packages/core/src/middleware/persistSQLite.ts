@@ -7,6 +7,7 @@ import { attempt, chain, isPromiseLike } from '../contract/maybe'
 import type { MaybePromise } from '../contract/maybe'
 import { createCodec } from '../schema/codec'
 import { buildChangeSet } from './buildChangeSet'
+import { lendToJointCommits } from './commitTogether'
 import { appendRows, lazyCopyWrite, lazyValuesWrite } from './extraWrites'
 import type { ExtraWrite } from './extraWrites'
 import { withDefaults } from './options'
@@ -17,7 +18,7 @@ import type { Isolation } from './diff'
 import { addRefusedRows } from './refusedRows'
 import { createBackendResolver, createTarget, mirrorLoaded, readyBackend } from './target'
 import type { Target } from './target'
-import { createLane, createWriteQueue } from './writeQueue'
+import { createLane, createWriteQueue, MAX_REBASES } from './writeQueue'
 
 type StorePersistSQLite<S, Ps, Pr> = S extends {
   getState: () => infer T
@@ -60,9 +61,6 @@ type PersistSQLiteImpl = <T>(
 ) => StateCreator<T, [], []>
 
 type Item = Record<string, unknown>
-
-/** How often a write that finds another connection's commit reloads and diffs again before it gives up. */
-const MAX_REBASES = 8
 
 const now = (): number => (typeof performance === 'undefined' ? Date.now() : performance.now())
 const ignore = (): void => undefined
@@ -535,6 +533,26 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
     getBackend: () => backends.latest,
   }
   ;(api as StoreApi<S> & { persist: PersistSQLiteApi<S, unknown> }).persist = persistApi
+  lendToJointCommits(persistApi, {
+    target: () => target,
+    hydrated: () => hasHydrated,
+    lane,
+    getState: get,
+    putState: (state) => set(state, true),
+    persisted: () => options.partialize({ ...get() }) as Item,
+    ready: (t) =>
+      chain(ready(t), (backend) => {
+        remote.follow(t)
+        return backend
+      }),
+    diff: diffAgainstMirror,
+    own: (changeSet) => remote.own.add(changeSet),
+    notifyCommit: (changeSet, started, backend) => notifyCommit(changeSet, 'write', started, backend),
+    settleRefusals: (t, isolation) => void settleRefusals(t, isolation),
+    schedule: () => {
+      if (hasHydrated) queue.schedule()
+    },
+  })
 
   if (options.skipHydration !== true) void hydrate()
 

@@ -7,6 +7,12 @@ import type { Target } from './target'
 const ignore = (): void => undefined
 
 /**
+ * @internal How often a write that finds another connection's commit (CONCURRENT_MODIFICATION) takes what
+ * is stored and diffs again before it gives up: a store's own write, and stores committed together.
+ */
+export const MAX_REBASES = 8
+
+/**
  * Runs a store's backend operations (hydration, writes, clear) one at a time, in the order they were
  * asked for. An operation asked for while none is pending starts at once, so a synchronous backend stays
  * synchronous; one asked for while another runs starts when it has settled, whatever its outcome.

@@ -13,6 +13,8 @@ export interface SqlBackendOptions extends AsyncSqlBackendOptions {
 
 /** A Backend over a {@link SqlDriver}, with access to the driver for the engine's own adapters. */
 export interface SqlBackend extends Backend {
+  /** Several stores' ChangeSets in one transaction (see {@link Backend.applyMany}). */
+  applyMany: NonNullable<Backend['applyMany']>
   readonly driver: SqlDriver
   /** Forgets every cached statement (an engine that invalidated them, e.g. sql.js after `export()`). */
   resetStatements(): void

@@ -1,9 +1,10 @@
-import type { Backend } from '../contract/backend'
+import type { ApplyResult, Backend } from '../contract/backend'
 import { commitListeners } from '../contract/commitListeners'
 import { isZustandSqliteError, ZustandSqliteError } from '../contract/errors'
 import type { ZustandSqliteErrorCode } from '../contract/errors'
 import { attempt, chain } from '../contract/maybe'
 import type { MaybePromise } from '../contract/maybe'
+import { withStore } from '../contract/withStore'
 import type { Procedure } from './procedure'
 import { createSqlProcedures } from './procedures'
 
@@ -129,6 +130,35 @@ export function procedureBackend(executor: Executor, options: AsyncSqlBackendOpt
           },
         ),
       ),
+    applyMany: (changeSets) => {
+      const writing: { store?: string | undefined } = {}
+      const names = [...new Set(changeSets.map((c) => JSON.stringify(c.store)))].join(', ')
+      return chain(
+        attempt(
+          () => {
+            if (closed) throw new ZustandSqliteError('BACKEND_CLOSED', `the ${executor.name} backend is closed`)
+            return executor.run(procedures.applyMany(changeSets, writing))
+          },
+          (error) => {
+            const { store } = writing
+            const message =
+              store === undefined
+                ? `committing stores ${names} together failed; the transaction was rolled back`
+                : `writing store ${JSON.stringify(store)} failed while stores ${names} committed together; the transaction was rolled back`
+            throw withStore(fail(error, 'WRITE_FAILED', message, store), store)
+          },
+        ),
+        (records) => {
+          if (records.length === 0) return []
+          options.onWrite?.()
+          const results = records.map((record): ApplyResult => ({ revision: record.revision }))
+          changeSets.forEach((changeSet, i) =>
+            tell({ store: changeSet.store, changeSet, revision: (results[i] as ApplyResult).revision }),
+          )
+          return results
+        },
+      )
+    },
     clear: (store) =>
       wrote(
         chain(

@@ -60,6 +60,11 @@ export interface SqlProcedures {
   prepare(store: string, schema: SchemaSpec): Procedure<Prepared>
   load(store: string): Procedure<LoadResult>
   apply(changeSet: ChangeSet): Procedure<StoreRecord & { refused?: RefusedRow[] }>
+  /**
+   * Applies several stores' ChangeSets in one transaction. `writing.store` names the store whose
+   * ChangeSet is being checked or written while it is (undefined at COMMIT), so that a failure can name it.
+   */
+  applyMany(changeSets: readonly ChangeSet[], writing?: { store?: string | undefined }): Procedure<StoreRecord[]>
   clear(store: string): Procedure<number>
   query(sql: string, params: readonly SqlValue[]): Procedure<QueryRow[]>
 }
@@ -409,6 +414,47 @@ export function createSqlProcedures(options: SqlProceduresOptions): SqlProcedure
     return { ...record, refused }
   }
 
+  function* writeAll(
+    checked: readonly {
+      changeSet: ChangeSet
+      reg: RegisteredStore
+      changes: { table: TableSpec; change: TableChange }[]
+    }[],
+    writing: { store?: string | undefined },
+  ): Procedure<StoreRecord[]> {
+    const records: StoreRecord[] = []
+    for (const { changeSet, reg, changes } of checked) {
+      writing.store = changeSet.store
+      records.push(yield* writeChangeSet(changeSet, reg, changes))
+    }
+    writing.store = undefined
+    return records
+  }
+
+  function* applyMany(
+    changeSets: readonly ChangeSet[],
+    writing: { store?: string | undefined } = {},
+  ): Procedure<StoreRecord[]> {
+    // Every ChangeSet is checked before the transaction begins: one that is not valid writes nothing.
+    const stores = new Set<string>()
+    const checked = changeSets.map((changeSet) => {
+      writing.store = changeSet.store
+      if (stores.has(changeSet.store))
+        throw new ZustandSqliteError(
+          'INVALID_CHANGESET',
+          `two ChangeSets for store ${JSON.stringify(changeSet.store)}: one transaction takes at most one per store; nothing was written`,
+          { store: changeSet.store },
+        )
+      stores.add(changeSet.store)
+      const reg = registered(changeSet.store)
+      return { changeSet, reg, changes: checkChangeSet(changeSet, reg) }
+    })
+    writing.store = undefined
+    if (checked.length === 0) return []
+    // Refused rows are not isolated here: one refused row fails the whole, as one store's write fails whole.
+    return yield* transaction(writeAll(checked, writing))
+  }
+
   function* clearStore(store: string, reg: RegisteredStore): Procedure<void> {
     yield* clearRows(reg, store)
     yield run(`UPDATE zs_stores SET state_version = NULL, revision = revision + 1, updated_at = ? WHERE store = ?`, [
@@ -445,5 +491,5 @@ export function createSqlProcedures(options: SqlProceduresOptions): SqlProcedure
     }
   }
 
-  return { prepare, load, apply, clear, query }
+  return { prepare, load, apply, applyMany, clear, query }
 }

@@ -1,6 +1,7 @@
 import type { Backend } from '../contract/backend'
 import type { ChangeSet } from '../contract/changeSet'
 import { ZustandSqliteError } from '../contract/errors'
+import { withStore } from '../contract/withStore'
 import { chain } from '../contract/maybe'
 import type { MaybePromise } from '../contract/maybe'
 import { createCodec, defaultCodec } from '../schema/codec'
@@ -124,26 +125,116 @@ export function writeStoredState(
   options: WriteStoredStateOptions,
   next: object,
 ): MaybePromise<ChangeSet | undefined> {
-  const schema = options.schema ?? defaultSchema()
+  const schema = checkWrite(options, next)
+  return chain(prepareOnce(backend, options.name, schema), () => {
+    const changeSet = changeSetOf(backend, options, schema, next)
+    if (changeSet === undefined) return undefined
+    return chain(backend.apply(changeSet), () => changeSet)
+  })
+}
+
+/** The options and state of a write, checked before anything is prepared; returns the store's schema. */
+function checkWrite(options: WriteStoredStateOptions, next: object): StoreSchema {
   if (!Number.isInteger(options.version))
     throw new ZustandSqliteError('INVALID_OPTIONS', 'a stored state needs an integer `version`')
   if (typeof next !== 'object' || next === null || Array.isArray(next))
     throw new ZustandSqliteError('UNSTORABLE_VALUE', 'the state to write must be an object', { path: '(state)' })
-  return chain(prepareOnce(backend, options.name, schema), () => {
-    const previous = options.previous
-    const changeSet = buildChangeSet({
-      store: options.name,
-      schema,
-      codec: codecOf(options.json),
-      memo: memoOf(backend),
-      prev: previous === undefined || previous === null ? null : (previous.state as Record<string, unknown>),
-      prevVersion: previous === undefined ? null : (previous?.version ?? null),
-      next: next as Record<string, unknown>,
-      version: options.version,
-      baseRevision: previous?.revision,
-      replace: previous === undefined,
+  return options.schema ?? defaultSchema()
+}
+
+/** The ChangeSet that writes `next` over `options.previous` (or replaces what is stored), if any. */
+function changeSetOf(
+  backend: Backend,
+  options: WriteStoredStateOptions,
+  schema: StoreSchema,
+  next: object,
+): ChangeSet | undefined {
+  const previous = options.previous
+  return buildChangeSet({
+    store: options.name,
+    schema,
+    codec: codecOf(options.json),
+    memo: memoOf(backend),
+    prev: previous === undefined || previous === null ? null : (previous.state as Record<string, unknown>),
+    prevVersion: previous === undefined ? null : (previous?.version ?? null),
+    next: next as Record<string, unknown>,
+    version: options.version,
+    baseRevision: previous?.revision,
+    replace: previous === undefined,
+  })
+}
+
+/** One store's write of {@link writeStoredStates}: what {@link writeStoredState} takes. */
+export interface StoredStateWrite {
+  readonly options: WriteStoredStateOptions
+  /** The persisted state to write. */
+  readonly next: object
+}
+
+/**
+ * Writes several stores' persisted states in one transaction: each entry as {@link writeStoredState}
+ * would write it (its tables prepared, its ChangeSet made from its `previous` read, its values checked),
+ * and every ChangeSet with rows in one `applyMany`, so that the stores are written together or not at all.
+ * Resolves to the ChangeSets applied, in the order of `entries` (`undefined` for an entry with nothing to
+ * write).
+ *
+ * Nothing is written when any entry fails: a value that cannot be stored (UNSTORABLE_VALUE, DUPLICATE_KEY),
+ * a `previous` read the store was written since (CONCURRENT_MODIFICATION), a row the database refuses
+ * (WRITE_FAILED); the error's `store` names the entry's store. Two entries for one store are refused with
+ * INVALID_OPTIONS, and a backend without `applyMany` with UNSUPPORTED_OPERATION, before anything is
+ * prepared.
+ *
+ * @example
+ * ```ts
+ * const [chats, folders] = await Promise.all([
+ *   readStoredState(backend, { name: 'app-chats', schema: chatsSchema }),
+ *   readStoredState(backend, { name: 'app-folders', schema: foldersSchema }),
+ * ])
+ * await writeStoredStates(backend, [
+ *   { options: { name: 'app-chats', schema: chatsSchema, version: 1, previous: chats }, next: { conversations: [] } },
+ *   { options: { name: 'app-folders', schema: foldersSchema, version: 1, previous: folders }, next: { folders: [] } },
+ * ])
+ * ```
+ */
+export function writeStoredStates(
+  backend: Backend,
+  entries: readonly StoredStateWrite[],
+): MaybePromise<(ChangeSet | undefined)[]> {
+  const applyMany = backend.applyMany
+  if (applyMany === undefined)
+    throw new ZustandSqliteError(
+      'UNSUPPORTED_OPERATION',
+      `the ${backend.name} backend has no applyMany: stores cannot be written together on it; nothing was written`,
+    )
+  const names = new Set<string>()
+  const schemas = entries.map(({ options, next }) => {
+    if (names.has(options.name))
+      throw new ZustandSqliteError(
+        'INVALID_OPTIONS',
+        `store ${JSON.stringify(options.name)} is written twice: one transaction writes a store once`,
+        { store: options.name },
+      )
+    names.add(options.name)
+    try {
+      return checkWrite(options, next)
+    } catch (error) {
+      throw withStore(error, options.name)
+    }
+  })
+  const preparing = entries.reduce<MaybePromise<void>>(
+    (before, { options }, i) => chain(before, () => prepareOnce(backend, options.name, schemas[i] as StoreSchema)),
+    undefined,
+  )
+  return chain(preparing, () => {
+    const changeSets = entries.map(({ options, next }, i) => {
+      try {
+        return changeSetOf(backend, options, schemas[i] as StoreSchema, next)
+      } catch (error) {
+        throw withStore(error, options.name)
+      }
     })
-    if (changeSet === undefined) return undefined
-    return chain(backend.apply(changeSet), () => changeSet)
+    const written = changeSets.filter((changeSet): changeSet is ChangeSet => changeSet !== undefined)
+    if (written.length === 0) return changeSets
+    return chain(applyMany.call(backend, written), () => changeSets)
   })
 }

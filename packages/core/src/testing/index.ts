@@ -12,6 +12,7 @@ import { collection, column, defineSchema, singleton } from '../schema/defineSch
 import type { StoreSchema } from '../schema/defineSchema'
 import { readLazyColumn } from '../store/readLazyColumn'
 import { whenHydrated } from '../store/whenHydrated'
+import { applyManyCases } from './applyMany'
 import { shapesSchema, shapesState, typedItems, typesSchema } from './fixtures'
 import type { ShapesState, TypedItem } from './fixtures'
 
@@ -42,10 +43,18 @@ export type ConformanceCase =
   | 'readOnlyQueries'
   | 'unstorableValues'
   | 'revisions'
+  /**
+   * `applyMany`, which a Backend may lack: opting out of it runs one case that checks the backend indeed
+   * has none, instead of skipping.
+   */
+  | 'applyMany'
 
 /** Options of {@link runBackendConformance}. */
 export interface ConformanceOptions {
-  /** Cases this backend does not run, each with the reason (shown in the test report). @default none */
+  /**
+   * Cases this backend does not run, each with the reason (shown in the test report). `applyMany` is not
+   * skipped but checked to be absent. @default none
+   */
   readonly optOut?: Partial<Readonly<Record<ConformanceCase, string>>>
 }
 
@@ -128,7 +137,8 @@ function withoutLazy(state: ShapesState): ShapesState {
 
 /**
  * The suite every backend runs: round trips of every column type and mapping shape, atomicity, reopen
- * durability, ordering, large batches, clear, concurrent flushes, migrations, revisions and refusals.
+ * durability, ordering, large batches, clear, concurrent flushes, migrations, revisions, refusals and
+ * several stores committed in one transaction (`applyMany`).
  * A backend opts out of a case only by name, visibly: `{ optOut: { ddlMigrations: 'why' } }`.
  *
  * @example
@@ -165,6 +175,8 @@ export function runBackendConformance(name: string, harness: BackendHarness, opt
   }
 
   describe(`${name}: backend conformance`, () => {
+    applyManyCases({ run, reopened }, options.optOut?.applyMany)
+
     test('columnTypes', 'round-trips every column type through a reopen', () =>
       run(async (backend) => {
         const a = persistedStore(backend, { items: [] as TypedItem[] }, { name: 'types', schema: typesSchema })

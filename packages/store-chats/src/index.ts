@@ -40,6 +40,7 @@ export {
   migrateChats,
   partializeChatsForJson,
 } from './legacy'
+export { chatsLegacy } from './legacyStore'
 export type { ChatsExportImport, ChatsImportIssue, ChatsImportReport } from './legacy'
 export { listConversations, loadConversationMessages, searchConversations } from './queries'
 export type {

@@ -1,6 +1,6 @@
 import { isPlainObject, readPersistEnvelope, ZustandSqliteError } from '@zustand-sqlite/core'
 import { credentialFields } from './credentials'
-import { createChatId } from './factories'
+import { stableChatId } from './factories'
 import { cutOffPlaceholderError } from './placeholders'
 import { CHATS_STATE_VERSION, CHATS_STORE_NAME, mergeChats, partializeChats } from './state'
 import type { ChatsState, ChatsStore, PersistedChats } from './state'
@@ -75,6 +75,13 @@ function createCleaner() {
   let fragmentCount = 0
   let converted = 0
 
+  /** An id for what the import adds or renames, derived from where it is: the same input, the same id. */
+  const idAt = (seed: string, taken: ReadonlySet<string>, size = 21): string => {
+    let id = stableChatId(seed, size)
+    for (let n = 1; taken.has(id); n++) id = stableChatId(`${seed}#${n}`, size)
+    return id
+  }
+
   const note = (path: string, problem: string, action: ChatsImportIssue['action']): void => {
     issues.push({ path, problem, action })
   }
@@ -98,7 +105,7 @@ function createCleaner() {
       const conversation = cleanConversation(value, `${path}[${i}]`, textMessages)
       if (conversation === undefined) return
       if (ids.has(conversation.id)) {
-        const id = createChatId()
+        const id = idAt(`${conversation.id}|${path}[${i}]`, ids)
         note(`${path}[${i}]`, `a second conversation with id ${JSON.stringify(conversation.id)}`, 'renamed')
         conversation.id = id
       }
@@ -157,7 +164,7 @@ function createCleaner() {
       if (message === undefined) return
       if (ids.has(message.id)) {
         note(`${path}[${i}]`, `a second message with id ${JSON.stringify(message.id)}`, 'renamed')
-        message.id = createChatId()
+        message.id = idAt(`${message.id}|${path}[${i}]`, ids)
       }
       ids.add(message.id)
       result.push(message)
@@ -179,7 +186,7 @@ function createCleaner() {
     const message: Item = { ...value }
     for (const key of TRANSIENT_MESSAGE_KEYS) delete message[key]
     if (typeof message['id'] !== 'string' || message['id'] === '') {
-      message['id'] = createChatId()
+      message['id'] = stableChatId(`${path}|message`)
       note(`${path}.id`, 'missing', 'fixed')
     }
     if (!ROLES.includes(message['role'] as DMessageRole)) {
@@ -189,7 +196,8 @@ function createCleaner() {
     }
     // Versions 2 and 3: one `text` per message. Version 4 data with a stray `text` and no fragments too.
     if (typeof message['text'] === 'string' && (textMessages || !Array.isArray(message['fragments']))) {
-      message['fragments'] = [{ ft: 'content', fId: createChatId(8), part: { pt: 'text', text: message['text'] } }]
+      const fId = stableChatId(`${String(message['id'])}|${path}|text`, 8)
+      message['fragments'] = [{ ft: 'content', fId, part: { pt: 'text', text: message['text'] } }]
       delete message['text']
       converted++
     }
@@ -252,7 +260,7 @@ function createCleaner() {
         if (typeof fragment['fId'] === 'string' && fragment['fId'] !== '')
           note(at, `a second fragment with id ${JSON.stringify(fragment['fId'])}`, 'renamed')
         else note(`${at}.fId`, 'missing', 'fixed')
-        fragment['fId'] = createChatId(8)
+        fragment['fId'] = idAt(`${at}|fragment`, ids, 8)
       }
       ids.add(fragment['fId'] as string)
       dropCredentials(fragment, FRAGMENT_FIELDS, at)

@@ -16,6 +16,7 @@ export type { ChatFolderPatch } from './rules'
 export { chatFoldersDefinition, createChatFoldersStore } from './store'
 export type { ChatFoldersStoreApi, ChatFoldersStoreOptions } from './store'
 export { importChatFoldersFromExport, importLegacyChatFolders } from './legacy'
+export { chatFoldersLegacy } from './legacyStore'
 export type { ChatFoldersImport, DanglingFolderLink, ImportChatFoldersOptions, SkippedFolderEntry } from './legacy'
 export {
   addConversationToChatFolder,

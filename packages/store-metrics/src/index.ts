@@ -29,6 +29,7 @@ export { metricsSchema } from './schema'
 export { createMetricsStore, metricsDefinition, recordCommits } from './store'
 export type { MetricsStoreApi, MetricsStoreOptions } from './store'
 export { importLegacyMetrics } from './legacy'
+export { metricsLegacy } from './legacyStore'
 export type { MetricsImport, MetricsImportProblem } from './legacy'
 export { BUCKET_MS, metricPercentiles, metricSeries, metricTotals, topMetricNames } from './queries'
 export type {

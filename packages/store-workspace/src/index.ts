@@ -28,8 +28,15 @@ export type { WorkspaceSettings } from './settings'
 export { guessMimeType, MAX_NAME_LENGTH, utf8ByteLength } from './tree'
 export { createWorkspaceStore, workspaceDefinition } from './store'
 export type { WorkspaceStoreApi, WorkspaceStoreOptions } from './store'
-export { importLegacyWorkspace } from './legacy'
-export type { DanglingAssignment, ImportLegacyWorkspaceOptions, SkippedAssignment, WorkspaceImport } from './legacy'
+export { importLegacyWorkspace, workspaceLegacyPersistOptions } from './legacy'
+export type {
+  DanglingAssignment,
+  ImportLegacyWorkspaceOptions,
+  LegacyWorkspaceState,
+  SkippedAssignment,
+  WorkspaceImport,
+} from './legacy'
+export { workspaceLegacy } from './legacyStore'
 export { listWorkspaceHistory, readWorkspaceFile, trimWorkspaceHistory } from './queries'
 export type {
   ListWorkspaceHistoryOptions,

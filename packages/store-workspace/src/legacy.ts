@@ -1,6 +1,9 @@
 import { isPlainObject, readPersistEnvelope, ZustandSqliteError } from '@zustand-sqlite/core'
 import { MAX_ID_LENGTH, WORKSPACE_STORE_NAME } from './state'
-import type { WorkspaceId } from './state'
+import type { WorkspaceId, WorkspaceState } from './state'
+
+/** The version of the app's `agi-client-workspace`: it never set one. */
+const LEGACY_VERSION = 0
 
 /** Options of {@link importLegacyWorkspace}. */
 export interface ImportLegacyWorkspaceOptions {
@@ -35,6 +38,14 @@ export interface WorkspaceImport {
   readonly skipped: SkippedAssignment[]
 }
 
+function unknownVersion(version: number, outcome: string): never {
+  throw new ZustandSqliteError(
+    'MIGRATION_FAILED',
+    `${WORKSPACE_STORE_NAME}: the app's workspace store has version ${LEGACY_VERSION}, this data has ${version}; ${outcome}`,
+    { store: WORKSPACE_STORE_NAME },
+  )
+}
+
 /**
  * Imports what big-AGI's workspace store left in localStorage (`localStorage.getItem('agi-client-workspace')`):
  * the `{ state, version }` envelope of version 0 (the app never versioned it), as JSON text, text encoded
@@ -64,13 +75,7 @@ export function importLegacyWorkspace(
 ): WorkspaceImport | null {
   if (value === null || value === undefined) return null
   const { state, version } = readPersistEnvelope(value, WORKSPACE_STORE_NAME)
-  if (version !== 0) {
-    throw new ZustandSqliteError(
-      'MIGRATION_FAILED',
-      `${WORKSPACE_STORE_NAME}: the app's workspace store has version 0, this data has ${version}; nothing was imported`,
-      { store: WORKSPACE_STORE_NAME },
-    )
-  }
+  if (version !== LEGACY_VERSION) unknownVersion(version, 'nothing was imported')
   const raw = state['liveFilesByWorkspace'] ?? {}
   if (!isPlainObject(raw)) {
     throw new ZustandSqliteError(
@@ -106,3 +111,20 @@ export function importLegacyWorkspace(
   }
   return { liveFilesByWorkspace: Object.fromEntries(liveFilesByWorkspace), dangling, skipped }
 }
+
+/** What the app's workspace store persisted: the assignments alone. */
+export type LegacyWorkspaceState = Pick<WorkspaceState, 'liveFilesByWorkspace'>
+
+/**
+ * Zustand `persist` options of the app's workspace store: its name, version 0 and its state, the
+ * assignments alone (files, folders and settings exist only in SQLite). A rollback writes the assignments
+ * with them, where the app reads them. `migrate` only refuses another version (a newer build's data),
+ * reporting MIGRATION_FAILED through `onRehydrateStorage` instead of Zustand's silent fall back to the
+ * defaults.
+ */
+export const workspaceLegacyPersistOptions = {
+  name: WORKSPACE_STORE_NAME,
+  version: LEGACY_VERSION,
+  partialize: (state: WorkspaceState): LegacyWorkspaceState => ({ liveFilesByWorkspace: state.liveFilesByWorkspace }),
+  migrate: (_persisted: unknown, version: number): LegacyWorkspaceState => unknownVersion(version, 'nothing was read'),
+} as const

@@ -1,0 +1,199 @@
+import { isZustandSqliteError, writeStoredState, ZustandSqliteError } from '@zustand-sqlite/core'
+import type { Backend, LegacyStore, ZustandSqliteErrorCode } from '@zustand-sqlite/core'
+import { createStore } from 'zustand/vanilla'
+import { createJSONStorage, persist } from 'zustand/middleware'
+import type { PersistOptions } from 'zustand/middleware'
+import type { StateCreator } from 'zustand/vanilla'
+import { firstDifference } from './compare'
+import { emit } from './events'
+import type { MigrationEventListener } from './events'
+import { orderStores } from './migrate'
+import { readRecord, recordOptions } from './record'
+import type { MigrationRecord, StoreMigrationEntry } from './record'
+import { checksum, resolveSources, utf8Bytes } from './sources'
+import type { LegacySource, LegacySources } from './sources'
+
+/** Options of {@link rollbackStores}. */
+export interface RollbackStoresOptions {
+  /** The SQLite database the stores live in now. */
+  readonly backend: Backend
+  /** The legacy descriptors of the stores to move back. */
+  readonly stores: readonly LegacyStore[]
+  /** Where the legacy values go. @default the page's localStorage and idb-keyval's default database */
+  readonly sources?: LegacySources
+  readonly onEvent?: MigrationEventListener
+}
+
+/** What happened to one store. */
+export interface StoreRollbackResult {
+  readonly store: string
+  readonly outcome: 'rolled-back' | 'failed'
+  readonly error?: ZustandSqliteError
+  readonly code?: ZustandSqliteErrorCode
+  /** Bytes of the legacy value written. */
+  readonly bytes: number
+}
+
+/** What {@link rollbackStores} did. */
+export interface RollbackResult {
+  /** True when every store is back on its legacy storage. */
+  readonly ok: boolean
+  readonly stores: readonly StoreRollbackResult[]
+  readonly durationMs: number
+}
+
+/** A value as JSON keeps it: what a legacy storage holds of it (functions and `undefined` left out). */
+const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value) ?? 'null')
+
+const clock = (): number => globalThis.performance?.now() ?? Date.now()
+
+/** The state creator the legacy path used, as a plain one (no `store.persist` of persistSQLite). */
+function legacyCreator(legacy: LegacyStore): StateCreator<unknown, [], [], unknown> {
+  return (legacy.legacyState?.() ?? legacy.definition.state({})) as StateCreator<unknown, [], [], unknown>
+}
+
+/**
+ * What the app's `persist` makes of the value in `source` under the store's key: a store created with the
+ * legacy state creator and persist options, hydrated from it. Resolves to its persisted (partialized) state.
+ */
+export async function hydrateLegacy(legacy: LegacyStore, source: LegacySource): Promise<unknown> {
+  const { persistOptions } = legacy
+  let failure: unknown
+  const options = {
+    ...(persistOptions as object),
+    name: legacy.key,
+    version: persistOptions.version,
+    storage: createJSONStorage(() => source.stateStorage),
+    skipHydration: true,
+    onRehydrateStorage: () => (_state: unknown, error: unknown) => {
+      if (error !== undefined) failure = error
+    },
+  } as PersistOptions<unknown, unknown>
+  const store = createStore(persist(legacyCreator(legacy), options)) as unknown as {
+    getState(): unknown
+    persist: { rehydrate(): Promise<void> }
+  }
+  await store.persist.rehydrate()
+  if (failure !== undefined) throw failure
+  const partialize = persistOptions.partialize ?? ((state: unknown) => state)
+  return partialize(store.getState())
+}
+
+/**
+ * Moves stores back from SQLite to their legacy storage, in the format the app's `persist` reads: each
+ * store's current SQLite state (every write made after the cutover included), read through its definition,
+ * partialized and enveloped with the legacy version, is written under its key. Each is then verified by
+ * hydrating a `persist` store from it with the legacy options and comparing with the SQLite state; a
+ * store that does not verify gets its previous legacy value back and is reported (VERIFICATION_FAILED).
+ * The SQLite data stays as it is. Switch the rollout off afterwards (`rollout.markRolledBack()`), which
+ * `startStorage` does.
+ */
+export async function rollbackStores(options: RollbackStoresOptions): Promise<RollbackResult> {
+  const started = clock()
+  const { backend, onEvent } = options
+  const sources = resolveSources(options.sources)
+  const { record, stored } = await readRecord(backend)
+  const next = structuredClone(record) as MigrationRecord
+  const results: StoreRollbackResult[] = []
+  for (const legacy of orderStores(options.stores)) {
+    const name = legacy.definition.name
+    const storeStarted = clock()
+    const source = sources[legacy.location]
+    let bytes = 0
+    try {
+      if (source === undefined) {
+        throw new ZustandSqliteError(
+          'LEGACY_STORAGE_FAILED',
+          `${name}: no ${legacy.location} source to write ${JSON.stringify(legacy.key)} to; pass one in \`sources\``,
+          { store: name },
+        )
+      }
+      const { state } = await legacy.definition.read(backend, { name })
+      const partialize = legacy.persistOptions.partialize ?? ((s: unknown) => s)
+      const persisted = partialize(state)
+      const text = JSON.stringify({ state: persisted, version: legacy.persistOptions.version })
+      bytes = utf8Bytes(text)
+      const before = await source.read(legacy.key)
+      await source.write(legacy.key, text)
+      const verifyStarted = clock()
+      let difference: string | undefined
+      try {
+        difference = firstDifference(asJson(persisted), asJson(await hydrateLegacy(legacy, source)))
+      } catch (error) {
+        difference = `the legacy persist did not hydrate it (${error instanceof Error ? error.message : String(error)})`
+      }
+      if (difference !== undefined) {
+        if (before === null || before === undefined) await source.remove(legacy.key)
+        else await source.write(legacy.key, typeof before === 'string' ? before : JSON.stringify(before))
+        const error = new ZustandSqliteError(
+          'VERIFICATION_FAILED',
+          `${name}: the legacy persist does not hydrate the SQLite state: ${difference}; its previous legacy value was put back`,
+          { store: name },
+        )
+        emit(onEvent, {
+          kind: 'verification',
+          store: name,
+          outcome: 'mismatch',
+          code: error.code,
+          message: error.message,
+          durationMs: clock() - verifyStarted,
+          rows: 0,
+          bytes,
+        })
+        throw error
+      }
+      emit(onEvent, {
+        kind: 'verification',
+        store: name,
+        outcome: 'ok',
+        durationMs: clock() - verifyStarted,
+        rows: 0,
+        bytes,
+      })
+      const at = Date.now()
+      next.stores[name] = {
+        ...(record.stores[name] ?? {
+          legacyKey: legacy.key,
+          location: legacy.location,
+          rows: 0,
+          counts: {},
+          cleaned: 0,
+        }),
+        status: 'rolled-back',
+        checksum: await checksum(text),
+        bytes,
+        rolledBackAt: at,
+        updatedAt: at,
+      } as StoreMigrationEntry
+      results.push({ store: name, outcome: 'rolled-back', bytes })
+      emit(onEvent, {
+        kind: 'rollback',
+        store: name,
+        outcome: 'ok',
+        durationMs: clock() - storeStarted,
+        rows: 0,
+        bytes,
+      })
+    } catch (error) {
+      const typed = isZustandSqliteError(error)
+        ? error
+        : new ZustandSqliteError('LEGACY_STORAGE_FAILED', `${name}: rolling back failed (${String(error)})`, {
+            store: name,
+            cause: error,
+          })
+      results.push({ store: name, outcome: 'failed', error: typed, code: typed.code, bytes })
+      emit(onEvent, {
+        kind: 'rollback',
+        store: name,
+        outcome: 'failed',
+        code: typed.code,
+        message: typed.message,
+        durationMs: clock() - storeStarted,
+        rows: 0,
+        bytes,
+      })
+    }
+  }
+  await writeStoredState(backend, { ...recordOptions, previous: stored }, next)
+  return { ok: results.every((r) => r.outcome === 'rolled-back'), stores: results, durationMs: clock() - started }
+}

@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest'
+import { createJSONStorage, persist } from 'zustand/middleware'
+import { createStore } from 'zustand/vanilla'
+import type { Backend } from '@zustand-sqlite/core'
+import { chatsLegacy, createChatsState, createDMessageTextContent } from '@zustand-sqlite/store-chats'
+import { uiPreferencesLegacy } from '@zustand-sqlite/store-ui'
+import type { UIPreferencesStore } from '@zustand-sqlite/store-ui'
+import { createRollout, createShadow, createSwappableStore, startStorage } from '@zustand-sqlite/migrate'
+import type { MigrationEvent, MigrationProgress } from '@zustand-sqlite/migrate'
+import { databaseOn, engines } from '../../../test-utils/backends'
+import { bigAgiLegacyData, MemoryStorage } from './fixtures/legacyData'
+import { allStores, legacyBrowser, storedStates } from './helpers'
+
+const engine = engines[0] as (typeof engines)[number]
+
+describe('the flag-gated swap at startup', () => {
+  const db = databaseOn(engine)
+
+  it('keeps a device outside the rollout on its legacy storage, without opening the database', async () => {
+    const browser = await legacyBrowser(bigAgiLegacyData())
+    const rollout = createRollout({ storage: new MemoryStorage(), deviceId: 'device-a', percentage: 0 })
+    let opened = 0
+    const started = await startStorage({
+      rollout,
+      stores: allStores,
+      sources: browser.sources,
+      backend: async () => {
+        opened++
+        return db.open()
+      },
+    })
+    expect(started.decision.storage).toBe('legacy')
+    expect(opened).toBe(0)
+    const ui = createSwappableStore<UIPreferencesStore>(uiPreferencesLegacy as never, started, {
+      sources: browser.sources,
+    })
+    expect(ui.storage).toBe('legacy')
+    // The legacy persist hydrates the app's own data (version 1 migrated by the app's chain).
+    expect(ui.getState().preferredLanguage).toBe(
+      JSON.parse(browser.localStorage.getItem('app-ui') as string).state.preferredLanguage,
+    )
+  })
+
+  it('migrates with progress when the device joins, then runs every store on SQLite with the same interface', async () => {
+    const browser = await legacyBrowser(bigAgiLegacyData())
+    const storage = new MemoryStorage()
+    const progress: MigrationProgress[] = []
+    let backend: Backend | undefined
+    const open = async (): Promise<Backend> => (backend ??= await db.open())
+
+    // Before: on the legacy storage, what the user sees.
+    const legacyStart = await startStorage({
+      rollout: createRollout({ storage, deviceId: 'device-b', percentage: 0 }),
+      stores: allStores,
+      sources: browser.sources,
+      backend: open,
+    })
+    const before = createSwappableStore<UIPreferencesStore>(uiPreferencesLegacy as never, legacyStart, {
+      sources: browser.sources,
+    })
+    const seenBefore = { centerMode: before.getState().centerMode, language: before.getState().preferredLanguage }
+
+    const started = await startStorage({
+      rollout: createRollout({ storage, deviceId: 'device-b', percentage: 100 }),
+      stores: allStores,
+      sources: browser.sources,
+      backend: open,
+      onProgress: (p) => progress.push(p),
+    })
+    expect(started.decision).toMatchObject({ storage: 'sqlite', migrate: true })
+    expect(started.migration?.ok).toBe(true)
+    expect(progress.at(-1)).toMatchObject({ step: 'done', storesDone: 7 })
+    expect(allStores.every((s) => started.storageOf(s.definition.name) === 'sqlite')).toBe(true)
+
+    const ui = createSwappableStore<UIPreferencesStore>(uiPreferencesLegacy as never, started)
+    expect(ui.storage).toBe('sqlite')
+    await new Promise<void>((resolve) =>
+      ui.persist.hasHydrated() ? resolve() : ui.persist.onFinishHydration(() => resolve()),
+    )
+    expect({ centerMode: ui.getState().centerMode, language: ui.getState().preferredLanguage }).toEqual(seenBefore)
+
+    // The next start: sticky on SQLite even when the percentage goes down, nothing migrated again.
+    const next = await startStorage({
+      rollout: createRollout({ storage, deviceId: 'device-b', percentage: 5 }),
+      stores: allStores,
+      sources: browser.sources,
+      backend: open,
+    })
+    expect(next.decision).toMatchObject({ storage: 'sqlite', reason: 'migrated', migrate: false })
+    expect(next.migration).toBeUndefined()
+  })
+
+  it('rolls a migrated device back when the kill switch is on, every SQLite write included', async () => {
+    const browser = await legacyBrowser(bigAgiLegacyData())
+    const storage = new MemoryStorage()
+    let backend: Backend | undefined
+    const open = async (): Promise<Backend> => (backend ??= await db.open())
+    const started = await startStorage({
+      rollout: createRollout({ storage, deviceId: 'device-c', percentage: 100 }),
+      stores: allStores,
+      sources: browser.sources,
+      backend: open,
+    })
+    await chatsLegacy.definition.update(started.backend as Backend, (store) => {
+      const id = store.getState().conversations[0]?.id as string
+      store.getState().appendMessage(id, createDMessageTextContent('assistant', 'written on SQLite'))
+    })
+    const sqliteStates = await storedStates(started.backend as Backend)
+
+    const events: MigrationEvent[] = []
+    const killed = await startStorage({
+      rollout: createRollout({ storage, deviceId: 'device-c', percentage: 100, killSwitch: true }),
+      stores: allStores,
+      sources: browser.sources,
+      backend: open,
+      onEvent: (e) => events.push(e),
+    })
+    expect(killed.decision).toMatchObject({ storage: 'legacy', reason: 'kill-switch', rollback: true })
+    expect(killed.rollback?.ok).toBe(true)
+    expect(allStores.every((s) => killed.storageOf(s.definition.name) === 'legacy')).toBe(true)
+
+    const chats = createSwappableStore(chatsLegacy, killed, { sources: browser.sources })
+    await chats.persist.rehydrate()
+    expect(JSON.stringify(chats.getState())).toContain('written on SQLite')
+    const partialize = chatsLegacy.definition.partialize as (s: unknown) => unknown
+    expect(JSON.parse(JSON.stringify(partialize(chats.getState())))).toEqual(sqliteStates['app-chats'])
+
+    // The next start, kill switch still on: not migrated any more, nothing to roll back.
+    const after = await startStorage({
+      rollout: createRollout({ storage, deviceId: 'device-c', percentage: 100, killSwitch: true }),
+      stores: allStores,
+      sources: browser.sources,
+      backend: open,
+    })
+    expect(after.decision).toMatchObject({ storage: 'legacy', rollback: false })
+  })
+})
+
+describe('shadow mode', () => {
+  const db = databaseOn(engine)
+
+  it('writes each change to SQLite too, times both storages, and reports a mismatch', async () => {
+    const browser = await legacyBrowser(bigAgiLegacyData())
+    const backend = await db.open()
+    const events: MigrationEvent[] = []
+    const shadow = createShadow({
+      legacy: chatsLegacy,
+      backend,
+      sources: browser.sources,
+      onEvent: (e) => events.push(e),
+      compareEvery: 0,
+    })
+    const stateStorage = (browser.sources.indexedDB as unknown as { stateStorage: never }).stateStorage
+    const chats = createStore(
+      persist(createChatsState(), {
+        ...chatsLegacy.persistOptions,
+        storage: shadow.storage(createJSONStorage(() => stateStorage) as never),
+      } as never),
+    ) as unknown as ReturnType<typeof chatsLegacy.definition.create>
+    shadow.attach(chats as never)
+    await new Promise<void>((resolve) =>
+      chats.persist.hasHydrated() ? resolve() : chats.persist.onFinishHydration(() => resolve()),
+    )
+
+    const id = chats.getState().conversations[0]?.id as string
+    for (let i = 0; i < 3; i++) chats.getState().appendMessage(id, createDMessageTextContent('user', `message ${i}`))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    await shadow.flush()
+
+    expect(await shadow.compare()).toEqual({ equal: true })
+    const stored = await chatsLegacy.definition.read(backend)
+    expect(JSON.stringify(stored.state.conversations)).toContain('message 2')
+    expect(events.some((e) => e.kind === 'shadow-write' && e.storage === 'legacy')).toBe(true)
+    expect(events.some((e) => e.kind === 'shadow-write' && e.storage === 'sqlite' && e.rows > 0)).toBe(true)
+
+    // SQLite written behind the shadow's back: the next comparison reports where they differ.
+    await chatsLegacy.definition.update(backend, (store) => store.getState().setUserTitle(id, 'changed elsewhere'))
+    const compared = await shadow.compare()
+    expect(compared.equal).toBe(false)
+    expect(compared.difference).toContain('conversations[')
+    expect(events.at(-1)).toMatchObject({ kind: 'shadow-comparison', outcome: 'mismatch', code: 'VERIFICATION_FAILED' })
+    shadow.stop()
+  })
+})

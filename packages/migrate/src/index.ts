@@ -31,7 +31,8 @@ export type { RollbackResult, RollbackStoresOptions, StoreRollbackResult } from 
 
 // The flag-gated swap at startup
 export { createSwappableStore, startStorage } from './swap'
-export type { StartedStorage, StartStorageOptions, StoreStorage, SwappableStore } from './swap'
+export type { StartedStorage, StartStorageOptions, SwappableStore } from './swap'
+export type { StoreStorage } from './storeMap'
 
 // Shadow mode
 export { createShadow } from './shadow'
@@ -50,3 +51,7 @@ export type {
   MigrationReport,
   MigrationReportOptions,
 } from './monitoring'
+
+// The UX labs flag as the user's override
+export { followLabsFlag } from './labsFlag'
+export type { LabsFlagSource } from './labsFlag'

@@ -1,6 +1,7 @@
 import {
   countChangeSetRows,
   isZustandSqliteError,
+  readPersistEnvelope,
   readStoredState,
   writeStoredState,
   writeStoredStates,
@@ -14,6 +15,8 @@ import { readBackupText, readRecord, recordOptions } from './record'
 import type { MigrationRecord, StoreMigrationEntry } from './record'
 import { checksum, legacyText, resolveSources, utf8Bytes } from './sources'
 import type { LegacySource, LegacySources } from './sources'
+import type { Rollout } from './rollout'
+import { updateStoreMap } from './storeMap'
 
 /** The step a migration has finished, as `onProgress` tells it. */
 export type MigrationStep =
@@ -58,6 +61,11 @@ export interface MigrateStoresOptions {
   readonly onProgress?: (progress: MigrationProgress) => void
   /** Called with an event for each store's migration and verification. */
   readonly onEvent?: MigrationEventListener
+  /**
+   * The rollout of the device: when given, the stores moved are recorded in its storage as living in SQLite
+   * (a failed one as not), and the device as migrated, for the next start's decision.
+   */
+  readonly rollout?: Rollout
 }
 
 /** What happened to one store. */
@@ -80,6 +88,8 @@ export interface StoreMigrationResult {
   readonly bytes: number
   /** What it holds (`count` of its descriptor), as written and read back. */
   readonly counts: Readonly<Record<string, number>>
+  /** The same counts of the legacy value as the app's `persist` read it; absent when they cannot be taken. */
+  readonly sourceCounts?: Readonly<Record<string, number>>
   /** How many things the importer cleaned; its report in `report`. */
   readonly cleaned: number
   readonly report?: unknown
@@ -145,6 +155,7 @@ interface Pending {
   readonly bytes: number
   readonly checksum: string
   readonly imported: LegacyImport<unknown>
+  readonly sourceCounts: Readonly<Record<string, number>> | undefined
   readonly previous: StoredState | null
   readonly started: number
   rows: number
@@ -298,6 +309,15 @@ export async function migrateStores(options: MigrateStoresOptions): Promise<Migr
         })
         continue
       }
+      const sourceCounts = await countSource(legacy, raw)
+      const lost = lostKind(sourceCounts, legacy.count(result.state), result.cleaned)
+      if (lost !== undefined) {
+        throw new ZustandSqliteError(
+          'VERIFICATION_FAILED',
+          `${name}: the legacy value holds ${lost} but the import holds none, and its importer reports nothing cleaned; nothing was written`,
+          { store: name },
+        )
+      }
       imported.set(name, result.state)
       const previous = await readStoredState(backend, {
         name,
@@ -312,6 +332,7 @@ export async function migrateStores(options: MigrateStoresOptions): Promise<Migr
         bytes,
         checksum: sum,
         imported: result,
+        sourceCounts,
         previous,
         started: storeStarted,
         rows: 0,
@@ -348,6 +369,7 @@ export async function migrateStores(options: MigrateStoresOptions): Promise<Migr
         bytes: p.bytes,
         rows: 0,
         counts: p.legacy.count(p.imported.state),
+        ...(p.sourceCounts === undefined ? {} : { sourceCounts: p.sourceCounts }),
         cleaned: p.imported.cleaned,
         updatedAt: at,
       } as StoreMigrationEntry
@@ -443,6 +465,7 @@ export async function migrateStores(options: MigrateStoresOptions): Promise<Migr
           rows: p.rows,
           bytes: p.bytes,
           counts,
+          ...(p.sourceCounts === undefined ? {} : { sourceCounts: p.sourceCounts }),
           cleaned: p.imported.cleaned,
           ...(p.imported.report === undefined ? {} : { report: p.imported.report }),
         })
@@ -497,6 +520,13 @@ export async function migrateStores(options: MigrateStoresOptions): Promise<Migr
   progress('done')
 
   const list = ordered.map((legacy) => results.get(legacy.definition.name) as StoreMigrationResult)
+  if (options.rollout !== undefined) {
+    updateStoreMap(
+      options.rollout,
+      Object.fromEntries(list.map((r) => [r.store, r.outcome === 'failed' ? 'legacy' : 'sqlite'] as const)),
+    )
+    options.rollout.markMigrated()
+  }
   return {
     ok: list.every((r) => r.outcome !== 'failed'),
     stores: list,
@@ -504,6 +534,40 @@ export async function migrateStores(options: MigrateStoresOptions): Promise<Migr
     rows: rowsWritten,
     bytes: bytesRead,
   }
+}
+
+/**
+ * The counts of the legacy value as the app's `persist` reads it: its envelope, through the legacy
+ * `migrate` when its version is another; `undefined` when they cannot be taken (a value the app could not
+ * read either).
+ */
+async function countSource(legacy: LegacyStore, raw: unknown): Promise<Readonly<Record<string, number>> | undefined> {
+  try {
+    const { state, version } = readPersistEnvelope(raw, legacy.key)
+    const { persistOptions } = legacy
+    const read =
+      version === persistOptions.version || persistOptions.migrate === undefined
+        ? state
+        : await persistOptions.migrate(state, version)
+    const counts = (legacy.countLegacy ?? legacy.count)(read)
+    return Object.values(counts).every((n) => Number.isFinite(n)) ? counts : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * A kind the source held some of and the import holds none of, while the importer reports nothing cleaned:
+ * the signature of a read that lost everything (as `count` names it, with the source's number).
+ */
+function lostKind(
+  source: Readonly<Record<string, number>> | undefined,
+  imported: Readonly<Record<string, number>>,
+  cleaned: number,
+): string | undefined {
+  if (source === undefined || cleaned > 0) return undefined
+  for (const [kind, n] of Object.entries(source)) if (n > 0 && imported[kind] === 0) return `${n} ${kind}`
+  return undefined
 }
 
 /** The first difference between what `p` imported and what the database now holds for it, or `undefined`. */

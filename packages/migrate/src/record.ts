@@ -23,6 +23,8 @@ export interface StoreMigrationEntry {
   /** Rows the migration wrote. */
   rows: number
   counts: Record<string, number>
+  /** The same counts of the legacy value, as the app's `persist` read it (absent when they cannot be taken). */
+  sourceCounts?: Record<string, number>
   cleaned: number
   updatedAt: number
   migratedAt?: number
@@ -72,6 +74,7 @@ export const migrationRecordSchema = defineSchema({
         bytes: column.integer(),
         rows: column.integer(),
         counts: column.json(),
+        sourceCounts: column.json({ column: 'source_counts', optional: true }),
         cleaned: column.integer(),
         updatedAt: column.integer({ column: 'updated_at' }),
         migratedAt: column.integer({ column: 'migrated_at', optional: true }),

@@ -12,6 +12,8 @@ import { readRecord, recordOptions } from './record'
 import type { MigrationRecord, StoreMigrationEntry } from './record'
 import { checksum, resolveSources, utf8Bytes } from './sources'
 import type { LegacySource, LegacySources } from './sources'
+import type { Rollout } from './rollout'
+import { updateStoreMap } from './storeMap'
 
 /** Options of {@link rollbackStores}. */
 export interface RollbackStoresOptions {
@@ -22,6 +24,11 @@ export interface RollbackStoresOptions {
   /** Where the legacy values go. @default the page's localStorage and idb-keyval's default database */
   readonly sources?: LegacySources
   readonly onEvent?: MigrationEventListener
+  /**
+   * The rollout of the device: when given, the stores rolled back are recorded in its storage as living on
+   * their legacy storage, and, once every store is back, the device as rolled back (the flag off).
+   */
+  readonly rollout?: Rollout
 }
 
 /** What happened to one store. */
@@ -85,8 +92,8 @@ export async function hydrateLegacy(legacy: LegacyStore, source: LegacySource): 
  * partialized and enveloped with the legacy version, is written under its key. Each is then verified by
  * hydrating a `persist` store from it with the legacy options and comparing with the SQLite state; a
  * store that does not verify gets its previous legacy value back and is reported (VERIFICATION_FAILED).
- * The SQLite data stays as it is. Switch the rollout off afterwards (`rollout.markRolledBack()`), which
- * `startStorage` does.
+ * The SQLite data stays as it is. Given the device's `rollout`, the flag is switched off once every store
+ * is back (`startStorage` passes it).
  */
 export async function rollbackStores(options: RollbackStoresOptions): Promise<RollbackResult> {
   const started = clock()
@@ -195,5 +202,11 @@ export async function rollbackStores(options: RollbackStoresOptions): Promise<Ro
     }
   }
   await writeStoredState(backend, { ...recordOptions, previous: stored }, next)
-  return { ok: results.every((r) => r.outcome === 'rolled-back'), stores: results, durationMs: clock() - started }
+  const ok = results.every((r) => r.outcome === 'rolled-back')
+  if (options.rollout !== undefined) {
+    const back = results.filter((r) => r.outcome === 'rolled-back')
+    updateStoreMap(options.rollout, Object.fromEntries(back.map((r) => [r.store, 'legacy'] as const)))
+    if (ok) options.rollout.markRolledBack()
+  }
+  return { ok, stores: results, durationMs: clock() - started }
 }

@@ -1,4 +1,4 @@
-import { ZustandSqliteError } from '@zustand-sqlite/core'
+import { isZustandSqliteError, ZustandSqliteError } from '@zustand-sqlite/core'
 import type { Backend, LegacyStore, PersistedStoreApi, StoreOptions } from '@zustand-sqlite/core'
 import { createStore } from 'zustand/vanilla'
 import type { StoreApi } from 'zustand/vanilla'
@@ -8,12 +8,11 @@ import { migrateStores } from './migrate'
 import type { MigrationProgress, MigrationResult } from './migrate'
 import { rollbackStores } from './rollback'
 import type { RollbackResult } from './rollback'
-import type { Rollout, RolloutDecision, SyncStorage } from './rollout'
+import type { Rollout, RolloutDecision } from './rollout'
+import { readStoreMap } from './storeMap'
+import type { StoreStorage } from './storeMap'
 import { resolveSources } from './sources'
 import type { LegacySources } from './sources'
-
-/** Which storage a store runs on. */
-export type StoreStorage = 'sqlite' | 'legacy'
 
 /** Options of {@link startStorage}. */
 export interface StartStorageOptions {
@@ -44,22 +43,8 @@ export interface StartedStorage {
   readonly migration?: MigrationResult
   /** The rollback run by this start, when the rollout said to move back. */
   readonly rollback?: RollbackResult
-}
-
-/** The key, in the rollout's storage, of which stores live in SQLite. */
-const storesKey = (flag: string): string => `zustand-sqlite:stores:${flag}`
-
-function readStoreMap(rollout: Rollout, storage: SyncStorage): Record<string, StoreStorage> {
-  try {
-    const text = storage.getItem(storesKey(rollout.flag))
-    const parsed: unknown = text === null ? {} : JSON.parse(text)
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {}
-    const map: Record<string, StoreStorage> = {}
-    for (const [store, value] of Object.entries(parsed)) if (value === 'sqlite') map[store] = 'sqlite'
-    return map
-  } catch {
-    return {}
-  }
+  /** Why the device stays on its legacy storage although the rollout chose SQLite: the database did not open. */
+  readonly error?: ZustandSqliteError
 }
 
 /**
@@ -70,8 +55,10 @@ function readStoreMap(rollout: Rollout, storage: SyncStorage): Record<string, St
  * (or by hand, with the legacy `persist` options or `persistSQLite` on the same state creator).
  *
  * A store whose migration fails stays on its legacy storage while the others run on SQLite, and is tried
- * again at the next start. A rollback that fails leaves the device on SQLite (its data is there) and is
- * tried again at the next start.
+ * again at the next start. A rollback that fails leaves its store on SQLite (its data is there), tried
+ * again at the next start. When the database cannot be opened (a browser without OPFS, a quota), a device
+ * with no store in SQLite yet stays on its legacy storage (`error` says why); one whose stores are in
+ * SQLite rejects with the error, since its data is there.
  *
  * @example
  * ```ts
@@ -82,79 +69,62 @@ function readStoreMap(rollout: Rollout, storage: SyncStorage): Record<string, St
  */
 export async function startStorage(options: StartStorageOptions): Promise<StartedStorage> {
   const { rollout } = options
-  const storage = rollout.storage
-  let map = readStoreMap(rollout, storage)
   let decision = rollout.decide()
-  if (decision.storage === 'legacy' && decision.reason === 'not-in-rollout' && Object.keys(map).length > 0) {
+  const recorded = readStoreMap(rollout)
+  if (decision.storage === 'legacy' && decision.reason === 'not-in-rollout' && Object.keys(recorded).length > 0) {
     // Stores live in SQLite although the rollout's record says otherwise (it was lost or is corrupt): they
     // stay there, as a migrated device does, rather than go back to legacy values older than them.
     decision = { ...decision, storage: 'sqlite', reason: 'migrated', migrate: false }
     rollout.markMigrated()
   }
+  const shared = {
+    ...(options.sources === undefined ? {} : { sources: options.sources }),
+    ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+    rollout,
+  }
   let backend: Backend | undefined
   let migration: MigrationResult | undefined
   let rollback: RollbackResult | undefined
-  const open = async (): Promise<Backend> => (backend ??= await options.backend())
-  const saveMap = (next: Record<string, StoreStorage>): void => {
-    map = next
-    try {
-      storage.setItem(storesKey(rollout.flag), JSON.stringify(next))
-    } catch (error) {
-      throw new ZustandSqliteError(
-        'LEGACY_STORAGE_FAILED',
-        `recording which stores live in SQLite failed (${String(error)})`,
-        {
-          cause: error,
-        },
-      )
-    }
-  }
+  let error: ZustandSqliteError | undefined
 
   if (decision.storage === 'sqlite') {
-    const names = options.stores.map((s) => s.definition.name)
-    const missing = names.some((name) => map[name] !== 'sqlite')
-    if (decision.migrate || missing) {
+    try {
+      backend = await options.backend()
+    } catch (cause) {
+      error = isZustandSqliteError(cause)
+        ? cause
+        : new ZustandSqliteError(
+            'UNSUPPORTED_ENVIRONMENT',
+            `the SQLite database could not be opened (${String(cause)})`,
+            {
+              cause,
+            },
+          )
+      if (Object.keys(recorded).length > 0) throw error
+    }
+    const missing = options.stores.some((s) => recorded[s.definition.name] !== 'sqlite')
+    if (backend !== undefined && (decision.migrate || missing)) {
       migration = await migrateStores({
-        backend: await open(),
+        backend,
         stores: options.stores,
-        ...(options.sources === undefined ? {} : { sources: options.sources }),
+        ...shared,
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-        ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
       })
-      const next: Record<string, StoreStorage> = { ...map }
-      for (const result of migration.stores) {
-        if (result.outcome === 'failed') delete next[result.store]
-        else next[result.store] = 'sqlite'
-      }
-      saveMap(next)
-      rollout.markMigrated()
-    } else {
-      await open()
     }
   } else if (decision.rollback) {
-    const onSQLite = options.stores.filter((s) => map[s.definition.name] === 'sqlite')
-    rollback = await rollbackStores({
-      backend: await open(),
-      stores: onSQLite,
-      ...(options.sources === undefined ? {} : { sources: options.sources }),
-      ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
-    })
-    const next: Record<string, StoreStorage> = { ...map }
-    for (const result of rollback.stores) if (result.outcome === 'rolled-back') delete next[result.store]
-    saveMap(next)
-    if (rollback.ok) rollout.markRolledBack()
+    const onSQLite = options.stores.filter((s) => recorded[s.definition.name] === 'sqlite')
+    backend = await options.backend()
+    rollback = await rollbackStores({ backend, stores: onSQLite, ...shared })
   }
 
-  const rolledBackFailed = rollback !== undefined && !rollback.ok
+  const map = readStoreMap(rollout)
   return {
     decision,
-    storageOf: (store) => {
-      if (decision.storage === 'sqlite' || rolledBackFailed) return map[store] === 'sqlite' ? 'sqlite' : 'legacy'
-      return 'legacy'
-    },
+    storageOf: (store) => (backend !== undefined && map[store] === 'sqlite' ? 'sqlite' : 'legacy'),
     backend,
     ...(migration === undefined ? {} : { migration }),
     ...(rollback === undefined ? {} : { rollback }),
+    ...(error === undefined ? {} : { error }),
   }
 }
 
@@ -173,8 +143,8 @@ export type SwappableStore<T> = StoreApi<T> & {
  * on the SQLite backend, or Zustand's `persist` with the store's legacy options on its legacy storage. The
  * state creator is the same, so components see the same interface either way.
  */
-export function createSwappableStore<T, P = unknown>(
-  legacy: LegacyStore<T, P>,
+export function createSwappableStore<T, P = unknown, L = P>(
+  legacy: LegacyStore<T, P, L>,
   started: StartedStorage,
   options: Omit<StoreOptions<T, P>, 'backend'> & { readonly sources?: LegacySources } = {},
 ): SwappableStore<T> {

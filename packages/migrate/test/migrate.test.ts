@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createStore } from 'zustand/vanilla'
 import { createJSONStorage, persist } from 'zustand/middleware'
-import { ZustandSqliteError } from '@zustand-sqlite/core'
+import { defineLegacyStore, ZustandSqliteError } from '@zustand-sqlite/core'
 import type { Backend, ChangeSet } from '@zustand-sqlite/core'
 import { chatsLegacy, createDMessageTextContent } from '@zustand-sqlite/store-chats'
 import { chatFoldersLegacy } from '@zustand-sqlite/store-folders'
@@ -53,6 +53,9 @@ describe.each(engines)('migrateStores on $name', (engine) => {
     expect(folders?.cleaned).toBeGreaterThan(0)
     const chats = result.stores.find((s) => s.store === 'app-chats')
     expect(chats?.counts['conversations']).toBe(chatIds.length)
+    // What the source held, as the app's persist read it, is reported beside what was imported.
+    expect(chats?.sourceCounts).toEqual(chats?.counts)
+    expect(folders?.sourceCounts?.['links']).toBe((folders?.counts['links'] ?? 0) + (folders?.cleaned ?? 0))
 
     // What the stores hold equals what the importers made of the legacy data.
     const states = await storedStates(backend)
@@ -225,6 +228,21 @@ describe.each(engines)('migrateStores on $name', (engine) => {
     expect(browser.localStorage.getItem('app-device')).toBeNull()
     expect(await browser.idbValue('app-chats')).toBeUndefined()
     expect(browser.localStorage.getItem('unrelated-key')).toBe('kept as it is')
+  })
+
+  it('refuses an import that holds none of what the legacy value held while reporting nothing cleaned', async () => {
+    const browser = await legacyBrowser(bigAgiLegacyData())
+    const backend = await db.open()
+    // An importer that read nothing (a transient read failure turned into an empty state): the status quo
+    // would hydrate the empty state and write it over the user's chats.
+    const lossy = defineLegacyStore({
+      ...chatsLegacy,
+      import: () => ({ state: { conversations: [] }, cleaned: 0 }),
+    })
+    const result = await migrateStores({ backend, stores: [lossy], sources: browser.sources })
+    expect(result.stores[0]).toMatchObject({ outcome: 'failed', code: 'VERIFICATION_FAILED' })
+    expect(result.stores[0]?.error?.message).toContain(`${chatIds.length} conversations`)
+    expect((await chatsLegacy.definition.prepare(backend)).stateVersion).toBeNull()
   })
 
   it('keeps its own record in the database it migrated to', async () => {

@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest'
 import { createJSONStorage, persist } from 'zustand/middleware'
 import { createStore } from 'zustand/vanilla'
+import { ZustandSqliteError } from '@zustand-sqlite/core'
 import type { Backend } from '@zustand-sqlite/core'
 import { chatsLegacy, createChatsState, createDMessageTextContent } from '@zustand-sqlite/store-chats'
+import { uxLabsLegacy } from '@zustand-sqlite/store-labs'
 import { uiPreferencesLegacy } from '@zustand-sqlite/store-ui'
 import type { UIPreferencesStore } from '@zustand-sqlite/store-ui'
-import { createRollout, createShadow, createSwappableStore, startStorage } from '@zustand-sqlite/migrate'
+import {
+  createRollout,
+  createShadow,
+  createSwappableStore,
+  followLabsFlag,
+  rolloutRecordKey,
+  SQLITE_MIGRATION_FLAG,
+  startStorage,
+} from '@zustand-sqlite/migrate'
 import type { MigrationEvent, MigrationProgress } from '@zustand-sqlite/migrate'
 import { databaseOn, engines } from '../../../test-utils/backends'
 import { bigAgiLegacyData, MemoryStorage } from './fixtures/legacyData'
@@ -133,6 +143,62 @@ describe('the flag-gated swap at startup', () => {
       backend: open,
     })
     expect(after.decision).toMatchObject({ storage: 'legacy', rollback: false })
+  })
+})
+
+describe('the user override and an engine that cannot open', () => {
+  const db = databaseOn(engine)
+
+  it('takes the UX labs flag, switched by the user, as the override of the next start', async () => {
+    const browser = await legacyBrowser(bigAgiLegacyData())
+    const storage = new MemoryStorage()
+    const rollout = createRollout({ storage, deviceId: 'device-d', percentage: 0 })
+    expect(rollout.decide().storage).toBe('legacy')
+    const started = await startStorage({
+      rollout,
+      stores: allStores,
+      sources: browser.sources,
+      backend: () => db.open(),
+    })
+    const labs = createSwappableStore(uxLabsLegacy, started, { sources: browser.sources })
+    const stop = followLabsFlag(labs as never, rollout)
+    labs.getState().setFlag(SQLITE_MIGRATION_FLAG, true)
+    stop()
+
+    const next = await startStorage({
+      rollout: createRollout({ storage, deviceId: 'device-d', percentage: 0 }),
+      stores: allStores,
+      sources: browser.sources,
+      backend: () => db.open(),
+    })
+    expect(next.decision).toMatchObject({ storage: 'sqlite', reason: 'override', migrate: true })
+    expect(next.migration?.ok).toBe(true)
+    // The flag moved with the labs store into the database; the override stays outside it.
+    const labsOnSQLite = createSwappableStore(uxLabsLegacy, next)
+    await new Promise<void>((resolve) =>
+      labsOnSQLite.persist.hasHydrated() ? resolve() : labsOnSQLite.persist.onFinishHydration(() => resolve()),
+    )
+    expect(labsOnSQLite.getState().getFlag(SQLITE_MIGRATION_FLAG)).toBe(true)
+    expect(storage.getItem(rolloutRecordKey(SQLITE_MIGRATION_FLAG))).toContain('"override":true')
+  })
+
+  it('stays on the legacy storage when the database cannot be opened and no store is in it yet', async () => {
+    const browser = await legacyBrowser(bigAgiLegacyData())
+    const started = await startStorage({
+      rollout: createRollout({ storage: new MemoryStorage(), deviceId: 'device-e', percentage: 100 }),
+      stores: allStores,
+      sources: browser.sources,
+      backend: () => {
+        throw new ZustandSqliteError('UNSUPPORTED_ENVIRONMENT', 'no OPFS here')
+      },
+    })
+    expect(started.decision.storage).toBe('sqlite')
+    expect(started.error?.code).toBe('UNSUPPORTED_ENVIRONMENT')
+    expect(allStores.every((s) => started.storageOf(s.definition.name) === 'legacy')).toBe(true)
+    const ui = createSwappableStore<UIPreferencesStore>(uiPreferencesLegacy as never, started, {
+      sources: browser.sources,
+    })
+    expect(ui.storage).toBe('legacy')
   })
 })
 

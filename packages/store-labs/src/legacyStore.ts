@@ -2,6 +2,7 @@ import { defineLegacyStore } from '@zustand-sqlite/core'
 import { importLegacyUXLabs, uxLabsLegacyPersistOptions } from './legacy'
 import { toPersistedUXLabs } from './schema'
 import type { PersistedUXLabs } from './schema'
+import type { UXLabsState } from './state'
 import { uxLabsDefinition } from './store'
 
 const count = (state: PersistedUXLabs): { flags: number; experiments: number } => {
@@ -32,5 +33,6 @@ export const uxLabsLegacy = defineLegacyStore({
     return state === null ? null : { state: toPersistedUXLabs(state), cleaned: 0 }
   },
   count,
+  countLegacy: (state) => count(toPersistedUXLabs(state as UXLabsState)),
   persistOptions: uxLabsLegacyPersistOptions,
 })

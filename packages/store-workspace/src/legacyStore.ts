@@ -67,5 +67,9 @@ export const workspaceLegacy = defineLegacyStore({
     }
   },
   count,
+  countLegacy: (state) => {
+    const lists = Object.values(state.liveFilesByWorkspace)
+    return { workspaces: lists.length, assignments: lists.reduce((total, ids) => total + ids.length, 0) }
+  },
   persistOptions: workspaceLegacyPersistOptions,
 })

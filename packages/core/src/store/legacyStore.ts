@@ -64,6 +64,13 @@ export interface LegacyStore<T = any, P = any, L = P> {
   import(raw: unknown, context: LegacyImportContext): LegacyImport<P> | null | Promise<LegacyImport<P> | null>
   /** Counts of what the persisted state holds (`{ conversations, messages }`), checked after the write. */
   count(state: P): Readonly<Record<string, number>>
+  /**
+   * The same counts of a legacy value as the app's `persist` reads it (its `migrate` run, not merged with
+   * defaults): what the source held, reported beside what was imported. An import that holds none of a
+   * kind the source held, while its importer reports nothing cleaned, is refused as a lost read.
+   * @default `count`, for a store whose legacy state has the shape it stores
+   */
+  countLegacy?(state: L): Readonly<Record<string, number>>
   /** The `persist` options of the legacy path: what it wrote and how it read it back. */
   readonly persistOptions: LegacyPersistOptions<T, L>
   /** The state creator the legacy path used with `persist`. @default `definition.state({})` */

@@ -17,6 +17,7 @@ import { checksum, legacyText, resolveSources, utf8Bytes } from './sources'
 import type { LegacySource, LegacySources } from './sources'
 import type { Rollout } from './rollout'
 import { updateStoreMap } from './storeMap'
+import { exclusively } from './lock'
 
 /** The step a migration has finished, as `onProgress` tells it. */
 export type MigrationStep =
@@ -190,6 +191,36 @@ interface Pending {
  */
 export async function migrateStores(options: MigrateStoresOptions): Promise<MigrationResult> {
   const started = clock()
+  const ordered = orderStores(options.stores)
+  return exclusively(async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await migrateOnce(options, started)
+      } catch (error) {
+        // Another connection (a process without Web Locks) wrote the record or a store meanwhile: start again
+        // from what it wrote; after a few tries, every store is reported failed, nothing more written.
+        if (!isZustandSqliteError(error, 'CONCURRENT_MODIFICATION')) throw error
+        if (attempt < MAX_ATTEMPTS) continue
+        const stores = ordered.map((legacy) => ({
+          store: legacy.definition.name,
+          outcome: 'failed' as const,
+          error,
+          code: error.code,
+          rows: 0,
+          bytes: 0,
+          counts: {},
+          cleaned: 0,
+        }))
+        return { ok: false, stores, durationMs: clock() - started, rows: 0, bytes: 0 }
+      }
+    }
+  })
+}
+
+/** How often a migration that finds another writer's commit starts again. */
+const MAX_ATTEMPTS = 3
+
+async function migrateOnce(options: MigrateStoresOptions, started: number): Promise<MigrationResult> {
   const { backend, onEvent } = options
   const ordered = orderStores(options.stores)
   const sources = resolveSources(options.sources)
@@ -402,11 +433,12 @@ export async function migrateStores(options: MigrateStoresOptions): Promise<Migr
         })
         break
       } catch (error) {
+        if (isZustandSqliteError(error, 'CONCURRENT_MODIFICATION')) throw error
         const store = isZustandSqliteError(error) ? error.store : undefined
         const culprit = writing.find((p) => p.name === store)
         const typed = asError(error, culprit?.name ?? 'migration', 'WRITE_FAILED', 'writing the stores failed')
         // A value one store cannot hold (named in the error) leaves that store out; the others are written.
-        if (culprit !== undefined && typed.code !== 'CONCURRENT_MODIFICATION' && typed.code !== 'DATABASE_BUSY') {
+        if (culprit !== undefined && typed.code !== 'DATABASE_BUSY') {
           fail(culprit.name, typed, { bytes: culprit.bytes })
           emit(onEvent, {
             kind: 'migration',
@@ -616,6 +648,10 @@ export interface CleanupResult {
  * The backups in the database stay. Never called by the migration itself.
  */
 export async function cleanupLegacy(options: CleanupLegacyOptions): Promise<CleanupResult[]> {
+  return exclusively(() => cleanupOnce(options))
+}
+
+async function cleanupOnce(options: CleanupLegacyOptions): Promise<CleanupResult[]> {
   const sources = resolveSources(options.sources)
   const { record, stored } = await readRecord(options.backend)
   const next = structuredClone(record) as MigrationRecord

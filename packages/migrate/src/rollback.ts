@@ -14,6 +14,7 @@ import { checksum, resolveSources, utf8Bytes } from './sources'
 import type { LegacySource, LegacySources } from './sources'
 import type { Rollout } from './rollout'
 import { updateStoreMap } from './storeMap'
+import { exclusively } from './lock'
 
 /** Options of {@link rollbackStores}. */
 export interface RollbackStoresOptions {
@@ -96,6 +97,10 @@ export async function hydrateLegacy(legacy: LegacyStore, source: LegacySource): 
  * is back (`startStorage` passes it).
  */
 export async function rollbackStores(options: RollbackStoresOptions): Promise<RollbackResult> {
+  return exclusively(() => rollbackOnce(options))
+}
+
+async function rollbackOnce(options: RollbackStoresOptions): Promise<RollbackResult> {
   const started = clock()
   const { backend, onEvent } = options
   const sources = resolveSources(options.sources)

@@ -95,4 +95,21 @@ describe('a migrating process killed (SIGKILL) at every step boundary', () => {
       expect({ killAt, ...(await contentOf(p.db)) }).toEqual({ killAt, ...expected })
     }
   }, 300_000)
+
+  it('lets two processes migrate the same profile at once: both finish, as one run would', async () => {
+    const reference = profile()
+    await run(reference)
+    const expected = await contentOf(reference.db)
+    for (let round = 0; round < 3; round++) {
+      const p = profile()
+      const [first, second] = await Promise.all([run(p), run(p)])
+      for (const result of [first, second]) {
+        if (result === 'killed') throw new Error('a run was killed')
+        expect(result.outcomes.every(([, outcome]) => outcome === 'migrated' || outcome === 'already-migrated')).toBe(
+          true,
+        )
+      }
+      expect(await contentOf(p.db)).toEqual(expected)
+    }
+  }, 120_000)
 })

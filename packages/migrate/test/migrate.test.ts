@@ -230,6 +230,25 @@ describe.each(engines)('migrateStores on $name', (engine) => {
     expect(browser.localStorage.getItem('unrelated-key')).toBe('kept as it is')
   })
 
+  it('leaves out of the transaction a store whose state the database cannot hold, and moves the others together', async () => {
+    const browser = await legacyBrowser(bigAgiLegacyData())
+    const backend = await db.open()
+    const unstorable = defineLegacyStore({
+      ...uiPreferencesLegacy,
+      import: async (raw, context) => {
+        const imported = await uiPreferencesLegacy.import(raw, context)
+        return imported && { ...imported, state: { ...imported.state, dismissals: { big: 10n as never } } }
+      },
+    })
+    const stores = allStores.map((s) => (s === uiPreferencesLegacy ? unstorable : s))
+    const result = await migrateStores({ backend, stores, sources: browser.sources })
+    const byStore = Object.fromEntries(result.stores.map((s) => [s.store, s]))
+    expect(byStore['app-ui']).toMatchObject({ outcome: 'failed', code: 'UNSTORABLE_VALUE' })
+    expect(byStore['app-ui']?.error?.path).toContain('dismissals')
+    expect(result.stores.filter((s) => s.outcome === 'migrated')).toHaveLength(6)
+    expect((await uiPreferencesLegacy.definition.prepare(backend)).stateVersion).toBeNull()
+  })
+
   it('refuses an import that holds none of what the legacy value held while reporting nothing cleaned', async () => {
     const browser = await legacyBrowser(bigAgiLegacyData())
     const backend = await db.open()

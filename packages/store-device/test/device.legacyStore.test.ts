@@ -64,7 +64,8 @@ describe.each(engines.filter((e) => e.name === 'better-sqlite3' || e.name === 's
       const backend = await db.open()
       const { state, cleaned, report } = await importValue(backend, fixture(name))
       expect(state).toEqual(importLegacyDevice(fixture(name)))
-      expect(cleaned).toBe(0)
+      // The app's server-rendering placeholder id is read as no id: one thing cleaned.
+      expect(cleaned).toBe(name === 'app-device.v1-stale.json' ? 1 : 0)
       expect(report).toBeUndefined()
       await writeStoredState(backend, { ...stored, version: definition.version }, state)
 

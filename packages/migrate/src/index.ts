@@ -55,3 +55,7 @@ export type {
 // The UX labs flag as the user's override
 export { followLabsFlag } from './labsFlag'
 export type { LabsFlagSource } from './labsFlag'
+
+// Telling the other tabs
+export { onStorageSwitched } from './switchNotice'
+export type { StorageSwitch } from './switchNotice'

@@ -10,6 +10,7 @@ import { rollbackStores } from './rollback'
 import type { RollbackResult } from './rollback'
 import type { Rollout, RolloutDecision } from './rollout'
 import { readStoreMap } from './storeMap'
+import { announceSwitch } from './switchNotice'
 import type { StoreStorage } from './storeMap'
 import { resolveSources } from './sources'
 import type { LegacySources } from './sources'
@@ -53,6 +54,9 @@ export interface StartedStorage {
  * the stores when the device joins (or rolls them back when the kill switch or the user's override says
  * so), and tells which storage each store runs on. Create each store with {@link createSwappableStore}
  * (or by hand, with the legacy `persist` options or `persistSQLite` on the same state creator).
+ *
+ * Other tabs of the origin are told when stores moved (see {@link onStorageSwitched}): a tab opened before
+ * still runs on the storage it started with until it reloads.
  *
  * A store whose migration fails stays on its legacy storage while the others run on SQLite, and is tried
  * again at the next start. A rollback that fails leaves its store on SQLite (its data is there), tried
@@ -118,6 +122,10 @@ export async function startStorage(options: StartStorageOptions): Promise<Starte
   }
 
   const map = readStoreMap(rollout)
+  const moved: Record<string, StoreStorage> = {}
+  for (const result of migration?.stores ?? []) if (result.outcome === 'migrated') moved[result.store] = 'sqlite'
+  for (const result of rollback?.stores ?? []) if (result.outcome === 'rolled-back') moved[result.store] = 'legacy'
+  announceSwitch({ flag: rollout.flag, stores: moved })
   return {
     decision,
     storageOf: (store) => (backend !== undefined && map[store] === 'sqlite' ? 'sqlite' : 'legacy'),

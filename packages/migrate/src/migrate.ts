@@ -155,6 +155,9 @@ interface Pending {
   readonly text: string
   readonly bytes: number
   readonly checksum: string
+  /** What the backup keeps of `text` (the descriptor's `backup`), and its checksum. */
+  readonly backupText: string
+  readonly backupChecksum: string
   readonly imported: LegacyImport<unknown>
   readonly sourceCounts: Readonly<Record<string, number>> | undefined
   readonly previous: StoredState | null
@@ -350,6 +353,8 @@ async function migrateOnce(options: MigrateStoresOptions, started: number): Prom
         )
       }
       imported.set(name, result.state)
+      const backupText = legacy.backup === undefined ? text : await legacy.backup(text)
+      const backupChecksum = backupText === text ? sum : await checksum(backupText)
       const previous = await readStoredState(backend, {
         name,
         ...(legacy.definition.schema === undefined ? {} : { schema: legacy.definition.schema }),
@@ -362,6 +367,8 @@ async function migrateOnce(options: MigrateStoresOptions, started: number): Prom
         text,
         bytes,
         checksum: sum,
+        backupText,
+        backupChecksum,
         imported: result,
         sourceCounts,
         previous,
@@ -390,7 +397,12 @@ async function migrateOnce(options: MigrateStoresOptions, started: number): Prom
     const backedUp = structuredClone(record) as MigrationRecord
     for (const p of pending) {
       const at = now()
-      backedUp.backups[p.name] = { checksum: p.checksum, bytes: p.bytes, takenAt: at, text: p.text }
+      backedUp.backups[p.name] = {
+        checksum: p.backupChecksum,
+        bytes: utf8Bytes(p.backupText),
+        takenAt: at,
+        text: p.backupText,
+      }
       backedUp.stores[p.name] = {
         ...(record.stores[p.name] ?? {}),
         status: 'backed-up',
@@ -621,8 +633,8 @@ async function verifyStore(backend: Backend, p: Pending): Promise<string | undef
     // The store loads as the app will load it: migrated and merged through its definition.
     await definition.read(backend, { name: p.name })
     const backup = await readBackupText(backend, p.name)
-    if (backup === undefined || (await checksum(backup)) !== p.checksum)
-      return 'the backup does not match the legacy value'
+    if (backup === undefined || (await checksum(backup)) !== p.backupChecksum)
+      return 'the backup does not read back as written'
     return undefined
   } catch (error) {
     return `reading it back failed (${error instanceof Error ? error.message : String(error)})`

@@ -37,6 +37,7 @@ export interface StoreMigrationEntry {
 
 /** The backup of one store's legacy value, taken before anything is written. */
 export interface StoreMigrationBackup {
+  /** SHA-256 of `text`: the legacy text, or what the store's descriptor keeps of it (credentials sealed). */
   checksum: string
   bytes: number
   takenAt: number

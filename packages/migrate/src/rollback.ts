@@ -61,6 +61,16 @@ function legacyCreator(legacy: LegacyStore): StateCreator<unknown, [], [], unkno
 }
 
 /**
+ * What the legacy storage keeps of `state` (a state read back from SQLite): the descriptor's `toLegacy`
+ * (credentials sealed at rest come back in clear, as the app kept them), else its legacy `partialize`.
+ */
+export async function legacyStateOf(legacy: LegacyStore, state: unknown, backend: Backend): Promise<unknown> {
+  if (legacy.toLegacy !== undefined) return legacy.toLegacy(state, { backend, imported: () => undefined })
+  const partialize = legacy.persistOptions.partialize ?? ((s: unknown) => s)
+  return partialize(state)
+}
+
+/**
  * What the app's `persist` makes of the value in `source` under the store's key: a store created with the
  * legacy state creator and persist options, hydrated from it. Resolves to its persisted (partialized) state.
  */
@@ -121,8 +131,7 @@ async function rollbackOnce(options: RollbackStoresOptions): Promise<RollbackRes
         )
       }
       const { state } = await legacy.definition.read(backend, { name })
-      const partialize = legacy.persistOptions.partialize ?? ((s: unknown) => s)
-      const persisted = partialize(state)
+      const persisted = await legacyStateOf(legacy, state, backend)
       const text = JSON.stringify({ state: persisted, version: legacy.persistOptions.version })
       bytes = utf8Bytes(text)
       const before = await source.read(legacy.key)

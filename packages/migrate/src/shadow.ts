@@ -4,7 +4,7 @@ import type { PersistStorage, StorageValue } from 'zustand/middleware'
 import { firstDifference } from './compare'
 import { emit } from './events'
 import type { MigrationEventListener } from './events'
-import { hydrateLegacy } from './rollback'
+import { hydrateLegacy, legacyStateOf } from './rollback'
 import { resolveSources, utf8Bytes } from './sources'
 import type { LegacySources } from './sources'
 
@@ -78,9 +78,8 @@ export function createShadow(options: ShadowOptions): Shadow {
     let difference: string | undefined
     try {
       if (source === undefined) throw new Error(`no ${legacy.location} source`)
-      const partialize = legacy.persistOptions.partialize ?? ((s: unknown) => s)
       const fromLegacy = await hydrateLegacy(legacy, source)
-      const fromSQLite = partialize((await legacy.definition.read(backend, { name })).state)
+      const fromSQLite = await legacyStateOf(legacy, (await legacy.definition.read(backend, { name })).state, backend)
       difference = firstDifference(JSON.parse(JSON.stringify(fromLegacy)), JSON.parse(JSON.stringify(fromSQLite)))
     } catch (error) {
       difference = `the comparison failed (${error instanceof Error ? error.message : String(error)})`

@@ -149,12 +149,14 @@ export type SwappableStore<T> = StoreApi<T> & {
 /**
  * Creates a store on the storage {@link startStorage} chose for it: `persistSQLite` through its definition
  * on the SQLite backend, or Zustand's `persist` with the store's legacy options on its legacy storage. The
- * state creator is the same, so components see the same interface either way.
+ * state creator is the same, so components see the same interface either way. `options` are the store's own
+ * (the key of `@zustand-sqlite/store-llms`) and its `persistSQLite` tuning; `sources` says where its legacy
+ * storage is.
  */
-export function createSwappableStore<T, P = unknown, L = P>(
+export function createSwappableStore<T, P = unknown, L = P, O extends object = Record<never, never>>(
   legacy: LegacyStore<T, P, L>,
   started: StartedStorage,
-  options: Omit<StoreOptions<T, P>, 'backend'> & { readonly sources?: LegacySources } = {},
+  options: Omit<StoreOptions<T, P>, 'backend'> & O & { readonly sources?: LegacySources } = {} as O,
 ): SwappableStore<T> {
   const name = legacy.definition.name
   if (started.storageOf(name) === 'sqlite') {
@@ -162,7 +164,8 @@ export function createSwappableStore<T, P = unknown, L = P>(
       throw new ZustandSqliteError('INVALID_OPTIONS', `${name}: runs on SQLite but no backend was opened`, {
         store: name,
       })
-    const store = legacy.definition.create({ ...options, backend: started.backend })
+    const { sources: _legacyOnly, ...own } = options
+    const store = legacy.definition.create({ ...own, backend: started.backend })
     return Object.assign(store, { storage: 'sqlite' as const })
   }
   const source = resolveSources(options.sources)[legacy.location]

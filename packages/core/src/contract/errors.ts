@@ -70,6 +70,11 @@ export type ZustandSqliteErrorCode =
   | 'VERIFICATION_FAILED'
   /** Reading or writing a legacy storage (localStorage, IndexedDB, a `StateStorage`) failed. Nothing was changed there. */
   | 'LEGACY_STORAGE_FAILED'
+  /**
+   * A credential sealed at rest cannot be opened (sealed with another key, the key is lost or could not be loaded,
+   * the sealed text is corrupt) or sealed. The message names the store, service and field, never the value.
+   */
+  | 'SECRET_UNAVAILABLE'
   /** A read-only query failed (bad SQL, or it tried to write). */
   | 'QUERY_FAILED'
   /** The backend was closed. */

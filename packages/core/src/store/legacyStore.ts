@@ -71,6 +71,19 @@ export interface LegacyStore<T = any, P = any, L = P> {
    * @default `count`, for a store whose legacy state has the shape it stores
    */
   countLegacy?(state: L): Readonly<Record<string, number>>
+  /**
+   * What a rollback writes: the legacy persisted state of `state` (the state read back from SQLite). For a store
+   * whose SQLite state holds what the legacy storage keeps in another form (credentials sealed at rest, kept in
+   * clear by the app).
+   * @default `persistOptions.partialize(state)`
+   */
+  toLegacy?(state: T, context: LegacyImportContext): L | Promise<L>
+  /**
+   * What the migration's backup keeps of the legacy value's text, in the database it migrates to. For a store
+   * whose legacy value holds credentials in clear, which must not reach the database so.
+   * @default the text as it is
+   */
+  backup?(text: string): string | Promise<string>
   /** The `persist` options of the legacy path: what it wrote and how it read it back. */
   readonly persistOptions: LegacyPersistOptions<T, L>
   /** The state creator the legacy path used with `persist`. @default `definition.state({})` */

@@ -4,6 +4,7 @@ import wasmUrl from 'sql.js/dist/sql-wasm-browser.wasm?url'
 import { createStore as createKeyvalStore, get, values } from 'idb-keyval'
 import { describe, expect, it } from 'vitest'
 import { createSqlJsBackend, indexedDbStorage } from '@zustand-sqlite/backend-sqljs'
+import { createSqliteWasmBackend } from '@zustand-sqlite/backend-sqlite-wasm'
 import { createLLMsStore, indexedDBSecretKey, openSecret, sealSecret, whenSecretsOpen } from '../../src/browser'
 
 // In Chromium: the page's own WebCrypto and IndexedDB (no fake-indexeddb), as an app runs them.
@@ -82,6 +83,43 @@ describe('the LLMs store on sql.js in the page', () => {
       backend: await open(),
       secretKey: indexedDBSecretKey({ database: `keys-${run}-3` }),
     })
+    expect(await whenSecretsOpen(again)).toEqual({})
+    expect(again.getState().sources[0]?.setup).toEqual({ oaiKey: API_KEY })
+    await again.persist.getBackend()?.close()
+  })
+})
+
+/** Every file of the origin's OPFS, as text byte for byte (the sqlite-wasm pool keeps its files there). */
+async function opfsText(directory?: FileSystemDirectoryHandle): Promise<string> {
+  const root = directory ?? (await navigator.storage.getDirectory())
+  let text = ''
+  for await (const handle of (root as unknown as { values(): AsyncIterable<FileSystemHandle> }).values()) {
+    if (handle.kind === 'directory') text += await opfsText(handle as FileSystemDirectoryHandle)
+    else text += textOf(new Uint8Array(await (await (handle as FileSystemFileHandle).getFile()).arrayBuffer()))
+  }
+  return text
+}
+
+describe('the LLMs store on sqlite-wasm (OPFS) in the page', () => {
+  it('round-trips a key sealed: no file of the origin holds it in clear', async () => {
+    const worker = (): Worker =>
+      new Worker(new URL('../../../backend-sqlite-wasm/src/worker.ts', import.meta.url), { type: 'module' })
+    const name = `llms-${run}.db`
+    const secretKey = indexedDBSecretKey({ database: `keys-${run}-4` })
+
+    const backend = await createSqliteWasmBackend({ name, worker })
+    const store = createLLMsStore({ backend, secretKey })
+    await whenSecretsOpen(store)
+    store.getState().createModelsService({ id: 'openai', name: 'OpenAI', initializeSetup: () => ({ oaiKey: '' }) })
+    store.getState().updateServiceSettings('openai', { oaiKey: API_KEY })
+    await store.persist.flush()
+    await backend.close()
+
+    const files = await opfsText()
+    expect(files).toContain('zs-sealed:v1:')
+    expect(holdsKey(files)).toBe(false)
+
+    const again = createLLMsStore({ backend: await createSqliteWasmBackend({ name, worker }), secretKey })
     expect(await whenSecretsOpen(again)).toEqual({})
     expect(again.getState().sources[0]?.setup).toEqual({ oaiKey: API_KEY })
     await again.persist.getBackend()?.close()

@@ -1,4 +1,4 @@
-import type { ZustandSqliteErrorCode } from '@zustand-sqlite/core'
+import type { ZustandSqliteError, ZustandSqliteErrorCode } from '@zustand-sqlite/core'
 
 /** What an event is about: one step of moving a store, or one write or comparison of shadow mode. */
 export type MigrationEventKind =
@@ -60,5 +60,38 @@ export function emit(listener: MigrationEventListener | undefined, event: Migrat
     listener(event)
   } catch (error) {
     console.error('[zustand-sqlite] onEvent threw', error)
+  }
+}
+
+/** @internal A clock for durations, in milliseconds. */
+export const clock = (): number => globalThis.performance?.now() ?? Date.now()
+
+/**
+ * @internal The event of `kind` about `store`, timed from `started` (a {@link clock} reading) to `ended` (now
+ * by default), with the code and message of `error`, or a `message`.
+ */
+export function storeEvent(
+  kind: MigrationEventKind,
+  store: string,
+  outcome: MigrationOutcome,
+  started: number,
+  extra: {
+    readonly rows?: number
+    readonly bytes?: number
+    readonly error?: ZustandSqliteError
+    readonly message?: string
+    readonly ended?: number
+  } = {},
+): MigrationEvent {
+  const message = extra.error?.message ?? extra.message
+  return {
+    kind,
+    store,
+    outcome,
+    ...(extra.error === undefined ? {} : { code: extra.error.code }),
+    ...(message === undefined ? {} : { message }),
+    durationMs: (extra.ended ?? clock()) - started,
+    rows: extra.rows ?? 0,
+    bytes: extra.bytes ?? 0,
   }
 }

@@ -9,7 +9,7 @@ import {
 } from '@zustand-sqlite/core'
 import type { Backend, LegacyImport, LegacyStore, StoredState, ZustandSqliteErrorCode } from '@zustand-sqlite/core'
 import { countDifference, firstDifference } from './compare'
-import { emit } from './events'
+import { clock, emit, storeEvent } from './events'
 import type { MigrationEventListener } from './events'
 import { readBackupText, readRecord, recordOptions } from './record'
 import type { MigrationRecord, StoreMigrationEntry } from './record'
@@ -109,7 +109,6 @@ export interface MigrationResult {
 }
 
 const now = (): number => Date.now()
-const clock = (): number => globalThis.performance?.now() ?? Date.now()
 
 /** The stores in an order where each comes after those it names in `after` (when they are in the list). */
 export function orderStores(stores: readonly LegacyStore[]): LegacyStore[] {
@@ -201,9 +200,13 @@ export async function migrateStores(options: MigrateStoresOptions): Promise<Migr
         return await migrateOnce(options, started)
       } catch (error) {
         // Another connection (a process without Web Locks) wrote the record or a store meanwhile: start again
-        // from what it wrote; after a few tries, every store is reported failed, nothing more written.
+        // from what it wrote, after a pause; after eight tries, every store is reported failed.
         if (!isZustandSqliteError(error, 'CONCURRENT_MODIFICATION')) throw error
-        if (attempt < MAX_ATTEMPTS) continue
+        if (attempt < MAX_ATTEMPTS) {
+          // A random pause, growing with each try: two writers that collided do not collide again in step.
+          await new Promise((resolve) => setTimeout(resolve, attempt * (20 + Math.random() * 80)))
+          continue
+        }
         const stores = ordered.map((legacy) => ({
           store: legacy.definition.name,
           outcome: 'failed' as const,
@@ -221,7 +224,7 @@ export async function migrateStores(options: MigrateStoresOptions): Promise<Migr
 }
 
 /** How often a migration that finds another writer's commit starts again. */
-const MAX_ATTEMPTS = 3
+const MAX_ATTEMPTS = 8
 
 async function migrateOnce(options: MigrateStoresOptions, started: number): Promise<MigrationResult> {
   const { backend, onEvent } = options
@@ -273,31 +276,14 @@ async function migrateOnce(options: MigrateStoresOptions, started: number): Prom
         { store: name },
       )
       fail(name, error)
-      emit(onEvent, {
-        kind: 'migration',
-        store: name,
-        outcome: 'failed',
-        code: error.code,
-        message: error.message,
-        durationMs: clock() - storeStarted,
-        rows: 0,
-        bytes: 0,
-      })
+      emit(onEvent, storeEvent('migration', name, 'failed', storeStarted, { error }))
       continue
     }
     try {
       const raw = await source.read(legacy.key)
       if (raw === null || raw === undefined) {
         results.set(name, { store: name, outcome: 'empty', rows: 0, bytes: 0, counts: {}, cleaned: 0 })
-        emit(onEvent, {
-          kind: 'migration',
-          store: name,
-          outcome: 'skipped',
-          message: 'no legacy value',
-          durationMs: clock() - storeStarted,
-          rows: 0,
-          bytes: 0,
-        })
+        emit(onEvent, storeEvent('migration', name, 'skipped', storeStarted, { message: 'no legacy value' }))
         continue
       }
       const text = legacyText(raw)
@@ -315,15 +301,7 @@ async function migrateOnce(options: MigrateStoresOptions, started: number): Prom
           counts: entry.counts,
           cleaned: entry.cleaned,
         })
-        emit(onEvent, {
-          kind: 'migration',
-          store: name,
-          outcome: 'skipped',
-          message: 'already migrated',
-          durationMs: clock() - storeStarted,
-          rows: 0,
-          bytes,
-        })
+        emit(onEvent, storeEvent('migration', name, 'skipped', storeStarted, { bytes, message: 'already migrated' }))
         continue
       }
       const result = await legacy.import(raw, {
@@ -332,15 +310,7 @@ async function migrateOnce(options: MigrateStoresOptions, started: number): Prom
       })
       if (result === null) {
         results.set(name, { store: name, outcome: 'empty', rows: 0, bytes, counts: {}, cleaned: 0 })
-        emit(onEvent, {
-          kind: 'migration',
-          store: name,
-          outcome: 'skipped',
-          message: 'nothing to import',
-          durationMs: clock() - storeStarted,
-          rows: 0,
-          bytes,
-        })
+        emit(onEvent, storeEvent('migration', name, 'skipped', storeStarted, { bytes, message: 'nothing to import' }))
         continue
       }
       const sourceCounts = await countSource(legacy, raw)
@@ -378,16 +348,7 @@ async function migrateOnce(options: MigrateStoresOptions, started: number): Prom
     } catch (error) {
       const typed = asError(error, name, 'INVALID_LEGACY_DATA', 'importing the legacy value failed')
       fail(name, typed)
-      emit(onEvent, {
-        kind: 'migration',
-        store: name,
-        outcome: 'failed',
-        code: typed.code,
-        message: typed.message,
-        durationMs: clock() - storeStarted,
-        rows: 0,
-        bytes: 0,
-      })
+      emit(onEvent, storeEvent('migration', name, 'failed', storeStarted, { error: typed }))
     }
   }
   progress('read')
@@ -452,32 +413,17 @@ async function migrateOnce(options: MigrateStoresOptions, started: number): Prom
         // A value one store cannot hold (named in the error) leaves that store out; the others are written.
         if (culprit !== undefined && typed.code !== 'DATABASE_BUSY') {
           fail(culprit.name, typed, { bytes: culprit.bytes })
-          emit(onEvent, {
-            kind: 'migration',
-            store: culprit.name,
-            outcome: 'failed',
-            code: typed.code,
-            message: typed.message,
-            durationMs: clock() - culprit.started,
-            rows: 0,
-            bytes: culprit.bytes,
-          })
+          emit(
+            onEvent,
+            storeEvent('migration', culprit.name, 'failed', culprit.started, { bytes: culprit.bytes, error: typed }),
+          )
           writing = writing.filter((p) => p !== culprit)
           if (writing.length > 0) continue
           break
         }
         for (const p of writing) {
           fail(p.name, typed, { bytes: p.bytes })
-          emit(onEvent, {
-            kind: 'migration',
-            store: p.name,
-            outcome: 'failed',
-            code: typed.code,
-            message: typed.message,
-            durationMs: clock() - p.started,
-            rows: 0,
-            bytes: p.bytes,
-          })
+          emit(onEvent, storeEvent('migration', p.name, 'failed', p.started, { bytes: p.bytes, error: typed }))
         }
         writing = []
         break
@@ -493,6 +439,11 @@ async function migrateOnce(options: MigrateStoresOptions, started: number): Prom
       const at = now()
       const entry = verified.stores[p.name] as StoreMigrationEntry
       const counts = p.legacy.count(p.imported.state)
+      // The write committed: the migration's own event, whatever its verification found.
+      emit(
+        onEvent,
+        storeEvent('migration', p.name, 'ok', p.started, { rows: p.rows, bytes: p.bytes, ended: verifyStarted }),
+      )
       if (difference === undefined) {
         Object.assign(entry, {
           status: 'verified',
@@ -513,22 +464,7 @@ async function migrateOnce(options: MigrateStoresOptions, started: number): Prom
           cleaned: p.imported.cleaned,
           ...(p.imported.report === undefined ? {} : { report: p.imported.report }),
         })
-        emit(onEvent, {
-          kind: 'migration',
-          store: p.name,
-          outcome: 'ok',
-          durationMs: verifyStarted - p.started,
-          rows: p.rows,
-          bytes: p.bytes,
-        })
-        emit(onEvent, {
-          kind: 'verification',
-          store: p.name,
-          outcome: 'ok',
-          durationMs: clock() - verifyStarted,
-          rows: p.rows,
-          bytes: p.bytes,
-        })
+        emit(onEvent, storeEvent('verification', p.name, 'ok', verifyStarted, { rows: p.rows, bytes: p.bytes }))
       } else {
         const error = new ZustandSqliteError(
           'VERIFICATION_FAILED',
@@ -537,24 +473,10 @@ async function migrateOnce(options: MigrateStoresOptions, started: number): Prom
         )
         Object.assign(entry, { status: 'verification-failed', rows: p.rows, counts, error: error.code, updatedAt: at })
         fail(p.name, error, { bytes: p.bytes, rows: p.rows })
-        emit(onEvent, {
-          kind: 'migration',
-          store: p.name,
-          outcome: 'ok',
-          durationMs: verifyStarted - p.started,
-          rows: p.rows,
-          bytes: p.bytes,
-        })
-        emit(onEvent, {
-          kind: 'verification',
-          store: p.name,
-          outcome: 'mismatch',
-          code: error.code,
-          message: error.message,
-          durationMs: clock() - verifyStarted,
-          rows: p.rows,
-          bytes: p.bytes,
-        })
+        emit(
+          onEvent,
+          storeEvent('verification', p.name, 'mismatch', verifyStarted, { rows: p.rows, bytes: p.bytes, error }),
+        )
       }
       progress('verify', p.name)
     }

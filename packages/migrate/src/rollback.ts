@@ -5,7 +5,7 @@ import { createJSONStorage, persist } from 'zustand/middleware'
 import type { PersistOptions } from 'zustand/middleware'
 import type { StateCreator } from 'zustand/vanilla'
 import { firstDifference } from './compare'
-import { emit } from './events'
+import { clock, emit, storeEvent } from './events'
 import type { MigrationEventListener } from './events'
 import { orderStores } from './migrate'
 import { readRecord, recordOptions } from './record'
@@ -52,8 +52,6 @@ export interface RollbackResult {
 
 /** A value as JSON keeps it: what a legacy storage holds of it (functions and `undefined` left out). */
 const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value) ?? 'null')
-
-const clock = (): number => globalThis.performance?.now() ?? Date.now()
 
 /** The state creator the legacy path used, as a plain one (no `store.persist` of persistSQLite). */
 function legacyCreator(legacy: LegacyStore): StateCreator<unknown, [], [], unknown> {
@@ -151,26 +149,10 @@ async function rollbackOnce(options: RollbackStoresOptions): Promise<RollbackRes
           `${name}: the legacy persist does not hydrate the SQLite state: ${difference}; its previous legacy value was put back`,
           { store: name },
         )
-        emit(onEvent, {
-          kind: 'verification',
-          store: name,
-          outcome: 'mismatch',
-          code: error.code,
-          message: error.message,
-          durationMs: clock() - verifyStarted,
-          rows: 0,
-          bytes,
-        })
+        emit(onEvent, storeEvent('verification', name, 'mismatch', verifyStarted, { bytes, error }))
         throw error
       }
-      emit(onEvent, {
-        kind: 'verification',
-        store: name,
-        outcome: 'ok',
-        durationMs: clock() - verifyStarted,
-        rows: 0,
-        bytes,
-      })
+      emit(onEvent, storeEvent('verification', name, 'ok', verifyStarted, { bytes }))
       const at = Date.now()
       next.stores[name] = {
         ...(record.stores[name] ?? {
@@ -187,14 +169,7 @@ async function rollbackOnce(options: RollbackStoresOptions): Promise<RollbackRes
         updatedAt: at,
       } as StoreMigrationEntry
       results.push({ store: name, outcome: 'rolled-back', bytes })
-      emit(onEvent, {
-        kind: 'rollback',
-        store: name,
-        outcome: 'ok',
-        durationMs: clock() - storeStarted,
-        rows: 0,
-        bytes,
-      })
+      emit(onEvent, storeEvent('rollback', name, 'ok', storeStarted, { bytes }))
     } catch (error) {
       const typed = isZustandSqliteError(error)
         ? error
@@ -203,16 +178,7 @@ async function rollbackOnce(options: RollbackStoresOptions): Promise<RollbackRes
             cause: error,
           })
       results.push({ store: name, outcome: 'failed', error: typed, code: typed.code, bytes })
-      emit(onEvent, {
-        kind: 'rollback',
-        store: name,
-        outcome: 'failed',
-        code: typed.code,
-        message: typed.message,
-        durationMs: clock() - storeStarted,
-        rows: 0,
-        bytes,
-      })
+      emit(onEvent, storeEvent('rollback', name, 'failed', storeStarted, { bytes, error: typed }))
     }
   }
   await writeStoredState(backend, { ...recordOptions, previous: stored }, next)

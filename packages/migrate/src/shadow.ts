@@ -1,8 +1,9 @@
-import type { Backend, CommitInfo, LegacyStore, PersistedStoreApi, ZustandSqliteError } from '@zustand-sqlite/core'
+import { ZustandSqliteError } from '@zustand-sqlite/core'
+import type { Backend, CommitInfo, LegacyStore, PersistedStoreApi } from '@zustand-sqlite/core'
 import type { StoreApi } from 'zustand/vanilla'
 import type { PersistStorage, StorageValue } from 'zustand/middleware'
 import { firstDifference } from './compare'
-import { emit } from './events'
+import { clock, emit, storeEvent } from './events'
 import type { MigrationEventListener } from './events'
 import { hydrateLegacy, legacyStateOf } from './rollback'
 import { resolveSources, utf8Bytes } from './sources'
@@ -43,8 +44,6 @@ export interface Shadow {
   stop(): void
 }
 
-const clock = (): number => globalThis.performance?.now() ?? Date.now()
-
 /**
  * Shadow mode for one store during a rollout stage: the app keeps running on its legacy storage (the one
  * that counts), and each change is also written to SQLite, through the store's definition, so that the two
@@ -84,15 +83,16 @@ export function createShadow(options: ShadowOptions): Shadow {
     } catch (error) {
       difference = `the comparison failed (${error instanceof Error ? error.message : String(error)})`
     }
-    emit(onEvent, {
-      kind: 'shadow-comparison',
-      store: name,
-      outcome: difference === undefined ? 'ok' : 'mismatch',
-      ...(difference === undefined ? {} : { code: 'VERIFICATION_FAILED' as const, message: difference }),
-      durationMs: clock() - started,
-      rows: 0,
-      bytes: 0,
-    })
+    const error =
+      difference === undefined
+        ? undefined
+        : new ZustandSqliteError('VERIFICATION_FAILED', `${name}: the two storages differ at ${difference}`, {
+            store: name,
+          })
+    emit(
+      onEvent,
+      storeEvent('shadow-comparison', name, error === undefined ? 'ok' : 'mismatch', started, error && { error }),
+    )
     return difference === undefined ? { equal: true } : { equal: false, difference }
   }
 
@@ -103,15 +103,8 @@ export function createShadow(options: ShadowOptions): Shadow {
       setItem: async (key: string, value: StorageValue<S>) => {
         const started = clock()
         await inner.setItem(key, value)
-        emit(onEvent, {
-          kind: 'shadow-write',
-          store: name,
-          outcome: 'ok',
-          storage: 'legacy',
-          durationMs: clock() - started,
-          rows: 1,
-          bytes: utf8Bytes(JSON.stringify(value)),
-        })
+        const bytes = utf8Bytes(JSON.stringify(value))
+        emit(onEvent, { ...storeEvent('shadow-write', name, 'ok', started, { rows: 1, bytes }), storage: 'legacy' })
       },
     }),
     attach: (store) => {
@@ -120,31 +113,14 @@ export function createShadow(options: ShadowOptions): Shadow {
         backend,
         name,
         onCommit: (info: CommitInfo) => {
-          emit(onEvent, {
-            kind: 'shadow-write',
-            store: name,
-            outcome: 'ok',
-            storage: 'sqlite',
-            durationMs: info.durationMs,
-            rows: info.rows,
-            bytes: 0,
-          })
+          const event = storeEvent('shadow-write', name, 'ok', 0, { rows: info.rows, ended: info.durationMs })
+          emit(onEvent, { ...event, storage: 'sqlite' })
           writes++
           if (compareEvery > 0 && writes % compareEvery === 0)
             comparing ??= compare().finally(() => (comparing = undefined))
         },
         onError: (error: ZustandSqliteError) =>
-          emit(onEvent, {
-            kind: 'shadow-write',
-            store: name,
-            outcome: 'failed',
-            storage: 'sqlite',
-            code: error.code,
-            message: error.message,
-            durationMs: 0,
-            rows: 0,
-            bytes: 0,
-          }),
+          emit(onEvent, { ...storeEvent('shadow-write', name, 'failed', 0, { error, ended: 0 }), storage: 'sqlite' }),
       }) as PersistedStoreApi<unknown>
       const target = mirror
       const copy = (): void => target.setState(store.getState() as never, true)

@@ -18,6 +18,7 @@ export default defineConfig({
       { find: /^@zustand-sqlite\/backend-better-sqlite3$/, replacement: src('backend-better-sqlite3/src/index.ts') },
       { find: /^@zustand-sqlite\/backend-sqljs$/, replacement: src('backend-sqljs/src/index.ts') },
       { find: /^@zustand-sqlite\/backend-sqlite-wasm$/, replacement: src('backend-sqlite-wasm/src/index.ts') },
+      { find: /^@zustand-sqlite\/backend-libsql$/, replacement: src('backend-libsql/src/index.ts') },
       { find: /^@zustand-sqlite\/migrate$/, replacement: src('migrate/src/index.ts') },
       {
         find: /^@zustand-sqlite\/store-(ui|labs|device|chats|folders|metrics|workspace|llms)$/,

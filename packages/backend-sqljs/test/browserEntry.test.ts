@@ -1,46 +1,12 @@
 import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import initSqlJs from 'sql.js'
-import { build } from 'vite'
-import type { Logger, Rollup } from 'vite'
 import { describe, expect, it } from 'vitest'
+import { bundleForBrowser } from '../../../test-utils/bundle'
 import { createSqlJsBackend, fileStorage } from '../src/browser'
 
-const packageDir = fileURLToPath(new URL('..', import.meta.url))
-
-/** Bundles `entry` as an app's browser build would, and returns what Vite warned about and the code. */
-async function bundle(entry: string): Promise<{ warnings: string[]; code: string }> {
-  const warnings: string[] = []
-  const logger: Logger = {
-    info: () => undefined,
-    warn: (message) => warnings.push(message),
-    warnOnce: (message) => warnings.push(message),
-    error: (message) => warnings.push(message),
-    clearScreen: () => undefined,
-    hasErrorLogged: () => false,
-    hasWarned: false,
-  }
-  const output = (await build({
-    root: packageDir,
-    configFile: false,
-    logLevel: 'warn',
-    customLogger: logger,
-    build: {
-      write: false,
-      lib: { entry: fileURLToPath(new URL(entry, import.meta.url)), formats: ['es'], fileName: 'bundle' },
-      // What the app bundles anyway, with sql.js's own browser build: only this package's code is under test.
-      rollupOptions: {
-        external: [/^@zustand-sqlite\/core/, /^sql\.js/, 'idb-keyval'],
-        onwarn: (warning) => warnings.push(warning.message),
-      },
-    },
-  })) as Rollup.RollupOutput[]
-  const code = output
-    .flatMap((o) => o.output)
-    .map((chunk) => (chunk.type === 'chunk' ? chunk.code : ''))
-    .join('\n')
-  return { warnings, code }
-}
+// What the app bundles anyway, with sql.js's own browser build: only this package's code is under test.
+const bundle = (entry: string) =>
+  bundleForBrowser(new URL(entry, import.meta.url), [/^@zustand-sqlite\/core/, /^sql\.js/, 'idb-keyval'])
 
 describe('the browser build', () => {
   it('bundles for a browser without Node’s file system modules', async () => {

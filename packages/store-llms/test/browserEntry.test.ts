@@ -1,45 +1,11 @@
 import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import { build } from 'vite'
-import type { Logger, Rollup } from 'vite'
 import { describe, expect, it } from 'vitest'
+import { bundleForBrowser } from '../../../test-utils/bundle'
 import { fileSecretKey } from '../src/browser'
 import { failure } from '../../../test-utils/backends'
 
-const packageDir = fileURLToPath(new URL('..', import.meta.url))
-
-/** Bundles `entry` as an app's browser build would, and returns what Vite warned about and the code. */
-async function bundle(entry: string): Promise<{ warnings: string[]; code: string }> {
-  const warnings: string[] = []
-  const logger: Logger = {
-    info: () => undefined,
-    warn: (message) => warnings.push(message),
-    warnOnce: (message) => warnings.push(message),
-    error: (message) => warnings.push(message),
-    clearScreen: () => undefined,
-    hasErrorLogged: () => false,
-    hasWarned: false,
-  }
-  const output = (await build({
-    root: packageDir,
-    configFile: false,
-    logLevel: 'warn',
-    customLogger: logger,
-    build: {
-      write: false,
-      lib: { entry: fileURLToPath(new URL(entry, import.meta.url)), formats: ['es'], fileName: 'bundle' },
-      rollupOptions: {
-        external: [/^@zustand-sqlite\/core/, /^zustand/, 'idb-keyval'],
-        onwarn: (warning) => warnings.push(warning.message),
-      },
-    },
-  })) as Rollup.RollupOutput[]
-  const code = output
-    .flatMap((o) => o.output)
-    .map((chunk) => (chunk.type === 'chunk' ? chunk.code : ''))
-    .join('\n')
-  return { warnings, code }
-}
+const bundle = (entry: string) =>
+  bundleForBrowser(new URL(entry, import.meta.url), [/^@zustand-sqlite\/core/, /^zustand/, 'idb-keyval'])
 
 describe('the browser build', () => {
   it('bundles for a browser without Node’s modules', async () => {

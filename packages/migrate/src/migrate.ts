@@ -197,7 +197,7 @@ export async function migrateStores(options: MigrateStoresOptions): Promise<Migr
   return exclusively(async () => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await migrateOnce(options, started)
+        return await migrateOnce(options, ordered, started)
       } catch (error) {
         // Another connection (a process without Web Locks) wrote the record or a store meanwhile: start again
         // from what it wrote, after a pause; after eight tries, every store is reported failed.
@@ -226,9 +226,12 @@ export async function migrateStores(options: MigrateStoresOptions): Promise<Migr
 /** How often a migration that finds another writer's commit starts again. */
 const MAX_ATTEMPTS = 8
 
-async function migrateOnce(options: MigrateStoresOptions, started: number): Promise<MigrationResult> {
+async function migrateOnce(
+  options: MigrateStoresOptions,
+  ordered: readonly LegacyStore[],
+  started: number,
+): Promise<MigrationResult> {
   const { backend, onEvent } = options
-  const ordered = orderStores(options.stores)
   const sources = resolveSources(options.sources)
   const results = new Map<string, StoreMigrationResult>()
   const total = ordered.length

@@ -3,7 +3,7 @@ import type { Backend, LegacyStore, ZustandSqliteErrorCode } from '@zustand-sqli
 import { createStore } from 'zustand/vanilla'
 import { createJSONStorage, persist } from 'zustand/middleware'
 import type { PersistOptions } from 'zustand/middleware'
-import type { StateCreator } from 'zustand/vanilla'
+import type { StateCreator, StoreApi } from 'zustand/vanilla'
 import { firstDifference } from './compare'
 import { clock, emit, storeEvent } from './events'
 import type { MigrationEventListener } from './events'
@@ -53,11 +53,6 @@ export interface RollbackResult {
 /** A value as JSON keeps it: what a legacy storage holds of it (functions and `undefined` left out). */
 const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value) ?? 'null')
 
-/** The state creator the legacy path used, as a plain one (no `store.persist` of persistSQLite). */
-function legacyCreator(legacy: LegacyStore): StateCreator<unknown, [], [], unknown> {
-  return (legacy.legacyState?.() ?? legacy.definition.state({})) as StateCreator<unknown, [], [], unknown>
-}
-
 /**
  * What the legacy storage keeps of `state` (a state read back from SQLite): the descriptor's `toLegacy`
  * (credentials sealed at rest come back in clear, as the app kept them), else its legacy `partialize`.
@@ -69,29 +64,40 @@ export async function legacyStateOf(legacy: LegacyStore, state: unknown, backend
 }
 
 /**
- * What the app's `persist` makes of the value in `source` under the store's key: a store created with the
- * legacy state creator and persist options, hydrated from it. Resolves to its persisted (partialized) state.
+ * A store on the legacy path: the legacy state creator under Zustand's `persist` with the store's legacy
+ * options, on `source`, with `extra` options (`skipHydration`, `onRehydrateStorage`).
+ */
+export function createLegacyStore(
+  legacy: LegacyStore,
+  source: LegacySource,
+  extra: Partial<PersistOptions<unknown, unknown>> = {},
+): StoreApi<unknown> & { persist: { rehydrate(): Promise<void>; hasHydrated(): boolean } } {
+  const creator = (legacy.legacyState?.() ?? legacy.definition.state({})) as StateCreator<unknown, [], [], unknown>
+  const options = {
+    ...(legacy.persistOptions as object),
+    storage: createJSONStorage(() => source.stateStorage),
+    ...extra,
+  } as PersistOptions<unknown, unknown>
+  return createStore(persist(creator, options)) as unknown as StoreApi<unknown> & {
+    persist: { rehydrate(): Promise<void>; hasHydrated(): boolean }
+  }
+}
+
+/**
+ * What the app's `persist` makes of the value in `source` under the store's key: a store on the legacy path,
+ * hydrated from it. Resolves to its persisted (partialized) state.
  */
 export async function hydrateLegacy(legacy: LegacyStore, source: LegacySource): Promise<unknown> {
-  const { persistOptions } = legacy
   let failure: unknown
-  const options = {
-    ...(persistOptions as object),
-    name: legacy.key,
-    version: persistOptions.version,
-    storage: createJSONStorage(() => source.stateStorage),
+  const store = createLegacyStore(legacy, source, {
     skipHydration: true,
-    onRehydrateStorage: () => (_state: unknown, error: unknown) => {
+    onRehydrateStorage: () => (_state, error) => {
       if (error !== undefined) failure = error
     },
-  } as PersistOptions<unknown, unknown>
-  const store = createStore(persist(legacyCreator(legacy), options)) as unknown as {
-    getState(): unknown
-    persist: { rehydrate(): Promise<void> }
-  }
+  })
   await store.persist.rehydrate()
   if (failure !== undefined) throw failure
-  const partialize = persistOptions.partialize ?? ((state: unknown) => state)
+  const partialize = legacy.persistOptions.partialize ?? ((state: unknown) => state)
   return partialize(store.getState())
 }
 

@@ -1,12 +1,10 @@
 import { isZustandSqliteError, ZustandSqliteError } from '@zustand-sqlite/core'
 import type { Backend, LegacyStore, PersistedStoreApi, StoreOptions } from '@zustand-sqlite/core'
-import { createStore } from 'zustand/vanilla'
 import type { StoreApi } from 'zustand/vanilla'
-import { createJSONStorage, persist } from 'zustand/middleware'
 import type { MigrationEventListener } from './events'
 import { migrateStores } from './migrate'
 import type { MigrationProgress, MigrationResult } from './migrate'
-import { rollbackStores } from './rollback'
+import { createLegacyStore, rollbackStores } from './rollback'
 import type { RollbackResult } from './rollback'
 import type { Rollout, RolloutDecision } from './rollout'
 import { readStoreMap } from './storeMap'
@@ -173,15 +171,6 @@ export function createSwappableStore<T, P = unknown, L = P, O extends object = R
     throw new ZustandSqliteError('INVALID_OPTIONS', `${name}: no ${legacy.location} source for the legacy storage`, {
       store: name,
     })
-  const creator = legacy.legacyState?.() ?? legacy.definition.state({})
-  const store = createStore<T>()(
-    persist(
-      creator as never,
-      {
-        ...(legacy.persistOptions as object),
-        storage: createJSONStorage(() => source.stateStorage),
-      } as never,
-    ),
-  ) as unknown as SwappableStore<T>
+  const store = createLegacyStore(legacy as LegacyStore, source) as unknown as SwappableStore<T>
   return Object.assign(store, { storage: 'legacy' as const })
 }

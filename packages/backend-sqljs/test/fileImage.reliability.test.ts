@@ -56,6 +56,12 @@ function spawnWriter(...args: string[]): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, ['--import', 'tsx', writerScript, ...args], { cwd: repoRoot })
 }
 
+/** Resolves once `child` has exited, also when it exited before this was called. */
+function exited(child: ChildProcessWithoutNullStreams): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => child.once('exit', () => resolve()))
+}
+
 /** Resolves with the next line a child prints (rejects if it exits first). */
 function nextLine(child: ChildProcessWithoutNullStreams): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -162,7 +168,7 @@ describe('sql.js file image: two writers', () => {
       left.stdin.write('go\n')
       right.stdin.write('go\n')
       const [leftResult, rightResult] = await results
-      await Promise.all([left, right].map((child) => new Promise((resolve) => child.once('exit', resolve))))
+      await Promise.all([left, right].map(exited))
       const stored = await storedValues(file, ['left', 'right'])
       expect([leftResult, rightResult]).toContain('ok')
       for (const [result, name, value] of [

@@ -14,6 +14,11 @@ export interface WriteSample {
   readonly size: number
   /** When it was stored (ms since the epoch). */
   readonly at: number
+  /**
+   * Measured in shadow mode, where each change is written to both storages on the same thread: each figure then
+   * includes some of the other storage's work, so these are shown apart from the writes measured alone.
+   */
+  readonly shadow?: boolean
 }
 
 /** How many writes and events the app keeps on this device (in localStorage, beside the stores). */

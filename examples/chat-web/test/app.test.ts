@@ -30,6 +30,17 @@ let beforeRollback: unknown
 /** Figures for the closing note and the README: the app's bundle and the migration of the seeded data. */
 const figures: Record<string, number> = {}
 
+/** The app's stores, in the order the storage panel lists them. */
+const legacyNames = [
+  'app-ui',
+  'app-ux-labs',
+  'app-device',
+  'app-chats',
+  'app-folders',
+  'app-metrics',
+  'agi-client-workspace',
+]
+
 /** The app's snapshot of what it shows (its stores as the components render them). */
 const snapshot = (page: Page): Promise<unknown> => page.evaluate(() => window.chatWeb!.snapshot())
 
@@ -149,8 +160,42 @@ describe('the chat app in Chromium, from IndexedDB to SQLite and back', () => {
       .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-storage')))
     expect(storages.length).toBe(7)
     expect(new Set(storages)).toEqual(new Set(['legacy']))
-    beforeMigration = await snapshot(page)
+    // A reply streamed on IndexedDB, each write timed.
+    await sendAndWait(page, 'A message written on IndexedDB')
+    // Files live in the SQLite workspace only: on the legacy storage, attaching one waits for the move.
+    await expect(page.getByRole('button', { name: 'Attach file' }).isDisabled()).resolves.toBe(true)
     await shot(page, '1-legacy')
+    await page.close()
+  })
+
+  it('runs shadow mode on the legacy storage: SQLite written beside it, equal when compared, each write timed on both', async () => {
+    const page = await open()
+    await storagePanel(page)
+    await page.getByLabel('Write SQLite beside the legacy storages (next start)').check()
+    await page.reload()
+    expect(await started(page)).toBe('legacy')
+    await sendAndWait(page, 'A message written in shadow mode')
+    await storagePanel(page)
+    const panel = page.getByRole('complementary', { name: 'Storage' })
+    await panel.getByText('On: 7 stores run on their legacy storage').waitFor()
+    await panel.getByRole('button', { name: 'Compare the two storages now' }).click()
+    const comparisons = panel.getByTestId('shadow-comparisons').locator('li')
+    await comparisons.first().waitFor()
+    expect(await comparisons.allInnerTexts()).toEqual(legacyNames.map((name) => `${name}: equal`))
+    // Both storages timed on this machine, side by side.
+    const costs = panel.getByTestId('write-costs')
+    for (const storage of ['legacy', 'sqlite']) {
+      const shadowWrites = await costs
+        .locator(`tr[data-storage="${storage}"] td[data-mode="shadow"]`)
+        .getAttribute('data-writes')
+      expect(Number(shadowWrites)).toBeGreaterThan(10)
+    }
+    await panel.getByTestId('write-ratio').waitFor()
+    await panel.getByTestId('write-cost-chart').scrollIntoViewIfNeeded()
+    await shot(page, '2-shadow-mode')
+    // Off again: the rollout, not shadow mode, moves the device.
+    await page.getByLabel('Write SQLite beside the legacy storages (next start)').uncheck()
+    beforeMigration = await snapshot(page)
     await page.close()
   })
 
@@ -172,7 +217,7 @@ describe('the chat app in Chromium, from IndexedDB to SQLite and back', () => {
     const progress = page.getByTestId('migration-progress')
     const badge = page.getByTestId('storage-badge')
     await progress.or(badge).first().waitFor({ timeout: 120_000 })
-    if (await progress.isVisible()) await shot(page, '2-migrating')
+    if (await progress.isVisible()) await shot(page, '3-migrating')
     expect(await started(page)).toBe('sqlite')
     const steps = await page.evaluate(() => window.chatWebProgress ?? [])
     expect(steps).toEqual(expect.arrayContaining(['read', 'backup', 'write', 'verify']))
@@ -185,7 +230,7 @@ describe('the chat app in Chromium, from IndexedDB to SQLite and back', () => {
     expect(statuses).toHaveLength(7)
     for (const status of statuses) expect(status).toBe('verified')
     figures['migrationMs'] = Number((await page.getByTestId('migration-ms').innerText()).replace(/\D/g, ''))
-    await shot(page, '3-migrated')
+    await shot(page, '4-migrated')
     await page.close()
   })
 
@@ -201,7 +246,7 @@ describe('the chat app in Chromium, from IndexedDB to SQLite and back', () => {
     const kept = page.getByTestId('messages').locator('article.message.assistant').last().locator('.body')
     expect((await kept.innerText()).trim()).toBe(reply)
     await expect(page.getByTestId('messages').locator('[data-pending="true"]').count()).resolves.toBe(0)
-    await shot(page, '4-reply-kept')
+    await shot(page, '5-reply-kept')
     await page.close()
   })
 
@@ -246,7 +291,7 @@ describe('the chat app in Chromium, from IndexedDB to SQLite and back', () => {
     await page.getByLabel('Theme').selectOption('dark')
     await expect(page.locator('.app').getAttribute('class')).resolves.toContain('dark')
     const before = await snapshot(page)
-    await shot(page, '5-drawer-and-tools')
+    await shot(page, '6-drawer-and-tools')
 
     await page.reload()
     expect(await started(page)).toBe('sqlite')
@@ -289,8 +334,8 @@ describe('the chat app in Chromium, from IndexedDB to SQLite and back', () => {
       expect(replies.map((r) => r.trim())).toEqual(expect.arrayContaining([fromFirst, fromSecond]))
     }
     expect(difference(await snapshot(second), await snapshot(first))).toBeUndefined()
-    await shot(first, '6-tab-writer')
-    await shot(second, '6-tab-follower')
+    await shot(first, '7-tab-writer')
+    await shot(second, '7-tab-follower')
     // Nothing lost: a fresh start of the app finds both tabs' messages.
     await second.close()
     await first.reload()
@@ -299,6 +344,13 @@ describe('the chat app in Chromium, from IndexedDB to SQLite and back', () => {
     await first.getByTestId('messages').getByText('Written in the second tab', { exact: true }).waitFor()
     await first.getByTestId('messages').getByText('Written in the first tab', { exact: true }).waitFor()
     beforeRollback = await snapshot(first)
+    // The cost of each write, as this machine measured it alone on each storage (for the closing note).
+    await storagePanel(first)
+    for (const storage of ['legacy', 'sqlite'])
+      figures[`${storage}WriteMedian`] = await first
+        .locator(`[data-testid="write-costs"] tr[data-storage="${storage}"] td[data-mode="alone"]`)
+        .innerText()
+        .then((text) => Number.parseFloat(text))
     await first.close()
   })
 
@@ -326,7 +378,7 @@ describe('the chat app in Chromium, from IndexedDB to SQLite and back', () => {
       .locator('[data-testid="store-storages"] tr')
       .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-storage')))
     expect(new Set(storages)).toEqual(new Set(['legacy']))
-    await shot(page, '7-rolled-back')
+    await shot(page, '8-rolled-back')
     // It stays there on the next start.
     await page.reload()
     expect(await started(page)).toBe('legacy')

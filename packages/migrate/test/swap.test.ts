@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { createJSONStorage, persist } from 'zustand/middleware'
+import type { StateStorage } from 'zustand/middleware'
 import { createStore } from 'zustand/vanilla'
 import { ZustandSqliteError } from '@zustand-sqlite/core'
-import type { Backend } from '@zustand-sqlite/core'
+import type { Backend, LegacyStore } from '@zustand-sqlite/core'
 import { chatsLegacy, createChatsState, createDMessageTextContent } from '@zustand-sqlite/store-chats'
 import { uxLabsLegacy } from '@zustand-sqlite/store-labs'
+import { metricsLegacy } from '@zustand-sqlite/store-metrics'
+import { workspaceLegacy } from '@zustand-sqlite/store-workspace'
 import { uiPreferencesLegacy } from '@zustand-sqlite/store-ui'
 import type { UIPreferencesStore } from '@zustand-sqlite/store-ui'
 import {
@@ -246,5 +249,88 @@ describe('shadow mode', () => {
     expect(compared.difference).toContain('conversations[')
     expect(events.at(-1)).toMatchObject({ kind: 'shadow-comparison', outcome: 'mismatch', code: 'VERIFICATION_FAILED' })
     shadow.stop()
+  })
+
+  it('counts no write on its way as a difference, and compares every `compareEvery` writes once the store is quiet', async () => {
+    const browser = await legacyBrowser(bigAgiLegacyData())
+    const backend = await db.open()
+    const events: MigrationEvent[] = []
+    const shadow = createShadow({
+      legacy: chatsLegacy,
+      backend,
+      sources: browser.sources,
+      onEvent: (e) => events.push(e),
+      compareEvery: 5,
+    })
+    // IndexedDB as a big value makes it: each write lands 60 ms after the change.
+    const inner = (browser.sources.indexedDB as unknown as { stateStorage: StateStorage }).stateStorage
+    const slow: StateStorage = {
+      getItem: (key) => inner.getItem(key),
+      removeItem: (key) => inner.removeItem(key),
+      setItem: async (key, value) => {
+        await new Promise((resolve) => setTimeout(resolve, 60))
+        await inner.setItem(key, value)
+      },
+    }
+    const chats = createStore(
+      persist(createChatsState(), {
+        ...chatsLegacy.persistOptions,
+        storage: shadow.storage(createJSONStorage(() => slow) as never),
+      } as never),
+    ) as unknown as ReturnType<typeof chatsLegacy.definition.create>
+    await new Promise<void>((resolve) =>
+      chats.persist.hasHydrated() ? resolve() : chats.persist.onFinishHydration(() => resolve()),
+    )
+    shadow.attach(chats as never)
+    const id = chats.getState().conversations[0]?.id as string
+    // A streamed reply: a change every 10 ms, each legacy write still on its way when the next comes.
+    for (let i = 0; i < 12; i++) {
+      chats.getState().appendMessage(id, createDMessageTextContent('assistant', `token ${i}`))
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    expect(await shadow.compare()).toEqual({ equal: true })
+    // The comparisons `compareEvery` asked for ran once the store was quiet, and found the storages equal.
+    await new Promise((resolve) => setTimeout(resolve, 900))
+    const outcomes = events.filter((e) => e.kind === 'shadow-comparison').map((e) => e.outcome)
+    expect(outcomes.length).toBeGreaterThan(1)
+    expect(outcomes.every((outcome) => outcome === 'ok')).toBe(true)
+    shadow.stop()
+  })
+
+  it('compares a store with what its importer cleans as equal: missing metrics counters, dangling file assignments', async () => {
+    // The workspace's assignment of a file it does not hold, which its SQLite store drops, and a service whose
+    // counters the app never wrote, which SQLite's integer columns require: what a migration would store.
+    const data = bigAgiLegacyData()
+    data.localStorage['agi-client-workspace'] = JSON.stringify({
+      state: { liveFilesByWorkspace: { 'conversation-a': ['live-file-held-elsewhere'] } },
+      version: 0,
+    })
+    data.localStorage['app-metrics'] = JSON.stringify({
+      state: { serviceMetrics: { openrouter: { totalCosts: 1.25, usageCount: 3, noPricingUsages: 1 } } },
+      version: 0,
+    })
+    const browser = await legacyBrowser(data)
+    const backend = await db.open()
+    for (const legacy of [metricsLegacy, workspaceLegacy] as readonly LegacyStore[]) {
+      const events: MigrationEvent[] = []
+      const shadow = createShadow({ legacy, backend, sources: browser.sources, onEvent: (e) => events.push(e) })
+      const store = createSwappableStore(legacy, { storageOf: () => 'legacy' } as never, { sources: browser.sources })
+      await new Promise<void>((resolve) =>
+        store.persist.hasHydrated() ? resolve() : store.persist.onFinishHydration(() => resolve()),
+      )
+      shadow.attach(store)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      await shadow.flush()
+      expect([legacy.definition.name, await shadow.compare()]).toEqual([legacy.definition.name, { equal: true }])
+      expect(events.filter((e) => e.outcome === 'failed')).toEqual([])
+      shadow.stop()
+    }
+    // The metrics written to SQLite are the importer's: the counters the app never wrote are 0.
+    const metrics = await metricsLegacy.definition.read(backend)
+    expect(metrics.state.serviceMetrics['openrouter']).toMatchObject({ usageCount: 3, noTokenUsages: 0 })
+    // The legacy value is left as it was: the shadow only reads it.
+    expect(JSON.parse(browser.localStorage.getItem('agi-client-workspace') as string).state).toEqual({
+      liveFilesByWorkspace: { 'conversation-a': ['live-file-held-elsewhere'] },
+    })
   })
 })

@@ -10,7 +10,6 @@ export {
   METRICS_STORE_NAME,
   METRICS_TABLE,
   metricsDefaults,
-  metricsLegacyPersistOptions,
   migrateMetrics,
   partializeMetrics,
   PERSIST_METRIC_TYPE,
@@ -28,7 +27,7 @@ export type {
 export { metricsSchema } from './schema'
 export { createMetricsStore, metricsDefinition, recordCommits } from './store'
 export type { MetricsStoreApi, MetricsStoreOptions } from './store'
-export { importLegacyMetrics } from './legacy'
+export { importLegacyMetrics, metricsLegacyPersistOptions } from './legacy'
 export { metricsLegacy } from './legacyStore'
 export type { MetricsImport, MetricsImportProblem } from './legacy'
 export { BUCKET_MS, metricPercentiles, metricSeries, metricTotals, topMetricNames } from './queries'

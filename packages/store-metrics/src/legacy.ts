@@ -1,6 +1,12 @@
 import { isPlainObject, readPersistEnvelope, ZustandSqliteError } from '@zustand-sqlite/core'
-import { createServiceMetricsAggregate, METRICS_STATE_VERSION, METRICS_STORE_NAME } from './state'
-import type { MetricsState, ServiceMetricsAggregate } from './state'
+import {
+  createServiceMetricsAggregate,
+  METRICS_STATE_VERSION,
+  METRICS_STORE_NAME,
+  migrateMetrics,
+  partializeMetrics,
+} from './state'
+import type { MetricsState, MetricsStore, ServiceMetricsAggregate } from './state'
 
 /** A value of the legacy data that could not be kept as it was. */
 export interface MetricsImportProblem {
@@ -102,3 +108,26 @@ export function importLegacyMetrics(value: unknown): MetricsImport | null {
   }
   return { state: { serviceMetrics: Object.fromEntries(imported) }, problems }
 }
+
+/**
+ * Zustand `persist` options of the legacy path: the app's name and version 0, the aggregates only.
+ * `migrate` refuses a version this package does not know, reporting MIGRATION_FAILED. `merge` reads the stored
+ * aggregates as the importer does (a counter the app never wrote is 0, a malformed one is set to 0), so that the
+ * state on the legacy path is the one a migration stores, and shadow mode can write it to SQLite as it is; a value
+ * the importer refuses is merged as Zustand's default merge would.
+ */
+export const metricsLegacyPersistOptions = {
+  name: METRICS_STORE_NAME,
+  version: METRICS_STATE_VERSION,
+  partialize: partializeMetrics,
+  migrate: migrateMetrics,
+  merge: (persisted: unknown, current: MetricsStore): MetricsStore => {
+    try {
+      const imported = importLegacyMetrics({ state: persisted, version: METRICS_STATE_VERSION })
+      if (imported !== null) return { ...current, ...imported.state }
+    } catch {
+      // Not the app's shape: kept as the default merge keeps it, as the app would.
+    }
+    return { ...current, ...(persisted as object) }
+  },
+} as const

@@ -1,6 +1,5 @@
 import { defineLegacyStore } from '@zustand-sqlite/core'
-import { importLegacyMetrics } from './legacy'
-import { metricsLegacyPersistOptions } from './state'
+import { importLegacyMetrics, metricsLegacyPersistOptions } from './legacy'
 import { metricsDefinition } from './store'
 
 /**

@@ -352,14 +352,3 @@ export function migrateMetrics(persisted: unknown, version: number): MetricsStat
   }
   return persisted as MetricsState
 }
-
-/**
- * Zustand `persist` options of the legacy path: the app's name and version 0, the aggregates only.
- * `migrate` refuses a version this package does not know, reporting MIGRATION_FAILED.
- */
-export const metricsLegacyPersistOptions = {
-  name: METRICS_STORE_NAME,
-  version: METRICS_STATE_VERSION,
-  partialize: partializeMetrics,
-  migrate: migrateMetrics,
-} as const

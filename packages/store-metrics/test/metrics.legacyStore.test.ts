@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { importLegacyMetrics, metricsLegacy } from '@zustand-sqlite/store-metrics'
+import { createJSONStorage, persist } from 'zustand/middleware'
+import { createStore } from 'zustand/vanilla'
+import {
+  createMetricsState,
+  importLegacyMetrics,
+  metricsLegacy,
+  metricsLegacyPersistOptions,
+} from '@zustand-sqlite/store-metrics'
 import type { MetricsImport } from '@zustand-sqlite/store-metrics'
 import { databaseOn } from '../../../test-utils/backends'
 import { legacyEngines, legacyStoreHarness } from '../../../test-utils/legacyStores'
@@ -91,5 +98,35 @@ describe.each(legacyEngines)('metricsLegacy on $name', (engine) => {
 describe('metricsLegacy', () => {
   it("passes defineLegacyStore's checks, with big-AGI's key and location", () => {
     h.expectDeclared({ key: 'app-metrics', location: 'localStorage' })
+  })
+})
+
+describe('the legacy path (metricsLegacyPersistOptions)', () => {
+  const hydrate = async (value: string) => {
+    const items = new Map([['app-metrics', value]])
+    const storage = {
+      getItem: (key: string) => items.get(key) ?? null,
+      setItem: (key: string, text: string) => void items.set(key, text),
+      removeItem: (key: string) => void items.delete(key),
+    }
+    const store = createStore(
+      persist(createMetricsState(), { ...metricsLegacyPersistOptions, storage: createJSONStorage(() => storage) }),
+    )
+    await store.persist.rehydrate()
+    return store.getState()
+  }
+
+  it('reads the aggregates as the importer does: a counter the app never wrote is 0, so SQLite can store the state', async () => {
+    const state = await hydrate(envelope({ serviceMetrics: { openrouter: { totalCosts: 1.5, usageCount: 3 } } }))
+    expect(state.serviceMetrics['openrouter']).toEqual(
+      importLegacyMetrics(envelope({ serviceMetrics: { openrouter: { totalCosts: 1.5, usageCount: 3 } } }))?.state
+        .serviceMetrics['openrouter'],
+    )
+    expect(state.serviceMetrics['openrouter']).toMatchObject({ usageCount: 3, noTokenUsages: 0, partialPriceUsages: 0 })
+  })
+
+  it('merges a value the importer refuses as Zustand would, without failing the hydration', async () => {
+    const state = await hydrate(envelope({ serviceMetrics: 'not an object' }))
+    expect(state.serviceMetrics).toBe('not an object')
   })
 })

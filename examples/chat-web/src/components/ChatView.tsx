@@ -116,6 +116,9 @@ function ChatHeader({
   const attached = useMemo(() => attachedFiles(assigned, files), [assigned, files])
   const current = folders.find((f) => f.conversationIds.includes(conversationId))?.id ?? ''
   const input = useRef<HTMLInputElement>(null)
+  const [attachError, setAttachError] = useState<string>()
+  // The workspace keeps files (content and history) in SQLite only; on the legacy storage it keeps assignments.
+  const canAttach = stores.workspace.storage === 'sqlite'
 
   const moveTo = (folderId: string) => {
     const actions = stores.folders.getState()
@@ -123,6 +126,15 @@ function ChatHeader({
     if (folderId !== '') actions.addConversationToFolder(folderId, conversationId)
   }
   const attach = async (list: FileList | null) => {
+    setAttachError(undefined)
+    try {
+      await attachFiles(list)
+    } catch (error) {
+      setAttachError(error instanceof Error ? error.message : String(error))
+    }
+    if (input.current !== null) input.current.value = ''
+  }
+  const attachFiles = async (list: FileList | null) => {
     for (const file of Array.from(list ?? [])) {
       const workspace = stores.workspace.getState()
       const content =
@@ -134,7 +146,6 @@ function ChatHeader({
       })
       workspace.liveFileAssign(conversationId, id)
     }
-    if (input.current !== null) input.current.value = ''
   }
   const remove = () => {
     const next = stores.chats.getState().deleteConversations([conversationId], 'Generic')
@@ -155,19 +166,34 @@ function ChatHeader({
           ))}
         </select>
       )}
-      <label className="button">
-        Attach file
-        <input
-          ref={input}
-          type="file"
-          hidden
-          aria-label="Attach file"
-          onChange={(event) => void attach(event.target.files)}
-        />
-      </label>
+      {canAttach ? (
+        <label className="button">
+          Attach file
+          <input
+            ref={input}
+            type="file"
+            hidden
+            aria-label="Attach file"
+            onChange={(event) => void attach(event.target.files)}
+          />
+        </label>
+      ) : (
+        <button
+          type="button"
+          disabled
+          title="The workspace keeps files in SQLite: they can be attached once this device moved to it"
+        >
+          Attach file
+        </button>
+      )}
       <button type="button" onClick={remove} aria-label="Delete chat">
         Delete
       </button>
+      {attachError !== undefined && (
+        <p className="bad small" role="alert">
+          {attachError}
+        </p>
+      )}
       {attached.length > 0 && (
         <ul className="attachments" aria-label="Attached files">
           {attached.map((file) => (

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react'
 import { useStore } from 'zustand'
 import { createRollout, migrationReport, readMigrationRecord, ROLLOUT_STAGES } from '@zustand-sqlite/migrate'
 import type { MigrationReport, ShadowComparison, StoreMigrationEntry } from '@zustand-sqlite/migrate'
+import { chatsLegacy } from '@zustand-sqlite/store-chats'
 import { legacyStores, readRemoteConfig, setShadowEnabled, shadowEnabled, writeRemoteConfig } from '../storage'
 import type { Boot } from '../storage'
 import { median, status } from '../status'
@@ -234,12 +235,7 @@ function Shadow({ boot }: { boot: Boot }) {
   const active = boot.shadows.length > 0
   const compare = async () => {
     setResults(
-      await Promise.all(
-        boot.shadows.map(async (shadow, index) => ({
-          store: shadowStores(boot)[index] ?? '?',
-          result: await shadow.compare(),
-        })),
-      ),
+      await Promise.all(boot.shadows.map(async ({ store, shadow }) => ({ store, result: await shadow.compare() }))),
     )
   }
   return (
@@ -266,7 +262,7 @@ function Shadow({ boot }: { boot: Boot }) {
             Compare the two storages now
           </button>
           {results !== undefined && (
-            <ul className="plain-list">
+            <ul className="plain-list" data-testid="shadow-comparisons">
               {results.map(({ store, result }) => (
                 <li key={store} className={result.equal ? 'good' : 'bad'}>
                   {store}: {result.equal ? 'equal' : `differ at ${result.difference}`}
@@ -284,11 +280,14 @@ function Shadow({ boot }: { boot: Boot }) {
   )
 }
 
-const shadowStores = (boot: Boot): string[] =>
-  legacyStores.map((s) => s.definition.name).filter((name) => boot.started.storageOf(name) === 'legacy')
-
-function stats(writes: readonly WriteSample[], sqlite: boolean): { median: number | undefined; count: number } {
-  const values = writes.filter((w) => (w.storage === 'sqlite') === sqlite).map((w) => w.ms)
+function stats(
+  writes: readonly WriteSample[],
+  sqlite: boolean,
+  shadow = false,
+): { median: number | undefined; count: number } {
+  const values = writes
+    .filter((w) => (w.storage === 'sqlite') === sqlite && (w.shadow === true) === shadow)
+    .map((w) => w.ms)
   return { median: median(values), count: values.length }
 }
 
@@ -297,7 +296,9 @@ const ms = (value: number | undefined): string =>
 
 function Monitoring({ boot }: { boot: Boot }) {
   const events = useStore(status, (s) => s.events)
-  const writes = useStore(status, (s) => s.writes)
+  // The writes of the chats store: the same kind of change on either storage (a token, a message, a title).
+  const all = useStore(status, (s) => s.writes)
+  const writes = useMemo(() => all.filter((w) => w.store === chatsLegacy.definition.name), [all])
   const [report, setReport] = useState<MigrationReport>()
   useEffect(() => {
     // The metrics store records the events when it runs on SQLite; its report reads them back with SQL.
@@ -313,11 +314,13 @@ function Monitoring({ boot }: { boot: Boot }) {
         errors[event.code ?? 'UNKNOWN'] = (errors[event.code ?? 'UNKNOWN'] ?? 0) + 1
     return { migrations: migrations.length, ok, errors }
   }, [events])
-  const legacy = stats(writes, false)
-  const sqlite = stats(writes, true)
+  const alone = { legacy: stats(writes, false), sqlite: stats(writes, true) }
+  const shadowed = { legacy: stats(writes, false, true), sqlite: stats(writes, true, true) }
+  // The ratio of writes measured alone; shadow mode's only when nothing else was measured.
+  const pair = alone.legacy.count > 0 && alone.sqlite.count > 0 ? alone : shadowed
   const ratio =
-    legacy.median !== undefined && sqlite.median !== undefined && sqlite.median > 0
-      ? legacy.median / sqlite.median
+    pair.legacy.median !== undefined && pair.sqlite.median !== undefined && pair.sqlite.median > 0
+      ? pair.legacy.median / pair.sqlite.median
       : undefined
   return (
     <section>
@@ -340,31 +343,51 @@ function Monitoring({ boot }: { boot: Boot }) {
           {ms(report.durationMs.migration.p95 ?? undefined)} ms.
         </p>
       )}
-      <h4>Cost of each write on this machine</h4>
+      <h4>Cost of each write of the chats on this machine</h4>
       <WriteCostChart writes={writes} />
       <table className="grid" data-testid="write-costs">
-        <tbody>
+        <thead>
           <tr>
-            <td>IndexedDB / localStorage</td>
-            <td>median {ms(legacy.median)} ms</td>
-            <td>{legacy.count} writes</td>
+            <th />
+            <th>alone</th>
+            <th>in shadow mode</th>
           </tr>
-          <tr>
+        </thead>
+        <tbody>
+          <tr data-storage="legacy">
+            <td>IndexedDB / localStorage</td>
+            <CostCell stats={alone.legacy} mode="alone" />
+            <CostCell stats={shadowed.legacy} mode="shadow" />
+          </tr>
+          <tr data-storage="sqlite">
             <td>SQLite</td>
-            <td>median {ms(sqlite.median)} ms</td>
-            <td>{sqlite.count} writes</td>
+            <CostCell stats={alone.sqlite} mode="alone" />
+            <CostCell stats={shadowed.sqlite} mode="shadow" />
           </tr>
         </tbody>
       </table>
+      <p className="muted small">
+        From a change until it is stored, serialization and the commit included. In shadow mode both storages are
+        written on the same thread, so each figure includes some of the other's work.
+      </p>
       {ratio !== undefined && (
-        <p>
+        <p data-testid="write-ratio">
           SQLite's median write is{' '}
-          <strong>{ratio >= 1 ? `${ratio.toFixed(1)}× faster` : `${(1 / ratio).toFixed(1)}× slower`}</strong> here.
+          <strong>{ratio >= 1 ? `${ratio.toFixed(1)}× faster` : `${(1 / ratio).toFixed(1)}× slower`}</strong> here
+          {pair === shadowed ? ' (in shadow mode)' : ''}.
         </p>
       )}
       <button type="button" className="link" onClick={() => status.getState().clearWrites()}>
         Clear the measurements
       </button>
     </section>
+  )
+}
+
+function CostCell({ stats, mode }: { stats: { median: number | undefined; count: number }; mode: string }) {
+  return (
+    <td data-mode={mode} data-writes={stats.count}>
+      {stats.count === 0 ? '—' : `${ms(stats.median)} ms · ${stats.count} writes`}
+    </td>
   )
 }

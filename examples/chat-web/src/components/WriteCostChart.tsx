@@ -7,7 +7,8 @@ const colors = { legacy: '#d9822b', sqlite: '#2b8a3e' }
 
 /**
  * The cost of each write on this machine, live: one point per write, from its `set()` until it was stored, on
- * the legacy storages (IndexedDB, localStorage) and on SQLite, on a logarithmic scale.
+ * the legacy storages (IndexedDB, localStorage) and on SQLite, on a logarithmic scale; dashed, the writes of
+ * shadow mode.
  */
 export function WriteCostChart({ writes, width = 360 }: { writes: readonly WriteSample[]; width?: number }) {
   const host = useRef<HTMLDivElement>(null)
@@ -44,7 +45,7 @@ export function WriteCostChart({ writes, width = 360 }: { writes: readonly Write
           { label: 'SQLite', stroke: colors.sqlite, width: 1.5, points: { show: true, size: 4 }, spanGaps: false },
         ],
       },
-      [[], [], []],
+      [[], [], [], [], []],
       host.current,
     )
     return () => plot.current?.destroy()
@@ -52,16 +53,16 @@ export function WriteCostChart({ writes, width = 360 }: { writes: readonly Write
 
   useEffect(() => {
     const xs: number[] = []
-    const legacy: (number | null)[] = []
-    const sqlite: (number | null)[] = []
+    // One series per storage, and per mode: alone, or in shadow mode (both storages written on one thread).
+    const series: (number | null)[][] = [[], [], [], []]
     writes.forEach((sample, index) => {
       xs.push(index + 1)
       // A log scale has no 0: a write faster than the timer's resolution shows at 0.01 ms.
       const ms = Math.max(0.01, sample.ms)
-      legacy.push(sample.storage === 'sqlite' ? null : ms)
-      sqlite.push(sample.storage === 'sqlite' ? ms : null)
+      const at = (sample.storage === 'sqlite' ? 1 : 0) + (sample.shadow === true ? 2 : 0)
+      series.forEach((values, index) => values.push(index === at ? ms : null))
     })
-    plot.current?.setData([xs, legacy, sqlite])
+    plot.current?.setData([xs, ...series])
   }, [writes])
 
   return <div ref={host} className="chart" data-testid="write-cost-chart" aria-label="Cost of each write, in ms" />

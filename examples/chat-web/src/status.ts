@@ -1,6 +1,6 @@
 import { create } from 'zustand'
 import type { Role } from '@zustand-sqlite/backend-sqlite-wasm'
-import type { MigrationEvent, MigrationEventListener, StorageSwitch } from '@zustand-sqlite/migrate'
+import type { MigrationEvent, MigrationEventListener } from '@zustand-sqlite/migrate'
 
 /** Where a write went. */
 export type WriteStorage = 'indexeddb' | 'localstorage' | 'sqlite'
@@ -47,14 +47,11 @@ interface Status {
   sessionEvents: MigrationEvent[]
   /** Why the start did not do what the rollout chose (the database did not open, ...). */
   startError: string | undefined
-  /** Another tab moved the stores. */
-  switched: StorageSwitch | undefined
   setRole(role: Role): void
   addWrite(sample: WriteSample): void
   addEvent(event: MigrationEvent): void
   setEventSink(sink: MigrationEventListener): void
   setStartError(message: string): void
-  setSwitched(notice: StorageSwitch): void
   clearWrites(): void
 }
 
@@ -75,7 +72,6 @@ export const status = create<Status>()((set, get) => {
     events: load<MigrationEvent>(EVENTS_KEY),
     sessionEvents: [],
     startError: undefined,
-    switched: undefined,
     setRole: (role) => set({ role }),
     addWrite: (sample) => {
       set({ writes: [...get().writes, sample].slice(-KEEP_WRITES) })
@@ -104,7 +100,6 @@ export const status = create<Status>()((set, get) => {
       eventSink = sink
     },
     setStartError: (startError) => set({ startError }),
-    setSwitched: (switched) => set({ switched }),
     clearWrites: () => {
       set({ writes: [] })
       localStorage.removeItem(WRITES_KEY)

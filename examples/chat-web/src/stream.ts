@@ -5,7 +5,7 @@ import type { StoreApi } from 'zustand/vanilla'
 /** Answers the simulated assistant streams, picked by the prompt; there is no model and no network. */
 const answers = [
   (topic: string) =>
-    `Here is how I would approach ${topic}:\n\n1. Write down what must never be lost, and what can be rebuilt.\n2. Store each record on its own row, so that one change writes one row.\n3. Commit in one transaction, and only then tell the user it is saved.\n\n\`\`\`ts\nconst saved = await store.persist.flush()\n\`\`\`\n\nThat way a reload right after an answer keeps every token of it.`,
+    `Here is how I would approach ${topic}:\n\n1. Write down what must never be lost, and what can be rebuilt.\n2. Store each record on its own row, so that one change writes one row.\n3. Commit in one transaction, and only then tell the user it is saved.\n\n\`\`\`ts\nawait store.persist.flush() // durable once it resolves\n\`\`\`\n\nThat way a reload right after an answer keeps every token of it.`,
   (topic: string) =>
     `Good question. For ${topic} the short answer is: measure first. A change that rewrites a whole JSON value costs time in proportion to everything stored, while a change that writes one row costs about the same at any size.\n\n- Small state: either is fine.\n- Thousands of conversations: the row-level write wins by orders of magnitude.\n\nWould you like a benchmark you can run on your own machine?`,
   (topic: string) =>

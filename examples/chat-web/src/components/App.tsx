@@ -40,6 +40,7 @@ export function App({ boot }: { boot: Boot }) {
           Settings &amp; Labs
         </button>
       </header>
+      <StartError />
       <div className="main">
         <Drawer stores={stores} openId={openId} onOpen={setOpenId} />
         <ChatView stores={stores} conversationId={openId} onOpen={setOpenId} />
@@ -79,5 +80,16 @@ function RoleBadge({ onSQLite }: { onSQLite: boolean }) {
     >
       Another tab writes · changes go through it
     </span>
+  )
+}
+
+/** Why the start did not do all the rollout asked (the database did not open, ...): the app runs on, on IndexedDB. */
+function StartError() {
+  const message = useStore(status, (s) => s.startError)
+  if (message === undefined) return null
+  return (
+    <p className="banner" role="alert">
+      {message}
+    </p>
   )
 }

@@ -180,27 +180,28 @@ function Migration({ boot }: { boot: Boot }) {
         <table className="grid" data-testid="verification-report">
           <thead>
             <tr>
-              <th>store</th>
+              <th>store, counts (legacy → SQLite)</th>
               <th>status</th>
               <th>rows</th>
-              <th>counts (legacy → SQLite)</th>
               <th>cleaned</th>
             </tr>
           </thead>
           <tbody>
             {Object.entries(record).map(([name, entry]) => (
               <tr key={name}>
-                <td>{name}</td>
-                <td className={entry.status === 'verified' ? 'good' : entry.error ? 'bad' : ''}>
+                <td>
+                  {name}
+                  <div className="muted small">
+                    {Object.entries(entry.counts)
+                      .map(([what, n]) => `${what} ${entry.sourceCounts?.[what] ?? '?'} → ${n}`)
+                      .join(', ') || '—'}
+                  </div>
+                </td>
+                <td className={`nowrap ${entry.status === 'verified' ? 'good' : entry.error ? 'bad' : ''}`}>
                   {entry.status}
                   {entry.error ? ` (${entry.error})` : ''}
                 </td>
                 <td>{entry.rows.toLocaleString()}</td>
-                <td>
-                  {Object.entries(entry.counts)
-                    .map(([what, n]) => `${what} ${entry.sourceCounts?.[what] ?? '?'} → ${n}`)
-                    .join(', ') || '—'}
-                </td>
                 <td>{entry.cleaned}</td>
               </tr>
             ))}

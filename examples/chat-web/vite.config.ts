@@ -1,8 +1,8 @@
-import react from '@vitejs/plugin-react'
 import { defineConfig } from 'vite'
 
 export default defineConfig({
-  plugins: [react()],
+  // TSX through esbuild with React's automatic runtime (tsconfig's `jsx: react-jsx`): no plugin needed.
+  esbuild: { jsx: 'automatic' },
   // sqlite-wasm's worker and .wasm file are found by URL next to their modules: pre-bundling would move them.
   optimizeDeps: { exclude: ['@sqlite.org/sqlite-wasm', '@zustand-sqlite/backend-sqlite-wasm'] },
   worker: { format: 'es' },

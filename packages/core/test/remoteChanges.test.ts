@@ -6,6 +6,7 @@ import {
   commitListeners,
   defineSchema,
   persistSQLite,
+  readStoredState,
   writeStoredState,
 } from '@zustand-sqlite/core'
 import type { Backend } from '@zustand-sqlite/core'
@@ -109,6 +110,46 @@ describe.each([
     ).toEqual([...all].sort())
     await expect.poll(() => a.getState().notes.map((n) => n.id)).toEqual(fresh.getState().notes.map((n) => n.id))
     await expect.poll(() => b.getState().notes.map((n) => n.id)).toEqual(fresh.getState().notes.map((n) => n.id))
+  })
+})
+
+describe('a writer that loses every immediate retry to another', () => {
+  it('still commits: rebases after the first wait a random while, so the other writer cannot win each one', async () => {
+    const inner = createBetterSqlite3Backend({ filename: ':memory:' })
+    // Another writer in lockstep: it commits just before this store's write, the first time and whenever the
+    // write comes within 6 ms of a conflict (as a tab streaming through the same database does), 20 times at most.
+    let lastConflict = -Infinity
+    let adversary = 0
+    const backend: Backend = {
+      ...asyncBackend(inner),
+      apply: async (changeSet) => {
+        await new Promise((resolve) => setTimeout(resolve, 1))
+        if (adversary < 20 && (adversary === 0 || performance.now() - lastConflict < 6)) {
+          adversary++
+          const stored = await readStoredState(inner, { name: 'notes', schema })
+          await writeStoredState(
+            inner,
+            { name: 'notes', schema, version: 0, previous: stored },
+            { ...(stored?.state as object), owner: `other writer ${adversary}` },
+          )
+        }
+        try {
+          return await inner.apply(changeSet)
+        } catch (error) {
+          lastConflict = performance.now()
+          throw error
+        }
+      },
+    }
+    const store = open(backend)
+    await hydrated(store)
+    store.setState({ notes: [note('mine', ['kept'])] })
+    await store.persist.flush()
+    const stored = await readStoredState(inner, { name: 'notes', schema })
+    expect((stored?.state as Notes).notes.map((n) => n.id)).toEqual(['mine'])
+    // It lost at least the first and the immediate retry, then got through before giving up.
+    expect(adversary).toBeGreaterThanOrEqual(2)
+    expect(adversary).toBeLessThan(20)
   })
 })
 

@@ -9,7 +9,7 @@ import type { ExtraWrite } from './extraWrites'
 import type { PersistSQLiteApi } from './options'
 import { mirrorLoaded } from './target'
 import type { Target } from './target'
-import { MAX_REBASES } from './writeQueue'
+import { MAX_REBASES, rebaseBackoff } from './writeQueue'
 import type { Lane } from './writeQueue'
 
 type Item = Record<string, unknown>
@@ -257,7 +257,9 @@ function commitParts(parts: readonly JointPart[]): MaybePromise<void> {
       (error) => {
         if (!isZustandSqliteError(error, 'CONCURRENT_MODIFICATION') || rebases >= MAX_REBASES) throw error
         const stale = writers.filter((part) => error.store === undefined || error.store === part.name)
-        return chain(inTurn(stale.map((part) => () => part.rebase())), () => once(rebases + 1))
+        return chain(rebaseBackoff(rebases), () =>
+          chain(inTurn(stale.map((part) => () => part.rebase())), () => once(rebases + 1)),
+        )
       },
     )
   }

@@ -18,7 +18,7 @@ import type { Isolation } from './diff'
 import { addRefusedRows } from './refusedRows'
 import { createBackendResolver, createTarget, mirrorLoaded, readyBackend } from './target'
 import type { Target } from './target'
-import { createLane, createWriteQueue, MAX_REBASES } from './writeQueue'
+import { createLane, createWriteQueue, MAX_REBASES, rebaseBackoff } from './writeQueue'
 
 type StorePersistSQLite<S, Ps, Pr> = S extends {
   getState: () => infer T
@@ -293,21 +293,23 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
       (error) => {
         const conflict = isZustandSqliteError(error, 'CONCURRENT_MODIFICATION') && changeSet.baseRevision !== undefined
         if (!conflict || rebases >= MAX_REBASES) throw error
-        if (
-          reason === 'write' &&
-          mirror.revision !== undefined &&
-          mirror.revision > (changeSet.baseRevision as number)
-        ) {
-          // The other writers' commits were taken in while this one ran (see remoteChanges): the mirror and
-          // the state hold them. Diffed again against that mirror, without loading.
-          return applyState(backend, t, options.partialize({ ...get() }) as Item, extras, reason, rebases + 1)
-        }
-        return chain(backend.load(t.name), (loaded) => {
-          mirrorLoaded(t, loaded)
-          // The state now: commits of other writers told meanwhile are in it (see remoteChanges), and are
-          // kept. The rewrite of a migration writes what it migrated.
-          const next = reason === 'write' ? (options.partialize({ ...get() }) as Item) : state
-          return applyState(backend, t, next, extras, reason, rebases + 1)
+        return chain(rebaseBackoff(rebases), () => {
+          if (
+            reason === 'write' &&
+            mirror.revision !== undefined &&
+            mirror.revision > (changeSet.baseRevision as number)
+          ) {
+            // The other writers' commits were taken in while this one ran (see remoteChanges): the mirror and
+            // the state hold them. Diffed again against that mirror, without loading.
+            return applyState(backend, t, options.partialize({ ...get() }) as Item, extras, reason, rebases + 1)
+          }
+          return chain(backend.load(t.name), (loaded) => {
+            mirrorLoaded(t, loaded)
+            // The state now: commits of other writers told meanwhile are in it (see remoteChanges), and are
+            // kept. The rewrite of a migration writes what it migrated.
+            const next = reason === 'write' ? (options.partialize({ ...get() }) as Item) : state
+            return applyState(backend, t, next, extras, reason, rebases + 1)
+          })
         })
       },
     )

@@ -13,6 +13,18 @@ const ignore = (): void => undefined
 export const MAX_REBASES = 8
 
 /**
+ * @internal The wait before rebase number `rebases + 1`: none before the first (a conflict is usually one
+ * commit of another writer), then a random wait of up to 4, 8, 16, ... 256 ms. Two writers that commit as
+ * fast as they can through one database would otherwise meet at every retry and lose in turn until both give
+ * up; the random wait lets one of them through.
+ */
+export function rebaseBackoff(rebases: number): MaybePromise<void> {
+  if (rebases === 0) return undefined
+  const ms = Math.random() * 2 ** Math.min(rebases + 1, 8)
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/**
  * Runs a store's backend operations (hydration, writes, clear) one at a time, in the order they were
  * asked for. An operation asked for while none is pending starts at once, so a synchronous backend stays
  * synchronous; one asked for while another runs starts when it has settled, whatever its outcome.

@@ -1,11 +1,12 @@
 import type { DConversationId, DMessageRole, DMessageUserFlag } from '@zustand-sqlite/store-chats'
+import { FOLDERS_COLOR_PALETTE } from '@zustand-sqlite/store-folders'
 import type { DFolder } from '@zustand-sqlite/store-folders'
 import type { ServiceMetricsAggregate } from '@zustand-sqlite/store-metrics'
 import type { WorkspaceId } from '@zustand-sqlite/store-workspace'
 
 // The legacy data a big-AGI user's browser holds, generated on the example app's first start so that the
-// migration to SQLite has something to move. Pure data: no runtime import of the store packages (the app
-// bundles this), no Date.now() and no Math.random(), so one seed always gives the same bytes.
+// migration to SQLite has something to move. Pure data (the folders' palette is the one runtime import): no
+// Date.now() and no Math.random(), so one seed always gives the same bytes.
 
 /** What {@link legacySeed} returns: the exact strings big-AGI's browser holds, by key. */
 export interface LegacySeed {
@@ -1315,31 +1316,6 @@ function makeMessy(r: Random, conversations: LegacyV3Conversation[]): { empty: S
 // ---------------------------------------------------------------------------------------------------------
 // The localStorage stores.
 
-/** `FOLDERS_COLOR_PALETTE`'s values (store-folders), copied: this module imports no runtime code. */
-const FOLDER_COLORS = [
-  '#828282',
-  '#f22a85',
-  '#f13d41',
-  '#cb6701',
-  '#42940f',
-  '#068fa6',
-  '#407cf8',
-  '#626262',
-  '#b91e64',
-  '#b72e30',
-  '#9b4d01',
-  '#2f7007',
-  '#076c7e',
-  '#1c5dc8',
-  '#474747',
-  '#8c0f49',
-  '#891e20',
-  '#713804',
-  '#1f5200',
-  '#004f5d',
-  '#1d4294',
-]
-
 /** The folder a conversation of each persona goes to by preference, if the seed made it. */
 const FOLDER_OF: Readonly<Record<SeedPurposeId, readonly string[]>> = {
   Developer: ['Work', 'Side projects', 'Learning'],
@@ -1356,7 +1332,7 @@ function folders(r: Random, conversations: readonly LegacyV3Conversation[], elig
     id: r.uuid(),
     title,
     conversationIds: [],
-    color: FOLDER_COLORS[i === 6 ? 13 : i] as string,
+    color: FOLDERS_COLOR_PALETTE[i === 6 ? 13 : i] as string,
   }))
   const byTitle = new Map(list.map((folder) => [folder.title, folder]))
   const filed = r.shuffle(eligible).slice(0, Math.round(eligible.length * 0.4))

@@ -146,7 +146,7 @@ describe('a writer that loses every immediate retry to another', () => {
     store.setState({ notes: [note('mine', ['kept'])] })
     await store.persist.flush()
     const stored = await readStoredState(inner, { name: 'notes', schema })
-    expect((stored?.state as Notes).notes.map((n) => n.id)).toEqual(['mine'])
+    expect((stored?.state as unknown as Notes).notes.map((n) => n.id)).toEqual(['mine'])
     // It lost at least the first and the immediate retry, then got through before giving up.
     expect(adversary).toBeGreaterThanOrEqual(2)
     expect(adversary).toBeLessThan(20)

@@ -19,7 +19,7 @@ import {
   SQLITE_MIGRATION_FLAG,
   startStorage,
 } from '@zustand-sqlite/migrate'
-import type { MigrationEvent, MigrationProgress } from '@zustand-sqlite/migrate'
+import type { MigrationEvent, MigrationProgress, Shadow } from '@zustand-sqlite/migrate'
 import { databaseOn, engines } from '../../../test-utils/backends'
 import { bigAgiLegacyData, MemoryStorage } from './fixtures/legacyData'
 import { allStores, legacyBrowser, storedStates } from './helpers'
@@ -208,6 +208,21 @@ describe('the user override and an engine that cannot open', () => {
 describe('shadow mode', () => {
   const db = databaseOn(engine)
 
+  /** The chats store on its legacy path (`persist` over `storage`, its writes through the shadow), hydrated. */
+  async function legacyChats(shadow: Shadow, storage: StateStorage) {
+    const chats = createStore(
+      persist(createChatsState(), {
+        ...chatsLegacy.persistOptions,
+        storage: shadow.storage(createJSONStorage(() => storage) as never),
+      } as never),
+    ) as unknown as ReturnType<typeof chatsLegacy.definition.create>
+    await new Promise<void>((resolve) =>
+      chats.persist.hasHydrated() ? resolve() : chats.persist.onFinishHydration(() => resolve()),
+    )
+    shadow.attach(chats as never)
+    return chats
+  }
+
   it('writes each change to SQLite too, times both storages, and reports a mismatch', async () => {
     const browser = await legacyBrowser(bigAgiLegacyData())
     const backend = await db.open()
@@ -219,17 +234,8 @@ describe('shadow mode', () => {
       onEvent: (e) => events.push(e),
       compareEvery: 0,
     })
-    const stateStorage = (browser.sources.indexedDB as unknown as { stateStorage: never }).stateStorage
-    const chats = createStore(
-      persist(createChatsState(), {
-        ...chatsLegacy.persistOptions,
-        storage: shadow.storage(createJSONStorage(() => stateStorage) as never),
-      } as never),
-    ) as unknown as ReturnType<typeof chatsLegacy.definition.create>
-    shadow.attach(chats as never)
-    await new Promise<void>((resolve) =>
-      chats.persist.hasHydrated() ? resolve() : chats.persist.onFinishHydration(() => resolve()),
-    )
+    const stateStorage = (browser.sources.indexedDB as unknown as { stateStorage: StateStorage }).stateStorage
+    const chats = await legacyChats(shadow, stateStorage)
 
     const id = chats.getState().conversations[0]?.id as string
     for (let i = 0; i < 3; i++) chats.getState().appendMessage(id, createDMessageTextContent('user', `message ${i}`))
@@ -272,16 +278,7 @@ describe('shadow mode', () => {
         await inner.setItem(key, value)
       },
     }
-    const chats = createStore(
-      persist(createChatsState(), {
-        ...chatsLegacy.persistOptions,
-        storage: shadow.storage(createJSONStorage(() => slow) as never),
-      } as never),
-    ) as unknown as ReturnType<typeof chatsLegacy.definition.create>
-    await new Promise<void>((resolve) =>
-      chats.persist.hasHydrated() ? resolve() : chats.persist.onFinishHydration(() => resolve()),
-    )
-    shadow.attach(chats as never)
+    const chats = await legacyChats(shadow, slow)
     const id = chats.getState().conversations[0]?.id as string
     // A streamed reply: a change every 10 ms, each legacy write still on its way when the next comes.
     for (let i = 0; i < 12; i++) {

@@ -1,0 +1,329 @@
+import { createHash } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
+import { column, defineSchema, isZustandSqliteError, table, ZustandSqliteError } from '@zustand-sqlite/core'
+import type { Backend, ChangeSet, SchemaSpec, StoreDefinition } from '@zustand-sqlite/core'
+import { parseChangeSet, toWire } from './wire'
+
+/** A store the server serves: its definition pins the name and the schema every ChangeSet is checked against. */
+export type ServedStore = Pick<StoreDefinition<unknown, unknown, never>, 'name' | 'schema'>
+
+/** Options of {@link createServerHandler}. */
+export interface ServerHandlerOptions {
+  /**
+   * The user a request comes from, or `null`/`undefined` when it is not authenticated (the response is then
+   * 401 and nothing is read). Read a session cookie, verify a bearer token, ...
+   */
+  readonly authenticate: (request: Request) => string | null | undefined | Promise<string | null | undefined>
+  /** The stores served, by their definitions (each store package exports one): nothing else is reachable. */
+  readonly stores: readonly ServedStore[]
+  /**
+   * Opens a user's database. @default one SQLite file per user under `dataDir`, on better-sqlite3 (WAL); the
+   * file's name is the user id when it is made of letters, digits, `-` and `_` (64 at most), else its SHA-256
+   */
+  readonly database?: (userId: string) => Backend | Promise<Backend>
+  /** Where the default `database` keeps the users' files. @default '.data/server' */
+  readonly dataDir?: string
+  /** The path the routes start with. @default '/api' */
+  readonly basePath?: string
+  /** The largest request body accepted, in bytes; a larger one gets 413 and is not read further. @default 4 MiB */
+  readonly maxBodyBytes?: number
+}
+
+/** The server: a Fetch API handler (`Request` in, `Response` out), and what closes the users' databases. */
+export interface ServerHandler {
+  fetch(request: Request): Promise<Response>
+  /** Closes every user's database the handler opened. */
+  close(): Promise<void>
+}
+
+/** The body of every error response. */
+export interface ErrorBody {
+  /** The library's error code (`INVALID_CHANGESET`, `CONCURRENT_MODIFICATION`, ...) or an HTTP one (`UNAUTHORIZED`, ...). */
+  readonly code: string
+  readonly message: string
+  /** Where in the request body the problem is, for INVALID_CHANGESET. */
+  readonly path?: string
+}
+
+/** The store that records the idempotency keys of applied ChangeSets, in each user's database. */
+const REQUESTS_STORE = 'zustand-sqlite:server'
+const REQUESTS_TABLE = 'zustand_sqlite_server_requests'
+const requestsSchema = defineSchema({
+  tables: {
+    [REQUESTS_TABLE]: table({
+      columns: { key: column.text(), store: column.text(), at: column.integer() },
+      primaryKey: ['key'],
+      withoutRowid: true,
+    }),
+  },
+})
+
+const DEFAULT_MAX_BODY = 4 * 1024 * 1024
+const SAFE_USER_ID = /^[A-Za-z0-9_-]{1,64}$/
+const MAX_IDEMPOTENCY_KEY = 200
+
+/** The file of a user's database: never a path of the user's making. */
+export function userDatabaseFile(userId: string): string {
+  return SAFE_USER_ID.test(userId)
+    ? `user-${userId}.db`
+    : `sha256-${createHash('sha256').update(userId, 'utf8').digest('hex')}.db`
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+const STATUS_OF: Readonly<Record<string, number>> = {
+  INVALID_CHANGESET: 400,
+  INVALID_OPTIONS: 400,
+  CONCURRENT_MODIFICATION: 412,
+  UNSTORABLE_VALUE: 400,
+  DUPLICATE_KEY: 409,
+  ROW_REFUSED: 409,
+  DATABASE_BUSY: 503,
+  SCHEMA_TOO_NEW: 409,
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+  })
+}
+
+function errorResponse(error: unknown): Response {
+  if (error instanceof HttpError) return json(error.status, { code: error.code, message: error.message })
+  if (isZustandSqliteError(error)) {
+    const body: ErrorBody = {
+      code: error.code,
+      message: error.message,
+      ...(typeof error.path === 'string' ? { path: error.path } : {}),
+    }
+    return json(STATUS_OF[error.code] ?? 500, body)
+  }
+  console.error('[zustand-sqlite/server] an unexpected error', error)
+  return json(500, { code: 'INTERNAL', message: 'the server failed to handle the request' })
+}
+
+/** Reads a body of at most `limit` bytes: 413 as soon as it is larger, without reading the rest. */
+async function readBody(request: Request, limit: number): Promise<unknown> {
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN)
+  const tooLarge = (): never => {
+    throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `the request body is larger than ${limit} bytes`)
+  }
+  if (Number.isFinite(declared) && declared > limit) tooLarge()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  if (request.body !== null) {
+    const reader = request.body.getReader()
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      size += value.byteLength
+      if (size > limit) {
+        await reader.cancel()
+        tooLarge()
+      }
+      chunks.push(value)
+    }
+  }
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  let textBody: string
+  try {
+    textBody = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    throw new HttpError(400, 'INVALID_REQUEST', 'the request body is not UTF-8')
+  }
+  try {
+    return JSON.parse(textBody)
+  } catch {
+    throw new HttpError(400, 'INVALID_REQUEST', 'the request body is not JSON')
+  }
+}
+
+/** A user's database, opened once, its stores prepared once, its requests handled one at a time. */
+interface UserDatabase {
+  readonly backend: Backend
+  readonly prepared: Set<string>
+  tail: Promise<unknown>
+}
+
+/**
+ * The server side of zustand-sqlite, on the Fetch API: it mounts unchanged in a Next.js route handler, Hono,
+ * Deno, Bun, or Node's http server through an adapter. Each request is authenticated into a user id, and every
+ * user has a database of their own: no path, body or identifier reaches another user's data.
+ *
+ * Sync routes, for `@zustand-sqlite/backend-http` (under `basePath`, default `/api`):
+ * - `GET /sync/{store}/record`: the store prepared with the server's schema; its record and schema version.
+ * - `GET /sync/{store}`: the store's rows (`LoadResult`), values in the JSON wire form.
+ * - `POST /sync/{store}`: applies a ChangeSet. Its `baseRevision` is the precondition: a client behind gets 412
+ *   (CONCURRENT_MODIFICATION) and nothing is written. The ChangeSet is checked against the server's own schema
+ *   of the store; anything else gets 400 (INVALID_CHANGESET, with the path of the problem). An
+ *   `Idempotency-Key` header makes a retry of an applied ChangeSet answer as the first time, writing nothing.
+ * - `DELETE /sync/{store}`: clears the store.
+ *
+ * @example
+ * ```ts
+ * const server = createServerHandler({
+ *   authenticate: (request) => usersByToken.get(request.headers.get('authorization') ?? ''),
+ *   stores: [uiPreferencesDefinition, chatFoldersDefinition],
+ * })
+ * // Next.js: export const GET = server.fetch, POST = server.fetch, ...
+ * ```
+ */
+export function createServerHandler(options: ServerHandlerOptions): ServerHandler {
+  const basePath = (options.basePath ?? '/api').replace(/\/+$/, '')
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY
+  const schemas = new Map<string, SchemaSpec>()
+  for (const store of options.stores) {
+    if (store.name === REQUESTS_STORE || schemas.has(store.name))
+      throw new ZustandSqliteError('INVALID_OPTIONS', `store ${JSON.stringify(store.name)} is served twice or reserved`)
+    schemas.set(store.name, (store.schema ?? defineSchema()).spec)
+  }
+  const dataDir = options.dataDir ?? '.data/server'
+  const open =
+    options.database ??
+    ((userId: string): Backend => {
+      mkdirSync(dataDir, { recursive: true })
+      return createBetterSqlite3Backend({ filename: join(dataDir, userDatabaseFile(userId)) })
+    })
+  const databases = new Map<string, Promise<UserDatabase>>()
+
+  const databaseOf = (userId: string): Promise<UserDatabase> => {
+    let found = databases.get(userId)
+    if (found === undefined) {
+      found = Promise.resolve(open(userId)).then((backend) => ({
+        backend,
+        prepared: new Set<string>(),
+        tail: Promise.resolve(),
+      }))
+      databases.set(userId, found)
+      found.catch(() => databases.delete(userId))
+    }
+    return found
+  }
+
+  /** Runs `task` after the user's requests before it: a retry never races the request it repeats. */
+  const inTurn = <T>(db: UserDatabase, task: () => Promise<T>): Promise<T> => {
+    const result = db.tail.then(task, task)
+    db.tail = result.catch(() => undefined)
+    return result
+  }
+
+  const prepare = async (db: UserDatabase, store: string, spec: SchemaSpec) => {
+    const record = await db.backend.prepare(store, spec)
+    db.prepared.add(store)
+    return record
+  }
+
+  const apply = async (db: UserDatabase, changeSet: ChangeSet, key: string | null): Promise<Response> => {
+    if (!db.prepared.has(changeSet.store))
+      await prepare(db, changeSet.store, schemas.get(changeSet.store) as SchemaSpec)
+    if (key === null) return json(200, toWire(await db.backend.apply(changeSet)))
+    if (!db.prepared.has(REQUESTS_STORE)) await prepare(db, REQUESTS_STORE, requestsSchema.spec)
+    const seen = await db.backend.query(`SELECT store FROM ${REQUESTS_TABLE} WHERE key = ?`, [key])
+    if (seen.length > 0) {
+      // Applied before: the client did not get the answer. Nothing is written again.
+      const record = await db.backend.prepare(changeSet.store, schemas.get(changeSet.store) as SchemaSpec)
+      return json(200, { revision: record.revision, replayed: true })
+    }
+    if (db.backend.applyMany === undefined)
+      throw new ZustandSqliteError('UNSUPPORTED_OPERATION', 'idempotency keys need a database with applyMany')
+    // The ChangeSet and its key, in one transaction: a key is recorded exactly when its ChangeSet is written.
+    const [result] = await db.backend.applyMany([
+      changeSet,
+      {
+        store: REQUESTS_STORE,
+        schemaVersion: requestsSchema.spec.version,
+        tables: [
+          {
+            table: REQUESTS_TABLE,
+            insert: [{ columns: ['key', 'store', 'at'], rows: [[key, changeSet.store, Date.now()]] }],
+          },
+        ],
+      },
+    ])
+    return json(200, toWire(result))
+  }
+
+  const route = async (request: Request): Promise<Response> => {
+    const url = new URL(request.url)
+    if (!url.pathname.startsWith(`${basePath}/`)) throw new HttpError(404, 'NOT_FOUND', 'no such route')
+    const parts = url.pathname.slice(basePath.length + 1).split('/')
+    if (parts[0] !== 'sync' || parts.length < 2 || parts.length > 3)
+      throw new HttpError(404, 'NOT_FOUND', 'no such route')
+    let store: string
+    try {
+      store = decodeURIComponent(parts[1] ?? '')
+    } catch {
+      throw new HttpError(404, 'NOT_FOUND', 'no such store')
+    }
+    const spec = schemas.get(store)
+    if (spec === undefined) throw new HttpError(404, 'NOT_FOUND', `no store ${JSON.stringify(store)} is served`)
+    const sub = parts[2]
+    if (sub !== undefined && sub !== 'record') throw new HttpError(404, 'NOT_FOUND', 'no such route')
+
+    // Authentication before anything of the user's is opened.
+    const userId = await options.authenticate(request)
+    if (typeof userId !== 'string' || userId === '')
+      throw new HttpError(401, 'UNAUTHORIZED', 'the request is not authenticated')
+    const allowed = sub === 'record' ? ['GET'] : ['GET', 'POST', 'DELETE']
+    if (!allowed.includes(request.method))
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed here (${allowed.join(', ')})`)
+
+    // The body is read and checked before the user's database is touched.
+    let changeSet: ChangeSet | undefined
+    let key: string | null = null
+    if (request.method === 'POST') {
+      changeSet = parseChangeSet(await readBody(request, maxBody), store, spec)
+      if (changeSet.baseRevision === undefined)
+        throw new HttpError(428, 'PRECONDITION_REQUIRED', 'a ChangeSet sent over HTTP needs its baseRevision')
+      key = request.headers.get('idempotency-key')
+      if (key !== null && (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY))
+        throw new HttpError(400, 'INVALID_REQUEST', `an Idempotency-Key has 1 to ${MAX_IDEMPOTENCY_KEY} characters`)
+    }
+
+    const db = await databaseOf(userId)
+    return inTurn(db, async () => {
+      if (request.method === 'POST') return apply(db, changeSet as ChangeSet, key)
+      if (sub === 'record') {
+        const record = await prepare(db, store, spec)
+        return json(200, { stateVersion: record.stateVersion, revision: record.revision, schemaVersion: spec.version })
+      }
+      if (!db.prepared.has(store)) await prepare(db, store, spec)
+      if (request.method === 'DELETE') {
+        await db.backend.clear(store)
+        return new Response(null, { status: 204 })
+      }
+      return json(200, toWire(await db.backend.load(store)))
+    })
+  }
+
+  return {
+    fetch: async (request) => {
+      try {
+        return await route(request)
+      } catch (error) {
+        return errorResponse(error)
+      }
+    },
+    close: async () => {
+      const open = [...databases.values()]
+      databases.clear()
+      for (const db of await Promise.allSettled(open)) if (db.status === 'fulfilled') await db.value.backend.close()
+    },
+  }
+}

@@ -16,8 +16,11 @@ export interface ServerHandlerOptions {
    * 401 and nothing is read). Read a session cookie, verify a bearer token, ...
    */
   readonly authenticate: (request: Request) => string | null | undefined | Promise<string | null | undefined>
-  /** The stores served, by their definitions (each store package exports one): nothing else is reachable. */
-  readonly stores: readonly ServedStore[]
+  /**
+   * The stores served, by their definitions (each store package exports one): nothing else is reachable. A
+   * function is asked for each store a request names, and answers its definition or `undefined` (404).
+   */
+  readonly stores: readonly ServedStore[] | ((store: string) => ServedStore | undefined)
   /**
    * Opens a user's database. @default one SQLite file per user under `dataDir`, on better-sqlite3 (WAL); the
    * file's name is the user id when it is made of letters, digits, `-` and `_` (64 at most), else its SHA-256
@@ -174,6 +177,7 @@ interface UserDatabase {
  *   of the store; anything else gets 400 (INVALID_CHANGESET, with the path of the problem). An
  *   `Idempotency-Key` header makes a retry of an applied ChangeSet answer as the first time, writing nothing.
  * - `DELETE /sync/{store}`: clears the store.
+ * - `POST /sync`: several stores' ChangeSets (`{ changeSets: [...] }`) in one transaction; `{ results }`.
  *
  * @example
  * ```ts
@@ -187,11 +191,23 @@ interface UserDatabase {
 export function createServerHandler(options: ServerHandlerOptions): ServerHandler {
   const basePath = (options.basePath ?? '/api').replace(/\/+$/, '')
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY
-  const schemas = new Map<string, SchemaSpec>()
-  for (const store of options.stores) {
-    if (store.name === REQUESTS_STORE || schemas.has(store.name))
-      throw new ZustandSqliteError('INVALID_OPTIONS', `store ${JSON.stringify(store.name)} is served twice or reserved`)
-    schemas.set(store.name, (store.schema ?? defineSchema()).spec)
+  const listed = new Map<string, SchemaSpec>()
+  const { stores } = options
+  if (typeof stores !== 'function')
+    for (const store of stores) {
+      if (store.name === REQUESTS_STORE || listed.has(store.name))
+        throw new ZustandSqliteError(
+          'INVALID_OPTIONS',
+          `store ${JSON.stringify(store.name)} is served twice or reserved`,
+        )
+      listed.set(store.name, (store.schema ?? defineSchema()).spec)
+    }
+  /** The server's schema of a store, `undefined` for one not served. */
+  const schemaOf = (name: string): SchemaSpec | undefined => {
+    if (name === REQUESTS_STORE) return undefined
+    if (typeof stores !== 'function') return listed.get(name)
+    const store = stores(name)
+    return store === undefined || store.name !== name ? undefined : (store.schema ?? defineSchema()).spec
   }
   const dataDir = options.dataDir ?? '.data/server'
   const open =
@@ -229,50 +245,111 @@ export function createServerHandler(options: ServerHandlerOptions): ServerHandle
     return record
   }
 
-  const apply = async (db: UserDatabase, changeSet: ChangeSet, key: string | null): Promise<Response> => {
-    if (!db.prepared.has(changeSet.store))
-      await prepare(db, changeSet.store, schemas.get(changeSet.store) as SchemaSpec)
-    if (key === null) return json(200, toWire(await db.backend.apply(changeSet)))
+  /**
+   * Applies one ChangeSet (`batch` false) or several stores' together (`applyMany`). With an idempotency key, the
+   * key is recorded in the same transaction, and a key seen before is answered without writing again.
+   */
+  const apply = async (
+    db: UserDatabase,
+    changeSets: readonly ChangeSet[],
+    key: string | null,
+    batch: boolean,
+  ): Promise<Response> => {
+    for (const { store } of changeSets)
+      if (!db.prepared.has(store)) await prepare(db, store, schemaOf(store) as SchemaSpec)
+    const answer = (results: readonly unknown[]) => json(200, toWire(batch ? { results } : results[0]))
+    if (key === null && !batch) return answer([await db.backend.apply(changeSets[0] as ChangeSet)])
+    if (db.backend.applyMany === undefined)
+      throw new ZustandSqliteError('UNSUPPORTED_OPERATION', 'this database cannot apply several ChangeSets together')
+    if (key === null) return answer(await db.backend.applyMany(changeSets))
     if (!db.prepared.has(REQUESTS_STORE)) await prepare(db, REQUESTS_STORE, requestsSchema.spec)
     const seen = await db.backend.query(`SELECT store FROM ${REQUESTS_TABLE} WHERE key = ?`, [key])
     if (seen.length > 0) {
       // Applied before: the client did not get the answer. Nothing is written again.
-      const record = await db.backend.prepare(changeSet.store, schemas.get(changeSet.store) as SchemaSpec)
-      return json(200, { revision: record.revision, replayed: true })
+      const results = []
+      for (const { store } of changeSets) {
+        const record = await db.backend.prepare(store, schemaOf(store) as SchemaSpec)
+        results.push({ revision: record.revision, replayed: true })
+      }
+      return answer(results)
     }
-    if (db.backend.applyMany === undefined)
-      throw new ZustandSqliteError('UNSUPPORTED_OPERATION', 'idempotency keys need a database with applyMany')
-    // The ChangeSet and its key, in one transaction: a key is recorded exactly when its ChangeSet is written.
-    const [result] = await db.backend.applyMany([
-      changeSet,
+    // The ChangeSets and the key, in one transaction: a key is recorded exactly when its ChangeSets are written.
+    const results = await db.backend.applyMany([
+      ...changeSets,
       {
         store: REQUESTS_STORE,
         schemaVersion: requestsSchema.spec.version,
         tables: [
           {
             table: REQUESTS_TABLE,
-            insert: [{ columns: ['key', 'store', 'at'], rows: [[key, changeSet.store, Date.now()]] }],
+            insert: [
+              { columns: ['key', 'store', 'at'], rows: [[key, changeSets.map((c) => c.store).join(','), Date.now()]] },
+            ],
           },
         ],
       },
     ])
-    return json(200, toWire(result))
+    return answer(results.slice(0, changeSets.length))
+  }
+
+  /** The store a path names, served: 404 otherwise. */
+  const servedStore = (segment: string): { store: string; spec: SchemaSpec } => {
+    let store: string
+    try {
+      store = decodeURIComponent(segment)
+    } catch {
+      throw new HttpError(404, 'NOT_FOUND', 'no such store')
+    }
+    const spec = schemaOf(store)
+    if (spec === undefined) throw new HttpError(404, 'NOT_FOUND', `no store ${JSON.stringify(store)} is served`)
+    return { store, spec }
+  }
+
+  /** The ChangeSets of a batch body: `{ changeSets: [...] }`, at most one per store, each checked. */
+  const parseBatch = (body: unknown): ChangeSet[] => {
+    if (body === null || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).join() !== 'changeSets')
+      throw new ZustandSqliteError('INVALID_CHANGESET', '$: must be { "changeSets": [...] }', { path: '$' })
+    const list = (body as { changeSets: unknown }).changeSets
+    if (!Array.isArray(list) || list.length === 0)
+      throw new ZustandSqliteError('INVALID_CHANGESET', '$.changeSets: must be a non-empty array', {
+        path: '$.changeSets',
+      })
+    const seen = new Set<string>()
+    return list.map((item, i) => {
+      const named = item !== null && typeof item === 'object' ? (item as { store?: unknown }).store : undefined
+      const at = `$.changeSets[${i}]`
+      const spec = typeof named === 'string' ? schemaOf(named) : undefined
+      if (typeof named !== 'string' || spec === undefined || seen.has(named))
+        throw new ZustandSqliteError('INVALID_CHANGESET', `${at}.store: not a store served, or named twice`, {
+          path: `${at}.store`,
+        })
+      seen.add(named)
+      try {
+        return parseChangeSet(item, named, spec)
+      } catch (error) {
+        if (isZustandSqliteError(error) && typeof error.path === 'string')
+          throw new ZustandSqliteError(error.code, error.message.replace(/^\$/, at), {
+            path: error.path.replace(/^\$/, at),
+          })
+        throw error
+      }
+    })
+  }
+
+  const idempotencyKey = (request: Request): string | null => {
+    const key = request.headers.get('idempotency-key')
+    if (key !== null && (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY))
+      throw new HttpError(400, 'INVALID_REQUEST', `an Idempotency-Key has 1 to ${MAX_IDEMPOTENCY_KEY} characters`)
+    return key
   }
 
   const route = async (request: Request): Promise<Response> => {
     const url = new URL(request.url)
     if (!url.pathname.startsWith(`${basePath}/`)) throw new HttpError(404, 'NOT_FOUND', 'no such route')
     const parts = url.pathname.slice(basePath.length + 1).split('/')
-    if (parts[0] !== 'sync' || parts.length < 2 || parts.length > 3)
-      throw new HttpError(404, 'NOT_FOUND', 'no such route')
-    let store: string
-    try {
-      store = decodeURIComponent(parts[1] ?? '')
-    } catch {
-      throw new HttpError(404, 'NOT_FOUND', 'no such store')
-    }
-    const spec = schemas.get(store)
-    if (spec === undefined) throw new HttpError(404, 'NOT_FOUND', `no store ${JSON.stringify(store)} is served`)
+    if (parts[0] !== 'sync' || parts.length > 3) throw new HttpError(404, 'NOT_FOUND', 'no such route')
+    const batch = parts.length === 1
+    const target = batch ? undefined : servedStore(parts[1] ?? '')
     const sub = parts[2]
     if (sub !== undefined && sub !== 'record') throw new HttpError(404, 'NOT_FOUND', 'no such route')
 
@@ -280,25 +357,23 @@ export function createServerHandler(options: ServerHandlerOptions): ServerHandle
     const userId = await options.authenticate(request)
     if (typeof userId !== 'string' || userId === '')
       throw new HttpError(401, 'UNAUTHORIZED', 'the request is not authenticated')
-    const allowed = sub === 'record' ? ['GET'] : ['GET', 'POST', 'DELETE']
+    const allowed = batch ? ['POST'] : sub === 'record' ? ['GET'] : ['GET', 'POST', 'DELETE']
     if (!allowed.includes(request.method))
       throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed here (${allowed.join(', ')})`)
 
     // The body is read and checked before the user's database is touched.
-    let changeSet: ChangeSet | undefined
+    let changeSets: ChangeSet[] = []
     let key: string | null = null
     if (request.method === 'POST') {
-      changeSet = parseChangeSet(await readBody(request, maxBody), store, spec)
-      if (changeSet.baseRevision === undefined)
-        throw new HttpError(428, 'PRECONDITION_REQUIRED', 'a ChangeSet sent over HTTP needs its baseRevision')
-      key = request.headers.get('idempotency-key')
-      if (key !== null && (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY))
-        throw new HttpError(400, 'INVALID_REQUEST', `an Idempotency-Key has 1 to ${MAX_IDEMPOTENCY_KEY} characters`)
+      key = idempotencyKey(request)
+      const body = await readBody(request, maxBody)
+      changeSets = batch ? parseBatch(body) : [parseChangeSet(body, target!.store, target!.spec)]
     }
 
     const db = await databaseOf(userId)
     return inTurn(db, async () => {
-      if (request.method === 'POST') return apply(db, changeSet as ChangeSet, key)
+      if (request.method === 'POST') return apply(db, changeSets, key, batch)
+      const { store, spec } = target!
       if (sub === 'record') {
         const record = await prepare(db, store, spec)
         return json(200, { stateVersion: record.stateVersion, revision: record.revision, schemaVersion: spec.version })

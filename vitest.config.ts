@@ -21,6 +21,7 @@ export default defineConfig({
       { find: /^@zustand-sqlite\/backend-libsql$/, replacement: src('backend-libsql/src/index.ts') },
       { find: /^@zustand-sqlite\/migrate$/, replacement: src('migrate/src/index.ts') },
       { find: /^@zustand-sqlite\/server$/, replacement: src('server/src/index.ts') },
+      { find: /^@zustand-sqlite\/backend-http$/, replacement: src('backend-http/src/index.ts') },
       {
         find: /^@zustand-sqlite\/store-(ui|labs|device|chats|folders|metrics|workspace|llms)$/,
         replacement: src('store-$1/src/index.ts'),

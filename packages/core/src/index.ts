@@ -35,6 +35,8 @@ export type {
   TableSpec,
 } from './contract/schemaSpec'
 export type { RowKey, SqlValue } from './contract/sqlValue'
+export { fromWire, fromWireValue, toWire, toWireValue } from './contract/wire'
+export type { WireValue } from './contract/wire'
 export { isZustandSqliteError, ZustandSqliteError } from './contract/errors'
 export { commitListeners } from './contract/commitListeners'
 export type { CommitListeners } from './contract/commitListeners'

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
-import { column, defineSchema, isZustandSqliteError, table, ZustandSqliteError } from '@zustand-sqlite/core'
+import { column, defineSchema, isZustandSqliteError, table, toWire, ZustandSqliteError } from '@zustand-sqlite/core'
 import type { Backend, ChangeSet, SchemaSpec, StoreDefinition } from '@zustand-sqlite/core'
-import { parseChangeSet, toWire } from './wire'
+import { parseChangeSet } from './wire'
 
 /** A store the server serves: its definition pins the name and the schema every ChangeSet is checked against. */
 export type ServedStore = Pick<StoreDefinition<unknown, unknown, never>, 'name' | 'schema'>
@@ -18,9 +18,10 @@ export interface ServerHandlerOptions {
   readonly authenticate: (request: Request) => string | null | undefined | Promise<string | null | undefined>
   /**
    * The stores served, by their definitions (each store package exports one): nothing else is reachable. A
-   * function is asked for each store a request names, and answers its definition or `undefined` (404).
+   * function is asked, after authentication, for each store a request names, and answers its definition or
+   * `undefined` (404).
    */
-  readonly stores: readonly ServedStore[] | ((store: string) => ServedStore | undefined)
+  readonly stores: readonly ServedStore[] | ((store: string, userId: string) => ServedStore | undefined)
   /**
    * Opens a user's database. @default one SQLite file per user under `dataDir`, on better-sqlite3 (WAL); the
    * file's name is the user id when it is made of letters, digits, `-` and `_` (64 at most), else its SHA-256
@@ -30,7 +31,7 @@ export interface ServerHandlerOptions {
   readonly dataDir?: string
   /** The path the routes start with. @default '/api' */
   readonly basePath?: string
-  /** The largest request body accepted, in bytes; a larger one gets 413 and is not read further. @default 4 MiB */
+  /** The largest request body accepted, in bytes; a larger one gets 413 and is not read further. @default 16 MiB */
   readonly maxBodyBytes?: number
 }
 
@@ -48,6 +49,8 @@ export interface ErrorBody {
   readonly message: string
   /** Where in the request body the problem is, for INVALID_CHANGESET. */
   readonly path?: string
+  /** The store the error concerns, in a batch. */
+  readonly store?: string
 }
 
 /** The store that records the idempotency keys of applied ChangeSets, in each user's database. */
@@ -63,7 +66,7 @@ const requestsSchema = defineSchema({
   },
 })
 
-const DEFAULT_MAX_BODY = 4 * 1024 * 1024
+const DEFAULT_MAX_BODY = 16 * 1024 * 1024
 const SAFE_USER_ID = /^[A-Za-z0-9_-]{1,64}$/
 const MAX_IDEMPOTENCY_KEY = 200
 
@@ -93,6 +96,8 @@ const STATUS_OF: Readonly<Record<string, number>> = {
   ROW_REFUSED: 409,
   DATABASE_BUSY: 503,
   SCHEMA_TOO_NEW: 409,
+  TABLE_CONFLICT: 409,
+  SCHEMA_MISMATCH: 409,
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -102,13 +107,17 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
   })
 }
 
+/** An error's message without the `[zustand-sqlite] CODE: ` its constructor put in front. */
+const plainMessage = (error: ZustandSqliteError): string => error.message.replace(/^\[zustand-sqlite\] [A-Z_]+: /, '')
+
 function errorResponse(error: unknown): Response {
   if (error instanceof HttpError) return json(error.status, { code: error.code, message: error.message })
   if (isZustandSqliteError(error)) {
     const body: ErrorBody = {
       code: error.code,
-      message: error.message,
+      message: plainMessage(error),
       ...(typeof error.path === 'string' ? { path: error.path } : {}),
+      ...(typeof error.store === 'string' ? { store: error.store } : {}),
     }
     return json(STATUS_OF[error.code] ?? 500, body)
   }
@@ -157,6 +166,9 @@ async function readBody(request: Request, limit: number): Promise<unknown> {
   }
 }
 
+/** The server's schema of a store, for the user of a request: `undefined` for a store not served. */
+type SpecOf = (store: string) => SchemaSpec | undefined
+
 /** A user's database, opened once, its stores prepared once, its requests handled one at a time. */
 interface UserDatabase {
   readonly backend: Backend
@@ -203,10 +215,10 @@ export function createServerHandler(options: ServerHandlerOptions): ServerHandle
       listed.set(store.name, (store.schema ?? defineSchema()).spec)
     }
   /** The server's schema of a store, `undefined` for one not served. */
-  const schemaOf = (name: string): SchemaSpec | undefined => {
+  const schemaOf = (name: string, userId: string): SchemaSpec | undefined => {
     if (name === REQUESTS_STORE) return undefined
     if (typeof stores !== 'function') return listed.get(name)
-    const store = stores(name)
+    const store = stores(name, userId)
     return store === undefined || store.name !== name ? undefined : (store.schema ?? defineSchema()).spec
   }
   const dataDir = options.dataDir ?? '.data/server'
@@ -254,9 +266,10 @@ export function createServerHandler(options: ServerHandlerOptions): ServerHandle
     changeSets: readonly ChangeSet[],
     key: string | null,
     batch: boolean,
+    specOf: SpecOf,
   ): Promise<Response> => {
     for (const { store } of changeSets)
-      if (!db.prepared.has(store)) await prepare(db, store, schemaOf(store) as SchemaSpec)
+      if (!db.prepared.has(store)) await prepare(db, store, specOf(store) as SchemaSpec)
     const answer = (results: readonly unknown[]) => json(200, toWire(batch ? { results } : results[0]))
     if (key === null && !batch) return answer([await db.backend.apply(changeSets[0] as ChangeSet)])
     if (db.backend.applyMany === undefined)
@@ -268,45 +281,52 @@ export function createServerHandler(options: ServerHandlerOptions): ServerHandle
       // Applied before: the client did not get the answer. Nothing is written again.
       const results = []
       for (const { store } of changeSets) {
-        const record = await db.backend.prepare(store, schemaOf(store) as SchemaSpec)
+        const record = await db.backend.prepare(store, specOf(store) as SchemaSpec)
         results.push({ revision: record.revision, replayed: true })
       }
       return answer(results)
     }
+    const keyRecord: ChangeSet = {
+      store: REQUESTS_STORE,
+      schemaVersion: requestsSchema.spec.version,
+      tables: [
+        {
+          table: REQUESTS_TABLE,
+          insert: [
+            { columns: ['key', 'store', 'at'], rows: [[key, changeSets.map((c) => c.store).join(','), Date.now()]] },
+          ],
+        },
+      ],
+    }
+    const single = changeSets[0] as ChangeSet
+    if (!batch && single.isolateRefusedRows === true) {
+      // A write that leaves refused rows out cannot share a transaction (applyMany fails whole): the key is
+      // recorded right after. Should the process die in between, a retry made against the same revision gets 412
+      // (the store has moved on), so it is not applied twice either.
+      const result = await db.backend.apply(single)
+      await db.backend.apply(keyRecord)
+      return answer([result])
+    }
     // The ChangeSets and the key, in one transaction: a key is recorded exactly when its ChangeSets are written.
-    const results = await db.backend.applyMany([
-      ...changeSets,
-      {
-        store: REQUESTS_STORE,
-        schemaVersion: requestsSchema.spec.version,
-        tables: [
-          {
-            table: REQUESTS_TABLE,
-            insert: [
-              { columns: ['key', 'store', 'at'], rows: [[key, changeSets.map((c) => c.store).join(','), Date.now()]] },
-            ],
-          },
-        ],
-      },
-    ])
+    const results = await db.backend.applyMany([...changeSets, keyRecord])
     return answer(results.slice(0, changeSets.length))
   }
 
   /** The store a path names, served: 404 otherwise. */
-  const servedStore = (segment: string): { store: string; spec: SchemaSpec } => {
+  const servedStore = (segment: string, specOf: SpecOf): { store: string; spec: SchemaSpec } => {
     let store: string
     try {
       store = decodeURIComponent(segment)
     } catch {
       throw new HttpError(404, 'NOT_FOUND', 'no such store')
     }
-    const spec = schemaOf(store)
+    const spec = specOf(store)
     if (spec === undefined) throw new HttpError(404, 'NOT_FOUND', `no store ${JSON.stringify(store)} is served`)
     return { store, spec }
   }
 
   /** The ChangeSets of a batch body: `{ changeSets: [...] }`, at most one per store, each checked. */
-  const parseBatch = (body: unknown): ChangeSet[] => {
+  const parseBatch = (body: unknown, specOf: SpecOf): ChangeSet[] => {
     if (body === null || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).join() !== 'changeSets')
       throw new ZustandSqliteError('INVALID_CHANGESET', '$: must be { "changeSets": [...] }', { path: '$' })
     const list = (body as { changeSets: unknown }).changeSets
@@ -318,20 +338,20 @@ export function createServerHandler(options: ServerHandlerOptions): ServerHandle
     return list.map((item, i) => {
       const named = item !== null && typeof item === 'object' ? (item as { store?: unknown }).store : undefined
       const at = `$.changeSets[${i}]`
-      const spec = typeof named === 'string' ? schemaOf(named) : undefined
+      const spec = typeof named === 'string' ? specOf(named) : undefined
       if (typeof named !== 'string' || spec === undefined || seen.has(named))
         throw new ZustandSqliteError('INVALID_CHANGESET', `${at}.store: not a store served, or named twice`, {
           path: `${at}.store`,
+          ...(typeof named === 'string' ? { store: named } : {}),
         })
       seen.add(named)
       try {
         return parseChangeSet(item, named, spec)
       } catch (error) {
-        if (isZustandSqliteError(error) && typeof error.path === 'string')
-          throw new ZustandSqliteError(error.code, error.message.replace(/^\$/, at), {
-            path: error.path.replace(/^\$/, at),
-          })
-        throw error
+        // The path within the batch, and the store, as a failure of one ChangeSet of several names it.
+        if (!isZustandSqliteError(error)) throw error
+        const path = typeof error.path === 'string' ? error.path.replace(/^\$/, at) : at
+        throw new ZustandSqliteError(error.code, plainMessage(error).replace(/^\$/, at), { path, store: named })
       }
     })
   }
@@ -349,14 +369,15 @@ export function createServerHandler(options: ServerHandlerOptions): ServerHandle
     const parts = url.pathname.slice(basePath.length + 1).split('/')
     if (parts[0] !== 'sync' || parts.length > 3) throw new HttpError(404, 'NOT_FOUND', 'no such route')
     const batch = parts.length === 1
-    const target = batch ? undefined : servedStore(parts[1] ?? '')
     const sub = parts[2]
     if (sub !== undefined && sub !== 'record') throw new HttpError(404, 'NOT_FOUND', 'no such route')
 
-    // Authentication before anything of the user's is opened.
+    // Authentication before anything of the user's is opened, and before it is said which stores are served.
     const userId = await options.authenticate(request)
     if (typeof userId !== 'string' || userId === '')
       throw new HttpError(401, 'UNAUTHORIZED', 'the request is not authenticated')
+    const specOf: SpecOf = (name) => schemaOf(name, userId)
+    const target = batch ? undefined : servedStore(parts[1] ?? '', specOf)
     const allowed = batch ? ['POST'] : sub === 'record' ? ['GET'] : ['GET', 'POST', 'DELETE']
     if (!allowed.includes(request.method))
       throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed here (${allowed.join(', ')})`)
@@ -367,12 +388,12 @@ export function createServerHandler(options: ServerHandlerOptions): ServerHandle
     if (request.method === 'POST') {
       key = idempotencyKey(request)
       const body = await readBody(request, maxBody)
-      changeSets = batch ? parseBatch(body) : [parseChangeSet(body, target!.store, target!.spec)]
+      changeSets = batch ? parseBatch(body, specOf) : [parseChangeSet(body, target!.store, target!.spec)]
     }
 
     const db = await databaseOf(userId)
     return inTurn(db, async () => {
-      if (request.method === 'POST') return apply(db, changeSets, key, batch)
+      if (request.method === 'POST') return apply(db, changeSets, key, batch, specOf)
       const { store, spec } = target!
       if (sub === 'record') {
         const record = await prepare(db, store, spec)

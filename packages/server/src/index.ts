@@ -1,4 +1,3 @@
 export { createServerHandler, userDatabaseFile } from './handler'
 export type { ErrorBody, ServedStore, ServerHandler, ServerHandlerOptions } from './handler'
-export { fromWireValue, parseChangeSet, toWire, toWireValue } from './wire'
-export type { WireValue } from './wire'
+export { parseChangeSet } from './wire'

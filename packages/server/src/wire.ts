@@ -1,4 +1,4 @@
-import { ZustandSqliteError } from '@zustand-sqlite/core'
+import { fromWireValue, ZustandSqliteError } from '@zustand-sqlite/core'
 import type {
   ChangeSet,
   ColumnSpec,
@@ -10,40 +10,7 @@ import type {
   TableSpec,
 } from '@zustand-sqlite/core'
 
-// The JSON form of ChangeSets and loaded rows over HTTP. JSON has no bigint and no bytes: an integer beyond
-// 2^53 travels as `{ "$bigint": "digits" }`, a blob as `{ "$bytes": "base64" }`; every other value as itself.
-
-/** A value as JSON carries it. */
-export type WireValue = string | number | null | { readonly $bigint: string } | { readonly $bytes: string }
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = ''
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
-  return btoa(binary)
-}
-
-function fromBase64(text: string): Uint8Array {
-  const binary = atob(text)
-  const bytes = new Uint8Array(binary.length)
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
-  return bytes
-}
-
-/** A value for JSON. */
-export function toWireValue(value: SqlValue): WireValue {
-  if (typeof value === 'bigint') return { $bigint: value.toString() }
-  if (value instanceof Uint8Array) return { $bytes: toBase64(value) }
-  return value
-}
-
-/** Values for JSON, deeply: arrays and plain objects are walked, SQL values encoded. */
-export function toWire(value: unknown): unknown {
-  if (typeof value === 'bigint' || value instanceof Uint8Array) return toWireValue(value)
-  if (Array.isArray(value)) return value.map(toWire)
-  if (value !== null && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, toWire(inner)]))
-  return value
-}
+// A ChangeSet a client sent, parsed strictly and checked against the server's own schema of its store.
 
 const invalid = (message: string, path: string): never => {
   throw new ZustandSqliteError('INVALID_CHANGESET', `${path}: ${message}`, { path })
@@ -69,26 +36,10 @@ function text(value: unknown, path: string): string {
   return typeof value === 'string' ? value : invalid('must be a string', path)
 }
 
-/** A value from JSON, any SQL type. */
-export function fromWireValue(value: unknown, path: string): SqlValue {
-  if (value === null || typeof value === 'string') return value
-  if (typeof value === 'number') return Number.isFinite(value) ? value : invalid('must be a finite number', path)
-  if (isObject(value)) {
-    const keys = Object.keys(value)
-    if (keys.length === 1 && typeof value['$bigint'] === 'string' && /^-?\d{1,20}$/.test(value['$bigint']))
-      return BigInt(value['$bigint'])
-    if (keys.length === 1 && typeof value['$bytes'] === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(value['$bytes']))
-      return fromBase64(value['$bytes'])
-  }
-  return invalid('must be a string, a number, null, {"$bigint": digits} or {"$bytes": base64}', path)
-}
-
-/** Checks a value against its column: its SQL type, and NOT NULL. */
+/** Checks a value against its column's SQL type (a value SQLite would store as it is in a column of another type). */
 function checkColumnValue(value: SqlValue, column: ColumnSpec, path: string): void {
-  if (value === null) {
-    if (column.notNull) invalid(`column ${column.name} cannot be null`, path)
-    return
-  }
+  // NOT NULL and the other constraints are the database's to enforce: it refuses the whole ChangeSet.
+  if (value === null) return
   const fits =
     column.type === 'TEXT'
       ? typeof value === 'string'
@@ -141,14 +92,28 @@ function keysOf(table: TableSpec, value: unknown, path: string): SqlValue[][] {
   return rowsOf(key, value, path)
 }
 
-function lazyOf(table: TableSpec, value: unknown, path: string): LazyWrite[] | undefined {
+/** The lazy columns of a table's rows: its own, or those of the lazy table that holds them. */
+function lazyColumnsOf(table: TableSpec, tables: ReadonlyMap<string, TableSpec>): TableSpec {
+  const holder = table.lazyTable === undefined ? undefined : tables.get(table.lazyTable)
+  const columns =
+    holder === undefined
+      ? table.columns.filter((c) => c.lazy)
+      : holder.columns.filter((c) => c.lazy || !holder.primaryKey.includes(c.name))
+  return { ...table, columns }
+}
+
+function lazyOf(
+  table: TableSpec,
+  tables: ReadonlyMap<string, TableSpec>,
+  value: unknown,
+  path: string,
+): LazyWrite[] | undefined {
   if (value === undefined) return undefined
   return array(value, path).map((write, w) => {
     const at = `${path}[${w}]`
     if (!isObject(write)) return invalid('must be an object', at)
     const [key] = keysOf(table, [write['key']], `${at}.key`)
-    const columns = columnsOf(table, write['columns'], `${at}.columns`)
-    if (columns.some((c) => !c.lazy)) invalid('names a column that is not lazy', `${at}.columns`)
+    const columns = columnsOf(lazyColumnsOf(table, tables), write['columns'], `${at}.columns`)
     if ('from' in write) {
       onlyKeys(write, ['key', 'columns', 'from'], at)
       const [from] = keysOf(table, [write['from']], `${at}.from`)
@@ -176,7 +141,7 @@ function tableChangeOf(tables: ReadonlyMap<string, TableSpec>, value: unknown, p
   const upsert = batchesOf(table, value['upsert'], `${path}.upsert`)
   const update = batchesOf(table, value['update'], `${path}.update`)
   const insert = batchesOf(table, value['insert'], `${path}.insert`)
-  const lazy = lazyOf(table, value['lazy'], `${path}.lazy`)
+  const lazy = lazyOf(table, tables, value['lazy'], `${path}.lazy`)
   if (upsert !== undefined) change.upsert = upsert
   if (update !== undefined) change.update = update
   if (insert !== undefined) change.insert = insert

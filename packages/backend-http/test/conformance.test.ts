@@ -1,14 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createAdaptorServer } from '@hono/node-server'
-import { afterAll, beforeAll } from 'vitest'
 import type { Backend, SchemaSpec, StoreSchema } from '@zustand-sqlite/core'
 import { runBackendConformance } from '@zustand-sqlite/core/testing'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
 import { createHttpBackend } from '@zustand-sqlite/backend-http'
 import { createServerHandler } from '@zustand-sqlite/server'
+import { serveForTests } from './testServer'
 
 // The conformance suite over HTTP: a real server on 127.0.0.1 (Node's http server through @hono/node-server), a
 // database per user, each case on a new user. The suite's stores are many and made up on the spot: the harness
@@ -33,26 +31,14 @@ const handler = createServerHandler({
     return backend
   },
 })
-const server = createAdaptorServer({ fetch: handler.fetch })
-let url = ''
-
-beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`
-})
-
-afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  await handler.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+const served = serveForTests(handler, dir)
 
 let users = 0
 let user = ''
 
 /** The HTTP backend of `user`, with the harness's two test-only parts: schemas pinned, SQL on the server's side. */
 function clientOf(userId: string): Backend {
-  const http = createHttpBackend({ url, headers: { authorization: `Bearer ${userId}` } })
+  const http = createHttpBackend({ url: served.url(), headers: { authorization: `Bearer ${userId}` } })
   return {
     ...http,
     prepare: (store, schema) => {

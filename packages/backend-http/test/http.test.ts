@@ -1,16 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createAdaptorServer } from '@hono/node-server'
 import { createStore } from 'zustand/vanilla'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { collection, column, defineSchema, persistSQLite } from '@zustand-sqlite/core'
 import type { Backend } from '@zustand-sqlite/core'
 import { hydrated } from '@zustand-sqlite/core/testing'
 import { createHttpBackend } from '@zustand-sqlite/backend-http'
 import { createServerHandler } from '@zustand-sqlite/server'
 import { failure } from '../../../test-utils/backends'
+import { serveForTests } from './testServer'
 
 // The HTTP backend against a real server on 127.0.0.1: what the network and other clients do to it.
 
@@ -33,24 +32,7 @@ const handler = createServerHandler({
   dataDir: dir,
 })
 let requests = 0
-const server = createAdaptorServer({
-  fetch: (request: Request) => {
-    requests++
-    return handler.fetch(request)
-  },
-})
-let url = ''
-
-beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`
-})
-
-afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  await handler.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+const served = serveForTests(handler, dir, () => requests++)
 
 let users = 0
 const newUser = () => `user-${++users}`
@@ -63,12 +45,14 @@ const notesStore = (backend: Backend, version = 1) =>
 describe('the HTTP backend', () => {
   it('keeps a store on the server: a second client of the same user finds it', async () => {
     const user = newUser()
-    const backend = createHttpBackend({ url, headers: { authorization: `Bearer ${user}` } })
+    const backend = createHttpBackend({ url: served.url(), headers: { authorization: `Bearer ${user}` } })
     const store = notesStore(backend)
     await hydrated(store)
     store.setState({ notes: [{ id: 'n1', text: 'kept on the server' }] })
     await store.persist.flush()
-    const other = notesStore(createHttpBackend({ url, headers: () => ({ authorization: `Bearer ${user}` }) }))
+    const other = notesStore(
+      createHttpBackend({ url: served.url(), headers: () => ({ authorization: `Bearer ${user}` }) }),
+    )
     await hydrated(other)
     expect(other.getState().notes).toEqual([{ id: 'n1', text: 'kept on the server' }])
   })
@@ -86,7 +70,7 @@ describe('the HTTP backend', () => {
       return response
     }
     const backend = createHttpBackend({
-      url,
+      url: served.url(),
       headers: { authorization: `Bearer ${user}` },
       fetch: lossy,
       retryDelayMs: 1,
@@ -114,8 +98,8 @@ describe('the HTTP backend', () => {
 
   it('fails a write behind another client with CONCURRENT_MODIFICATION, which persistSQLite resolves as persist would', async () => {
     const user = newUser()
-    const a = notesStore(createHttpBackend({ url, headers: { authorization: `Bearer ${user}` } }))
-    const b = notesStore(createHttpBackend({ url, headers: { authorization: `Bearer ${user}` } }))
+    const a = notesStore(createHttpBackend({ url: served.url(), headers: { authorization: `Bearer ${user}` } }))
+    const b = notesStore(createHttpBackend({ url: served.url(), headers: { authorization: `Bearer ${user}` } }))
     await Promise.all([hydrated(a), hydrated(b)])
     a.setState({ notes: [{ id: 'a1', text: 'from a' }] })
     await a.persist.flush()
@@ -123,14 +107,14 @@ describe('the HTTP backend', () => {
     // persistSQLite writes b's whole state over what is stored, as Zustand's persist does: the last writer wins.
     b.setState({ notes: [{ id: 'b1', text: 'from b' }] })
     await b.persist.flush()
-    const fresh = notesStore(createHttpBackend({ url, headers: { authorization: `Bearer ${user}` } }))
+    const fresh = notesStore(createHttpBackend({ url: served.url(), headers: { authorization: `Bearer ${user}` } }))
     await hydrated(fresh)
     expect(fresh.getState().notes).toEqual([{ id: 'b1', text: 'from b' }])
     // a takes it in by hydrating again.
     await a.persist.rehydrate()
     expect(a.getState().notes).toEqual(fresh.getState().notes)
     // And the precondition itself, as the backend reports it.
-    const backend = createHttpBackend({ url, headers: { authorization: `Bearer ${user}` } })
+    const backend = createHttpBackend({ url: served.url(), headers: { authorization: `Bearer ${user}` } })
     await backend.prepare('notes', notesSchema(1).spec)
     const stale = { store: 'notes', schemaVersion: 1, baseRevision: 0, tables: [] }
     expect(await failure(() => backend.apply(stale))).toMatchObject({ code: 'CONCURRENT_MODIFICATION', store: 'notes' })
@@ -138,7 +122,7 @@ describe('the HTTP backend', () => {
 
   it('runs no SQL over HTTP, refuses a schema other than the server one, and reports a missing login', async () => {
     const user = newUser()
-    const backend = createHttpBackend({ url, headers: { authorization: `Bearer ${user}` } })
+    const backend = createHttpBackend({ url: served.url(), headers: { authorization: `Bearer ${user}` } })
     expect(await failure(() => backend.query('SELECT * FROM notes'))).toMatchObject({ code: 'UNSUPPORTED_OPERATION' })
     expect(await failure(() => backend.prepare('notes', notesSchema(2).spec))).toMatchObject({
       code: 'INVALID_OPTIONS',
@@ -146,7 +130,7 @@ describe('the HTTP backend', () => {
     expect(await failure(() => backend.prepare('notes', { ...notesSchema(1).spec, version: 0 }))).toMatchObject({
       code: 'SCHEMA_TOO_NEW',
     })
-    const anonymous = createHttpBackend({ url })
+    const anonymous = createHttpBackend({ url: served.url() })
     const refused = await failure(() => anonymous.load('notes'))
     expect(refused).toMatchObject({ code: 'WRITE_FAILED' })
     expect(String((refused as { message?: string }).message)).toContain('HTTP 401')

@@ -53,6 +53,9 @@ export const legacyStores: readonly LegacyStore[] = [
 /** The SQLite database of the app, in the origin's private file system; every tab opens the same one. */
 export const DATABASE_NAME = 'chat-web.db'
 
+/** How long the start waits for a store to hydrate before it shows the app without it. */
+const HYDRATION_WAIT_MS = 5_000
+
 /** Keys of the app's own settings of the demo, beside the stores (all in localStorage). */
 export const demoKeys = {
   /** Set once the legacy data was seeded on the first start. */
@@ -251,8 +254,24 @@ export async function boot(onProgress: (progress: MigrationProgress) => void): P
     workspace: make(workspaceLegacy as LegacyStore),
   }
 
-  // The app shows its stores once they hydrated: the legacy path reads IndexedDB asynchronously too.
-  await Promise.all(Object.values(stores).map(hydrated))
+  // The app shows its stores once they hydrated: the legacy path reads IndexedDB asynchronously too. A store
+  // whose legacy value `persist` cannot read never finishes hydrating: the app starts without waiting for it any
+  // longer, and says which one.
+  const waited = await Promise.all(
+    Object.values(stores).map((store) =>
+      Promise.race([
+        hydrated(store).then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), HYDRATION_WAIT_MS)),
+      ]),
+    ),
+  )
+  const stuck = Object.values(stores).filter((_, i) => !waited[i])
+  if (stuck.length > 0)
+    status
+      .getState()
+      .setStartError(
+        `not loaded, shown empty: ${stuck.map((store) => names.get(store)).join(', ')} (its stored value could not be read)`,
+      )
 
   // The labs panel's `sqlite-migration` switch is the user's override, applied at the next start.
   followLabsFlag(stores.labs, rollout)

@@ -396,3 +396,27 @@ describe('the chat app in Chromium, from IndexedDB to SQLite and back', () => {
     expect(pageErrors).toEqual([])
   })
 })
+
+describe('the chat app with a legacy value its persist cannot read', () => {
+  it('starts without the store, says which, and shows the others', async () => {
+    const browser = await chromium.launch(chromiumLaunchOptions())
+    try {
+      const context = await browser.newContext()
+      // A device whose app-ui was written by a newer app: the legacy persist refuses to migrate version 99.
+      await context.addInitScript(() => {
+        if (localStorage.getItem('chat-web:seeded') !== null) return
+        localStorage.setItem('chat-web:seeded', 'before')
+        localStorage.setItem('app-ui', JSON.stringify({ state: { centerMode: 'wide' }, version: 99 }))
+      })
+      const page = await context.newPage()
+      await page.goto(origin)
+      expect(await started(page)).toBe('legacy')
+      await expect(page.getByRole('alert').innerText()).resolves.toContain('app-ui')
+      // The other stores run: a chat can be written.
+      await page.getByRole('button', { name: 'New chat' }).click()
+      await sendAndWait(page, 'Still works')
+    } finally {
+      await browser.close()
+    }
+  })
+})

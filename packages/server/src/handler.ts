@@ -33,6 +33,11 @@ export interface ServerHandlerOptions {
   readonly basePath?: string
   /** The largest request body accepted, in bytes; a larger one gets 413 and is not read further. @default 16 MiB */
   readonly maxBodyBytes?: number
+  /**
+   * Users' databases kept open at once: beyond it, the least recently used one no request is using is closed
+   * (and opened again at its user's next request). @default 100
+   */
+  readonly maxOpenDatabases?: number
 }
 
 /** The server: a Fetch API handler (`Request` in, `Response` out), and what closes the users' databases. */
@@ -67,6 +72,7 @@ const requestsSchema = defineSchema({
 })
 
 const DEFAULT_MAX_BODY = 16 * 1024 * 1024
+const DEFAULT_MAX_OPEN = 100
 const SAFE_USER_ID = /^[A-Za-z0-9_-]{1,64}$/
 const MAX_IDEMPOTENCY_KEY = 200
 
@@ -174,6 +180,8 @@ interface UserDatabase {
   readonly backend: Backend
   readonly prepared: Set<string>
   tail: Promise<unknown>
+  /** Requests using it now: it is not closed while any does. */
+  users: number
 }
 
 /**
@@ -228,27 +236,54 @@ export function createServerHandler(options: ServerHandlerOptions): ServerHandle
       mkdirSync(dataDir, { recursive: true })
       return createBetterSqlite3Backend({ filename: join(dataDir, userDatabaseFile(userId)) })
     })
+  /** The users' databases, least recently used first. */
   const databases = new Map<string, Promise<UserDatabase>>()
+  const maxOpen = options.maxOpenDatabases ?? DEFAULT_MAX_OPEN
 
-  const databaseOf = (userId: string): Promise<UserDatabase> => {
-    let found = databases.get(userId)
-    if (found === undefined) {
-      found = Promise.resolve(open(userId)).then((backend) => ({
+  /** Closes the least recently used databases no request is using, down to `maxOpen`. */
+  const evict = async (): Promise<void> => {
+    for (const [userId, entry] of databases) {
+      if (databases.size <= maxOpen) return
+      const db = await entry.catch(() => undefined)
+      if (db === undefined || db.users > 0 || databases.get(userId) !== entry) continue
+      databases.delete(userId)
+      await db.backend.close()
+    }
+  }
+
+  /**
+   * Runs `task` on the user's database, after the user's requests before it (a retry never races the request
+   * it repeats). The database is opened on the user's first request, and stays open while any request uses it.
+   */
+  const withDatabase = async <T>(userId: string, task: (db: UserDatabase) => Promise<T>): Promise<T> => {
+    let entry = databases.get(userId)
+    if (entry === undefined) {
+      entry = Promise.resolve(open(userId)).then((backend) => ({
         backend,
         prepared: new Set<string>(),
         tail: Promise.resolve(),
+        users: 0,
       }))
-      databases.set(userId, found)
-      found.catch(() => databases.delete(userId))
+      const opened = entry
+      opened.catch(() => {
+        if (databases.get(userId) === opened) databases.delete(userId)
+      })
+    } else databases.delete(userId)
+    // Most recently used last.
+    databases.set(userId, entry)
+    const db = await entry
+    db.users++
+    try {
+      if (databases.size > maxOpen) void evict()
+      const result = db.tail.then(
+        () => task(db),
+        () => task(db),
+      )
+      db.tail = result.catch(() => undefined)
+      return await result
+    } finally {
+      db.users--
     }
-    return found
-  }
-
-  /** Runs `task` after the user's requests before it: a retry never races the request it repeats. */
-  const inTurn = <T>(db: UserDatabase, task: () => Promise<T>): Promise<T> => {
-    const result = db.tail.then(task, task)
-    db.tail = result.catch(() => undefined)
-    return result
   }
 
   const prepare = async (db: UserDatabase, store: string, spec: SchemaSpec) => {
@@ -391,8 +426,7 @@ export function createServerHandler(options: ServerHandlerOptions): ServerHandle
       changeSets = batch ? parseBatch(body, specOf) : [parseChangeSet(body, target!.store, target!.spec)]
     }
 
-    const db = await databaseOf(userId)
-    return inTurn(db, async () => {
+    return withDatabase(userId, async (db) => {
       if (request.method === 'POST') return apply(db, changeSets, key, batch, specOf)
       const { store, spec } = target!
       if (sub === 'record') {

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { chatFoldersDefinition } from '@zustand-sqlite/store-folders'
 import { uiPreferencesDefinition } from '@zustand-sqlite/store-ui'
 import { workspaceDefinition } from '@zustand-sqlite/store-workspace'
+import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
 import { createServerHandler, userDatabaseFile } from '@zustand-sqlite/server'
 import type { ServerHandler } from '@zustand-sqlite/server'
 
@@ -236,5 +237,52 @@ describe('hostile clients', () => {
     expect((await call('POST', '/api/sync/app-folders/record', { body: {} })).status).toBe(405)
     const loaded = (await (await call('GET', '/api/sync/app-folders')).json()) as { revision: number }
     expect(loaded.revision).toBe(0)
+  })
+})
+
+describe('open databases', () => {
+  it('closes the least recently used beyond maxOpenDatabases, and opens it again at its next request', async () => {
+    const opened: string[] = []
+    const closed: string[] = []
+    const limited = createServerHandler({
+      authenticate: (request) => request.headers.get('authorization')?.replace(/^Bearer /, ''),
+      stores: [chatFoldersDefinition],
+      maxOpenDatabases: 2,
+      database: (userId) => {
+        opened.push(userId)
+        const backend = createBetterSqlite3Backend({ filename: join(dataDir, `${userId}.db`) })
+        return { ...backend, close: () => (closed.push(userId), backend.close()) }
+      },
+    })
+    const get = (user: string) =>
+      limited.fetch(
+        new Request('http://127.0.0.1/api/sync/app-folders/record', { headers: { authorization: `Bearer ${user}` } }),
+      )
+    const body = (await (await get('u1')).json()) as { schemaVersion: number }
+    const write = await limited.fetch(
+      new Request('http://127.0.0.1/api/sync/app-folders', {
+        method: 'POST',
+        headers: { authorization: 'Bearer u1', 'content-type': 'application/json' },
+        body: JSON.stringify({
+          store: 'app-folders',
+          schemaVersion: body.schemaVersion,
+          baseRevision: 0,
+          tables: [
+            { table: 'chat_folders', upsert: [{ columns: ['id', 'title', 'sort_key'], rows: [['f1', 'Kept', 'a0']] }] },
+          ],
+        }),
+      }),
+    )
+    expect(write.status).toBe(200)
+    await get('u2')
+    await get('u3')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    // u1 was the least recently used: closed when u3 opened.
+    expect(closed).toEqual(['u1'])
+    const again = (await (await get('u1')).json()) as { revision: number }
+    expect(again.revision).toBe(1)
+    expect(opened).toEqual(['u1', 'u2', 'u3', 'u1'])
+    await limited.close()
+    expect([...closed].sort()).toEqual(['u1', 'u1', 'u2', 'u3'])
   })
 })

@@ -1,11 +1,22 @@
 import { defaultCodec, isPlainObject, setOwn } from '../schema/codec'
 import { isZustandSqliteError, ZustandSqliteError } from '../contract/errors'
 
+/** A JSON Schema (draft 2020-12) of what a rule accepts. */
+export type JsonSchema = { readonly [keyword: string]: unknown }
+
 /**
  * Checks one value and returns it typed, or throws INVALID_VALUE naming `path`. Made by the
- * {@link rules} factories.
+ * {@link rules} factories, which give it `jsonSchema`: what it accepts, for an API description.
  */
-export type Rule<T> = (value: unknown, path: string) => T
+export type Rule<T> = ((value: unknown, path: string) => T) & { readonly jsonSchema?: JsonSchema }
+
+/** `check` as a rule that describes itself with `jsonSchema`. */
+function described<T>(jsonSchema: JsonSchema, check: (value: unknown, path: string) => T): Rule<T> {
+  return Object.assign(check, { jsonSchema })
+}
+
+/** What a rule accepts as JSON Schema; `{}` (anything) for a rule of an app's own without one. */
+export const jsonSchemaOf = (rule: Rule<unknown>): JsonSchema => rule.jsonSchema ?? {}
 
 /** Rules by field name: what {@link validatePatch} checks a patch against. */
 export type Rules<T> = { readonly [K in keyof T]-?: Rule<T[K]> }
@@ -35,17 +46,22 @@ function invalidValue(path: string, expected: string, value: unknown): never {
  * ```
  */
 export const rules = {
-  boolean: (): Rule<boolean> => (value, path) =>
-    typeof value === 'boolean' ? value : invalidValue(path, 'a boolean', value),
+  boolean: (): Rule<boolean> =>
+    described({ type: 'boolean' }, (value, path) =>
+      typeof value === 'boolean' ? value : invalidValue(path, 'a boolean', value),
+    ),
 
   /** A string, optionally of bounded length and matching a pattern. */
-  string:
-    (
-      options: { readonly minLength?: number; readonly maxLength?: number; readonly pattern?: RegExp } = {},
-    ): Rule<string> =>
-    (value, path) => {
+  string: (
+    options: { readonly minLength?: number; readonly maxLength?: number; readonly pattern?: RegExp } = {},
+  ): Rule<string> => {
+    const { minLength = 0, maxLength = Infinity, pattern } = options
+    const schema: Record<string, unknown> = { type: 'string' }
+    if (minLength > 0) schema['minLength'] = minLength
+    if (maxLength !== Infinity) schema['maxLength'] = maxLength
+    if (pattern !== undefined) schema['pattern'] = pattern.source
+    return described(schema, (value, path) => {
       if (typeof value !== 'string') return invalidValue(path, 'a string', value)
-      const { minLength = 0, maxLength = Infinity, pattern } = options
       if (value.length < minLength || value.length > maxLength) {
         const bounds = maxLength === Infinity ? `at least ${minLength}` : `${minLength} to ${maxLength}`
         return invalidValue(path, `a string of ${bounds} characters`, value)
@@ -53,56 +69,57 @@ export const rules = {
       if (pattern !== undefined && !pattern.test(value))
         return invalidValue(path, `a string matching ${String(pattern)}`, value)
       return value
-    },
+    })
+  },
 
   /** A safe integer within `[min, max]`. */
-  integer:
-    (options: { readonly min?: number; readonly max?: number } = {}): Rule<number> =>
-    (value, path) => {
-      const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = options
+  integer: (options: { readonly min?: number; readonly max?: number } = {}): Rule<number> => {
+    const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = options
+    return described({ type: 'integer', minimum: min, maximum: max }, (value, path) => {
       if (!Number.isSafeInteger(value)) return invalidValue(path, 'an integer', value)
       if ((value as number) < min || (value as number) > max)
         return invalidValue(path, `an integer from ${min} to ${max}`, value)
       return value as number
-    },
+    })
+  },
 
   /** One of the given strings (or numbers, or booleans). */
-  oneOf:
-    <const T extends readonly (string | number | boolean)[]>(...values: T): Rule<T[number]> =>
-    (value, path) =>
+  oneOf: <const T extends readonly (string | number | boolean)[]>(...values: T): Rule<T[number]> =>
+    described({ enum: [...values] }, (value, path) =>
       values.includes(value as T[number])
         ? (value as T[number])
         : invalidValue(path, `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`, value),
+    ),
 
   /** A plain object whose every value passes `rule`. */
-  record:
-    <T>(rule: Rule<T>): Rule<Record<string, T>> =>
-    (value, path) => {
+  record: <T>(rule: Rule<T>): Rule<Record<string, T>> =>
+    described({ type: 'object', additionalProperties: jsonSchemaOf(rule) }, (value, path) => {
       if (!isPlainObject(value)) return invalidValue(path, 'an object', value)
       const checked: Record<string, T> = {}
       for (const [key, item] of Object.entries(value)) setOwn(checked, key, rule(item, `${path}.${key}`))
       return checked
-    },
+    }),
 
   /** An array whose every item passes `rule`. */
-  array:
-    <T>(rule: Rule<T>): Rule<T[]> =>
-    (value, path) =>
+  array: <T>(rule: Rule<T>): Rule<T[]> =>
+    described({ type: 'array', items: jsonSchemaOf(rule) }, (value, path) =>
       Array.isArray(value) ? value.map((item, i) => rule(item, `${path}.${i}`)) : invalidValue(path, 'an array', value),
+    ),
 
   /** Any value JSON holds faithfully (no cycles, BigInts, class instances or non-finite numbers). */
-  json: (): Rule<unknown> => (value, path) => {
-    try {
-      defaultCodec.encodeJson(value, () => path)
-    } catch (error) {
-      if (!isZustandSqliteError(error)) throw error
-      throw new ZustandSqliteError('INVALID_VALUE', error.message.replace(/^\[zustand-sqlite\] \w+: /, ''), {
-        path: error.path ?? path,
-      })
-    }
-    if (value === undefined) return invalidValue(path, 'a JSON value', value)
-    return value
-  },
+  json: (): Rule<unknown> =>
+    described({}, (value, path) => {
+      try {
+        defaultCodec.encodeJson(value, () => path)
+      } catch (error) {
+        if (!isZustandSqliteError(error)) throw error
+        throw new ZustandSqliteError('INVALID_VALUE', error.message.replace(/^\[zustand-sqlite\] \w+: /, ''), {
+          path: error.path ?? path,
+        })
+      }
+      if (value === undefined) return invalidValue(path, 'a JSON value', value)
+      return value
+    }),
 } as const
 
 /** Options of {@link validatePatch}. */
@@ -140,4 +157,53 @@ export function validatePatch<T>(patch: unknown, fieldRules: Rules<T>, options: 
     setOwn(checked, key, rule(value, `${what}.${key}`))
   }
   return checked as Partial<T>
+}
+
+/** A validator in the Standard Schema v1 form (standardschema.dev), which API frameworks and form libraries read. */
+export interface PatchSchema<T> {
+  readonly '~standard': {
+    readonly version: 1
+    readonly vendor: 'zustand-sqlite'
+    validate(
+      value: unknown,
+    ):
+      | { readonly value: Partial<T> }
+      | { readonly issues: readonly { readonly message: string; readonly path: readonly string[] }[] }
+  }
+  /** The patch as JSON Schema: an object of the fields that have rules, none required. */
+  readonly jsonSchema: JsonSchema
+}
+
+/**
+ * The rules of a patch as one validator, for an HTTP API: a Standard Schema (its `validate` runs
+ * {@link validatePatch} and answers the issue, with the path of the field, instead of throwing) and the JSON
+ * Schema of the patch, to describe the API from the same rules that check it.
+ *
+ * @example
+ * ```ts
+ * const schema = patchSchema(uiPreferencesRules, { what: 'ui-preferences' })
+ * const result = schema['~standard'].validate(body) // { value } or { issues: [{ message, path: ['fontSize'] }] }
+ * ```
+ */
+export function patchSchema<T>(fieldRules: Rules<T>, options: ValidatePatchOptions = {}): PatchSchema<T> {
+  const what = options.what ?? 'patch'
+  const properties: Record<string, JsonSchema> = {}
+  for (const [key, rule] of Object.entries(fieldRules as Record<string, Rule<unknown>>))
+    setOwn(properties, key, jsonSchemaOf(rule))
+  return {
+    '~standard': {
+      version: 1,
+      vendor: 'zustand-sqlite',
+      validate: (value) => {
+        try {
+          return { value: validatePatch(value, fieldRules, options) }
+        } catch (error) {
+          if (!isZustandSqliteError(error, 'INVALID_VALUE')) throw error
+          const path = (error.path ?? what).split('.').slice(1)
+          return { issues: [{ message: error.message.replace(/^\[zustand-sqlite\] \w+: /, ''), path }] }
+        }
+      },
+    },
+    jsonSchema: { type: 'object', properties, additionalProperties: options.allowUnknown === true },
+  }
 }

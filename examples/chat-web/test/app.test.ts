@@ -230,6 +230,9 @@ describe('the chat app in Chromium, from IndexedDB to SQLite and back', () => {
     expect(statuses).toHaveLength(7)
     for (const status of statuses) expect(status).toBe('verified')
     figures['migrationMs'] = Number((await page.getByTestId('migration-ms').innerText()).replace(/\D/g, ''))
+    // Monitoring counts each store's migration, and no error.
+    await expect(page.getByTestId('migration-success').innerText()).resolves.toContain('7 of 7 succeeded (100%)')
+    await expect(page.getByTestId('migration-errors').innerText()).resolves.toBe('Errors by code: none')
     await shot(page, '4-migrated')
     await page.close()
   })

@@ -101,6 +101,7 @@ export type {
 export { readPersistEnvelope } from './store/persistEnvelope'
 export type { PersistEnvelope } from './store/persistEnvelope'
 export { jsonSchemaOf, patchSchema, rules, validatePatch } from './store/validation'
+export { returningSet } from './store/returningSet'
 export type { JsonSchema, PatchSchema, Rule, Rules, ValidatePatchOptions } from './store/validation'
 export { whenHydrated } from './store/whenHydrated'
 export type { HydrationSource } from './store/whenHydrated'

@@ -208,6 +208,22 @@ describe('the user override and an engine that cannot open', () => {
 describe('shadow mode', () => {
   const db = databaseOn(engine)
 
+  /** A shadow of the chats store on a new database, its events collected. */
+  async function chatsShadow(compareEvery: number) {
+    const browser = await legacyBrowser(bigAgiLegacyData())
+    const backend = await db.open()
+    const events: MigrationEvent[] = []
+    const shadow = createShadow({
+      legacy: chatsLegacy,
+      backend,
+      sources: browser.sources,
+      onEvent: (e) => events.push(e),
+      compareEvery,
+    })
+    const stateStorage = (browser.sources.indexedDB as unknown as { stateStorage: StateStorage }).stateStorage
+    return { backend, events, shadow, stateStorage }
+  }
+
   /** The chats store on its legacy path (`persist` over `storage`, its writes through the shadow), hydrated. */
   async function legacyChats(shadow: Shadow, storage: StateStorage) {
     const chats = createStore(
@@ -224,17 +240,7 @@ describe('shadow mode', () => {
   }
 
   it('writes each change to SQLite too, times both storages, and reports a mismatch', async () => {
-    const browser = await legacyBrowser(bigAgiLegacyData())
-    const backend = await db.open()
-    const events: MigrationEvent[] = []
-    const shadow = createShadow({
-      legacy: chatsLegacy,
-      backend,
-      sources: browser.sources,
-      onEvent: (e) => events.push(e),
-      compareEvery: 0,
-    })
-    const stateStorage = (browser.sources.indexedDB as unknown as { stateStorage: StateStorage }).stateStorage
+    const { backend, events, shadow, stateStorage } = await chatsShadow(0)
     const chats = await legacyChats(shadow, stateStorage)
 
     const id = chats.getState().conversations[0]?.id as string
@@ -258,18 +264,8 @@ describe('shadow mode', () => {
   })
 
   it('counts no write on its way as a difference, and compares every `compareEvery` writes once the store is quiet', async () => {
-    const browser = await legacyBrowser(bigAgiLegacyData())
-    const backend = await db.open()
-    const events: MigrationEvent[] = []
-    const shadow = createShadow({
-      legacy: chatsLegacy,
-      backend,
-      sources: browser.sources,
-      onEvent: (e) => events.push(e),
-      compareEvery: 5,
-    })
+    const { events, shadow, stateStorage: inner } = await chatsShadow(5)
     // IndexedDB as a big value makes it: each write lands 60 ms after the change.
-    const inner = (browser.sources.indexedDB as unknown as { stateStorage: StateStorage }).stateStorage
     const slow: StateStorage = {
       getItem: (key) => inner.getItem(key),
       removeItem: (key) => inner.removeItem(key),

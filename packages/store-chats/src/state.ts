@@ -1,3 +1,4 @@
+import { returningSet } from '@zustand-sqlite/core'
 import type { StateCreator } from 'zustand/vanilla'
 import { createChatId, createDConversation } from './factories'
 import { cutOffPlaceholderError } from './placeholders'
@@ -235,20 +236,8 @@ export function mergeRemoteChats<S extends ChatsState>(persisted: unknown, curre
 export function createChatsState(options: ChatsStateOptions = {}): StateCreator<ChatsStore, [], [], ChatsStore> {
   const now = options.now ?? Date.now
   return (set, get, api) => {
-    /**
-     * Sets what `change` makes of the state and returns what it returned for the state of the call. A call
-     * made while an asynchronous hydration runs is made again by `persistSQLite` on the hydrated state:
-     * the change is computed from the state `set` hands it, not from one read before.
-     */
-    const setReturning = <R>(change: (state: ChatsStore) => readonly [ChatsStore | Partial<ChatsStore>, R]): R => {
-      let result: { readonly value: R } | undefined
-      set((state) => {
-        const [next, value] = change(state)
-        result ??= { value }
-        return next
-      })
-      return (result as { readonly value: R }).value
-    }
+    /** Sets what `change` makes of the state and returns what it computed (see `returningSet`). */
+    const setReturning = returningSet<ChatsStore>(set)
 
     // A store without `persist` (a bare `createStore`) holds all there is from the start.
     const hasHydrated = (): boolean =>

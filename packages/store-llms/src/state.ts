@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla'
-import { isPlainObject } from '@zustand-sqlite/core'
+import { isPlainObject, returningSet } from '@zustand-sqlite/core'
 import {
   EMPTY_SEALED,
   holdsSecretAt,
@@ -359,16 +359,8 @@ function entry<V>(key: string, value: V): Record<string, V> {
  */
 export function createLLMsState(options: LLMsStateOptions = {}): StateCreator<LLMsStore, [], [], LLMsStore> {
   return (set) => {
-    /** Sets what `change` makes of the state and returns what it returned for the state of the call. */
-    const setReturning = <R>(change: (state: LLMsStore) => readonly [LLMsStore | Partial<LLMsStore>, R]): R => {
-      let result: { readonly value: R } | undefined
-      set((state) => {
-        const [next, value] = change(state)
-        result ??= { value }
-        return next
-      })
-      return (result as { readonly value: R }).value
-    }
+    /** Sets what `change` makes of the state and returns what it computed (see `returningSet`). */
+    const setReturning = returningSet<LLMsStore>(set)
 
     /** Sets `llms` to what `edit` makes of each model (the same list when no model changes). */
     const editModels = (edit: (llm: DLLM) => DLLM, prune = false): void =>

@@ -19,6 +19,17 @@ export const KEYS = {
 export const ALL_KEYS: readonly string[] = Object.values(KEYS)
 
 /** A test fixture file's text. */
+/** The fixtures of big-AGI's `app-models` the importer reads: every version, and a messy one. */
+export const LEGACY_FIXTURES = [
+  'app-models.v0.json',
+  'app-models.v1.json',
+  'app-models.v2.json',
+  'app-models.v3.json',
+  'app-models.v4.json',
+  'app-models.v5.json',
+  'app-models.v5-messy.json',
+] as const
+
 export const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')
 
 /** The key of the tests: fixed bytes, so that runs are comparable. */

@@ -15,17 +15,8 @@ import {
 } from '@zustand-sqlite/store-llms'
 import type { LLMsImportReport, LLMsStore, PersistedLLMs } from '@zustand-sqlite/store-llms'
 import { databaseOn, engines, failure, memoryLocalStorage } from '../../../test-utils/backends'
-import { fixture, KEYS, keysIn, testKey } from './helpers'
+import { fixture, KEYS, keysIn, LEGACY_FIXTURES, testKey } from './helpers'
 
-const VERSIONS = [
-  'app-models.v0.json',
-  'app-models.v1.json',
-  'app-models.v2.json',
-  'app-models.v3.json',
-  'app-models.v4.json',
-  'app-models.v5.json',
-  'app-models.v5-messy.json',
-]
 const stored = { name: 'app-models', schema: llmsSchema }
 
 async function imported(name: string): Promise<{ state: PersistedLLMs; report: LLMsImportReport }> {
@@ -55,7 +46,7 @@ async function legacyStore(value: string): Promise<LLMsStore> {
 }
 
 describe('importLegacyLLMs', () => {
-  it.each(VERSIONS)('imports %s with every credential sealed, none in clear', async (name) => {
+  it.each(LEGACY_FIXTURES)('imports %s with every credential sealed, none in clear', async (name) => {
     const { state, report } = await imported(name)
     const text = JSON.stringify({ state, report })
     expect(keysIn(text)).toEqual([])
@@ -234,7 +225,7 @@ describe('importLegacyLLMs', () => {
 describe.each(engines.filter((e) => e.name !== 'an asynchronous engine'))('imported state on $name', (engine) => {
   const db = databaseOn(engine)
 
-  it.each(VERSIONS)('%s is stored as imported, and a store opens its keys', async (name) => {
+  it.each(LEGACY_FIXTURES)('%s is stored as imported, and a store opens its keys', async (name) => {
     const backend = await db.open()
     const { state } = await imported(name)
     await writeStoredState(backend, { ...stored, version: 5 }, state)
@@ -250,7 +241,7 @@ describe.each(engines.filter((e) => e.name !== 'an asynchronous engine'))('impor
 })
 
 describe('llmsLegacyPersistOptions', () => {
-  it.each(VERSIONS)('the app’s persist reads %s as the import does, keys in clear', async (name) => {
+  it.each(LEGACY_FIXTURES)('the app’s persist reads %s as the import does, keys in clear', async (name) => {
     const legacy = await legacyStore(fixture(name))
     const { state } = await imported(name)
     expect(legacy.llms.map((l) => l.id)).toEqual(state.llms.map((l) => l.id))

@@ -4,17 +4,8 @@ import { createLLMsLegacy, createLLMsStore, importLegacyLLMs, whenSecretsOpen } 
 import type { LLMsImportReport } from '@zustand-sqlite/store-llms'
 import { databaseOn, failure } from '../../../test-utils/backends'
 import { legacyEngines, legacyStoreHarness } from '../../../test-utils/legacyStores'
-import { fixture, KEYS, keysIn, testKey } from './helpers'
+import { fixture, KEYS, keysIn, LEGACY_FIXTURES, testKey } from './helpers'
 
-const FIXTURES = [
-  'app-models.v0.json',
-  'app-models.v1.json',
-  'app-models.v2.json',
-  'app-models.v3.json',
-  'app-models.v4.json',
-  'app-models.v5.json',
-  'app-models.v5-messy.json',
-]
 const legacy = createLLMsLegacy({ secretKey: testKey() })
 const { definition, persistOptions } = legacy
 const h = legacyStoreHarness(legacy)
@@ -22,7 +13,7 @@ const h = legacyStoreHarness(legacy)
 describe.each(legacyEngines)('createLLMsLegacy on $name', (engine) => {
   const db = databaseOn(engine)
 
-  it.each(FIXTURES)(
+  it.each(LEGACY_FIXTURES)(
     'migrates %s sealed: what is written reads back as imported, with no key in clear',
     async (name) => {
       const backend = await db.open()
@@ -40,7 +31,7 @@ describe.each(legacyEngines)('createLLMsLegacy on $name', (engine) => {
     },
   )
 
-  it.each(FIXTURES)('rolls %s back: the keys are written in clear, as the app reads them', async (name) => {
+  it.each(LEGACY_FIXTURES)('rolls %s back: the keys are written in clear, as the app reads them', async (name) => {
     const backend = await db.open()
     await h.write(backend, (await h.importValue(backend, fixture(name))).state)
     const value = await h.rollbackValue(backend)

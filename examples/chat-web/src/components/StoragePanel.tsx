@@ -330,7 +330,7 @@ function Monitoring({ boot }: { boot: Boot }) {
         Migrations of a store on this device: {counts.ok} of {counts.migrations} succeeded
         {counts.migrations > 0 ? ` (${((100 * counts.ok) / counts.migrations).toFixed(0)}%)` : ''}.
       </p>
-      <p>
+      <p data-testid="migration-errors">
         Errors by code:{' '}
         {Object.keys(counts.errors).length === 0
           ? 'none'

@@ -4,17 +4,18 @@ import type { AddressInfo } from 'node:net'
 import { createServerHandler } from '@zustand-sqlite/server'
 import { chatsDefinition } from '@zustand-sqlite/store-chats'
 import { deviceDefinition } from '@zustand-sqlite/store-device'
-import { chatFoldersDefinition } from '@zustand-sqlite/store-folders'
-import { uxLabsDefinition } from '@zustand-sqlite/store-labs'
-import { metricsDefinition } from '@zustand-sqlite/store-metrics'
-import { uiPreferencesDefinition } from '@zustand-sqlite/store-ui'
-import { workspaceDefinition } from '@zustand-sqlite/store-workspace'
+import { chatFoldersDefinition, chatFoldersRoutes } from '@zustand-sqlite/store-folders'
+import { uxLabsDefinition, uxLabsRoutes } from '@zustand-sqlite/store-labs'
+import { metricsDefinition, metricsRoutes } from '@zustand-sqlite/store-metrics'
+import { uiPreferencesDefinition, uiPreferencesRoutes } from '@zustand-sqlite/store-ui'
+import { workspaceDefinition, workspaceRoutes } from '@zustand-sqlite/store-workspace'
 
-// A zustand-sqlite server for the app's stores: one SQLite file per user under ZS_DATA_DIR, each request
+// A zustand-sqlite server for the app's stores, their sync routes and REST routes: one SQLite file per user under ZS_DATA_DIR, each request
 // authenticated by a bearer token of ZS_TOKENS ("user:token,user:token"), on Node's http server.
 //
 //   ZS_TOKENS=alice:secret-a,bob:secret-b npm start -w examples/server
-//   curl -H 'authorization: Bearer secret-a' http://127.0.0.1:8787/api/sync/app-ui/record
+//   curl -H 'authorization: Bearer secret-a' http://127.0.0.1:8787/api/ui-preferences
+//   curl http://127.0.0.1:8787/api/openapi.json
 
 const port = Number(process.env['PORT'] ?? 8787)
 const host = process.env['HOST'] ?? '127.0.0.1'
@@ -65,6 +66,17 @@ const server = createServerHandler({
     metricsDefinition,
     workspaceDefinition,
   ],
+  routes: [
+    ...uiPreferencesRoutes(),
+    ...uxLabsRoutes(),
+    ...chatFoldersRoutes(),
+    ...metricsRoutes(),
+    ...workspaceRoutes(),
+  ],
+  openapi: {
+    title: 'zustand-sqlite example server',
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+  },
   dataDir,
 })
 

@@ -80,6 +80,53 @@ describe('the example server', () => {
     ).toEqual(['user-alice.db', 'user-bob.db'])
   })
 
+  it("serves the stores' REST routes on the same data as the sync routes, and their OpenAPI document", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'zs-example-server-'))
+    dirs.push(dataDir)
+    const { url } = await start(dataDir)
+    const alice = { authorization: 'Bearer alice-token-1' }
+    const ui = createUIPreferencesStore({ backend: createHttpBackend({ url, headers: alice }) })
+    await hydrated(ui)
+    ui.getState().setThemeMode('dark')
+    await ui.persist.flush()
+
+    // The store's write, read through REST; a REST write, read by the store after a rehydration.
+    const read = (await (await fetch(`${url}/ui-preferences`, { headers: alice })).json()) as {
+      preferences: { themeMode: string }
+    }
+    expect(read.preferences.themeMode).toBe('dark')
+    const put = await fetch(`${url}/ui-preferences`, {
+      method: 'PUT',
+      headers: { ...alice, 'content-type': 'application/json' },
+      body: JSON.stringify({ fontSize: 18 }),
+    })
+    expect(put.status).toBe(200)
+    await ui.persist.rehydrate()
+    expect(ui.getState().fontSize).toBe(18)
+    expect(ui.getState().themeMode).toBe('dark')
+
+    const folder = await fetch(`${url}/chat-folders`, {
+      method: 'POST',
+      headers: { ...alice, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'From curl' }),
+    })
+    expect(folder.status).toBe(201)
+
+    const doc = (await (await fetch(`${url}/openapi.json`)).json()) as {
+      paths: Record<string, unknown>
+      security: unknown
+    }
+    for (const path of [
+      '/api/ui-preferences',
+      '/api/chat-folders/{id}',
+      '/api/ux-labs',
+      '/api/metrics/events',
+      '/api/workspace',
+    ])
+      expect(Object.keys(doc.paths)).toContain(path)
+    expect(doc.security).toEqual([{ bearer: [] }])
+  })
+
   it('refuses to start without tokens', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'examples/server/src/main.ts'], {
       cwd: root,

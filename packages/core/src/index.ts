@@ -102,6 +102,15 @@ export { readPersistEnvelope } from './store/persistEnvelope'
 export type { PersistEnvelope } from './store/persistEnvelope'
 export { jsonSchemaOf, patchSchema, rules, validatePatch } from './store/validation'
 export { returningSet } from './store/returningSet'
+export { defineRoute } from './store/apiRoute'
+export type {
+  ApiRoute,
+  RouteInput,
+  RouteMethod,
+  StandardOutput,
+  StandardResult,
+  StandardSchemaV1,
+} from './store/apiRoute'
 export type { JsonSchema, PatchSchema, Rule, Rules, ValidatePatchOptions } from './store/validation'
 export { whenHydrated } from './store/whenHydrated'
 export type { HydrationSource } from './store/whenHydrated'

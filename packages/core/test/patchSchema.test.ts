@@ -71,7 +71,54 @@ describe('patchSchema as a Standard Schema', () => {
       expect('issues' in result, JSON.stringify(patch)).toBe(true)
       if (!('issues' in result)) continue
       expect(result.issues[0]?.path).toEqual(path)
-      expect(result.issues[0]?.message).toMatch(/^settings/)
+      // The path is carried apart, not repeated in the message.
+      expect(result.issues[0]?.message).not.toMatch(/^settings/)
+      expect(result.issues[0]?.message.length).toBeGreaterThan(0)
     }
+    expect(schema['~standard'].validate({ fontSize: 100 })).toEqual({
+      issues: [{ message: 'expected an integer from 8 to 48, got number 100', path: ['fontSize'] }],
+    })
+  })
+
+  it('refuses a patch without a required field, and says so in its JSON Schema', () => {
+    const create = patchSchema(settingsRules, { what: 'settings', required: ['theme'] })
+    expect(create['~standard'].validate({ fontSize: 12 })).toEqual({
+      issues: [{ message: 'is required', path: ['theme'] }],
+    })
+    expect(create['~standard'].validate({ theme: 'light' })).toEqual({ value: { theme: 'light' } })
+    expect(create.jsonSchema['required']).toEqual(['theme'])
+    expect(schema.jsonSchema['required']).toBeUndefined()
+  })
+
+  it('converts itself to JSON Schema in the Standard JSON Schema form', () => {
+    const converted = schema['~standard'].jsonSchema.input({ target: 'draft-2020-12' })
+    expect(converted).toEqual(schema.jsonSchema)
+    // A copy: a caller that edits it changes nothing of the validator's description.
+    ;(converted['properties'] as Record<string, unknown>)['theme'] = {}
+    expect(schema['~standard'].jsonSchema.output({ target: 'openapi-3.0' })).toEqual(schema.jsonSchema)
+  })
+})
+
+describe('rules.number', () => {
+  it('accepts finite numbers within its bounds, and describes them', () => {
+    const rule = rules.number({ min: 0, max: 1.5 })
+    expect(rule(0.25, 'ratio')).toBe(0.25)
+    for (const bad of [Number.NaN, Infinity, -0.1, 2, '1', null])
+      expect(() => rule(bad, 'ratio'), String(bad)).toThrow(/ratio: expected/)
+    expect(jsonSchemaOf(rule)).toEqual({ type: 'number', minimum: 0, maximum: 1.5 })
+    expect(jsonSchemaOf(rules.number())).toEqual({ type: 'number' })
+    expect(rules.number()(-1e300, 'x')).toBe(-1e300)
+  })
+})
+
+describe('rules.nullable', () => {
+  const rule = rules.nullable(rules.string({ minLength: 1 }))
+
+  it('accepts null or what its rule accepts, and describes both', () => {
+    expect(rule(null, 'color')).toBeNull()
+    expect(rule('red', 'color')).toBe('red')
+    expect(() => rule('', 'color')).toThrow(/color: expected a string of at least 1 characters/)
+    expect(() => rule(undefined, 'color')).toThrow(/color/)
+    expect(jsonSchemaOf(rule)).toEqual({ anyOf: [{ type: 'string', minLength: 1 }, { type: 'null' }] })
   })
 })

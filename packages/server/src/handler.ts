@@ -3,7 +3,11 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
 import { column, defineSchema, isZustandSqliteError, table, toWire, ZustandSqliteError } from '@zustand-sqlite/core'
-import type { Backend, ChangeSet, SchemaSpec, StoreDefinition } from '@zustand-sqlite/core'
+import type { ApiRoute, Backend, ChangeSet, SchemaSpec, StoreDefinition } from '@zustand-sqlite/core'
+import { errorResponse, HttpError, json, plainMessage, readBody } from './http'
+import { openApiDocument } from './openapi'
+import type { OpenApiOptions } from './openapi'
+import { checkInput, compileRoutes, findRoute, queryObject } from './restRoutes'
 import { parseChangeSet } from './wire'
 
 /** A store the server serves: its definition pins the name and the schema every ChangeSet is checked against. */
@@ -22,6 +26,17 @@ export interface ServerHandlerOptions {
    * `undefined` (404).
    */
   readonly stores: readonly ServedStore[] | ((store: string, userId: string) => ServedStore | undefined)
+  /**
+   * REST routes, as the store packages export them (`uiPreferencesRoutes()`, `chatFoldersRoutes()`, ...) or an
+   * app's own (`defineRoute`). Each runs on the database of the request's user, after its path parameters, query
+   * and body passed the route's validators. @default none
+   */
+  readonly routes?: readonly ApiRoute[]
+  /**
+   * The OpenAPI 3.1 document at `GET {basePath}/openapi.json`, generated from the routes' validators and served
+   * without authentication (it holds no user data); `false` serves none. @default {}
+   */
+  readonly openapi?: OpenApiOptions | false
   /**
    * Opens a user's database. @default one SQLite file per user under `dataDir`, on better-sqlite3 (WAL); the
    * file's name is the user id when it is made of letters, digits, `-` and `_` (64 at most), else its SHA-256
@@ -47,17 +62,6 @@ export interface ServerHandler {
   close(): Promise<void>
 }
 
-/** The body of every error response. */
-export interface ErrorBody {
-  /** The library's error code (`INVALID_CHANGESET`, `CONCURRENT_MODIFICATION`, ...) or an HTTP one (`UNAUTHORIZED`, ...). */
-  readonly code: string
-  readonly message: string
-  /** Where in the request body the problem is, for INVALID_CHANGESET. */
-  readonly path?: string
-  /** The store the error concerns, in a batch. */
-  readonly store?: string
-}
-
 /** The store that records the idempotency keys of applied ChangeSets, in each user's database. */
 const REQUESTS_STORE = 'zustand-sqlite:server'
 const REQUESTS_TABLE = 'zustand_sqlite_server_requests'
@@ -81,95 +85,6 @@ export function userDatabaseFile(userId: string): string {
   return SAFE_USER_ID.test(userId)
     ? `user-${userId}.db`
     : `sha256-${createHash('sha256').update(userId, 'utf8').digest('hex')}.db`
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message)
-  }
-}
-
-const STATUS_OF: Readonly<Record<string, number>> = {
-  INVALID_CHANGESET: 400,
-  INVALID_OPTIONS: 400,
-  CONCURRENT_MODIFICATION: 412,
-  UNSTORABLE_VALUE: 400,
-  DUPLICATE_KEY: 409,
-  ROW_REFUSED: 409,
-  DATABASE_BUSY: 503,
-  SCHEMA_TOO_NEW: 409,
-  TABLE_CONFLICT: 409,
-  SCHEMA_MISMATCH: 409,
-}
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
-  })
-}
-
-/** An error's message without the `[zustand-sqlite] CODE: ` its constructor put in front. */
-const plainMessage = (error: ZustandSqliteError): string => error.message.replace(/^\[zustand-sqlite\] [A-Z_]+: /, '')
-
-function errorResponse(error: unknown): Response {
-  if (error instanceof HttpError) return json(error.status, { code: error.code, message: error.message })
-  if (isZustandSqliteError(error)) {
-    const body: ErrorBody = {
-      code: error.code,
-      message: plainMessage(error),
-      ...(typeof error.path === 'string' ? { path: error.path } : {}),
-      ...(typeof error.store === 'string' ? { store: error.store } : {}),
-    }
-    return json(STATUS_OF[error.code] ?? 500, body)
-  }
-  console.error('[zustand-sqlite/server] an unexpected error', error)
-  return json(500, { code: 'INTERNAL', message: 'the server failed to handle the request' })
-}
-
-/** Reads a body of at most `limit` bytes: 413 as soon as it is larger, without reading the rest. */
-async function readBody(request: Request, limit: number): Promise<unknown> {
-  const declared = Number(request.headers.get('content-length') ?? Number.NaN)
-  const tooLarge = (): never => {
-    throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `the request body is larger than ${limit} bytes`)
-  }
-  if (Number.isFinite(declared) && declared > limit) tooLarge()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  if (request.body !== null) {
-    const reader = request.body.getReader()
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      size += value.byteLength
-      if (size > limit) {
-        await reader.cancel()
-        tooLarge()
-      }
-      chunks.push(value)
-    }
-  }
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  let textBody: string
-  try {
-    textBody = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
-  } catch {
-    throw new HttpError(400, 'INVALID_REQUEST', 'the request body is not UTF-8')
-  }
-  try {
-    return JSON.parse(textBody)
-  } catch {
-    throw new HttpError(400, 'INVALID_REQUEST', 'the request body is not JSON')
-  }
 }
 
 /** The server's schema of a store, for the user of a request: `undefined` for a store not served. */
@@ -211,6 +126,11 @@ interface UserDatabase {
 export function createServerHandler(options: ServerHandlerOptions): ServerHandler {
   const basePath = (options.basePath ?? '/api').replace(/\/+$/, '')
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY
+  const restRoutes = compileRoutes(options.routes ?? [])
+  const openapi =
+    options.openapi === false
+      ? undefined
+      : JSON.stringify(openApiDocument(basePath, options.routes ?? [], options.openapi))
   const listed = new Map<string, SchemaSpec>()
   const { stores } = options
   if (typeof stores !== 'function')
@@ -398,19 +318,48 @@ export function createServerHandler(options: ServerHandlerOptions): ServerHandle
     return key
   }
 
+  const authenticate = async (request: Request): Promise<string> => {
+    const userId = await options.authenticate(request)
+    if (typeof userId !== 'string' || userId === '')
+      throw new HttpError(401, 'UNAUTHORIZED', 'the request is not authenticated')
+    return userId
+  }
+
+  /**
+   * A REST route: found by method and path, the request authenticated, its parameters, query and body checked by
+   * the route's validators, and only then run on the user's database.
+   */
+  const restRoute = async (request: Request, url: URL, parts: readonly string[]): Promise<Response> => {
+    const { route, params } = findRoute(restRoutes, request.method, parts)
+    const userId = await authenticate(request)
+    const input = {
+      params: route.params === undefined ? params : await checkInput('params', route.params, params),
+      query: await checkInput('query', route.query, queryObject(url.searchParams, route.query)),
+      body:
+        route.body === undefined ? undefined : await checkInput('body', route.body, await readBody(request, maxBody)),
+    }
+    const result = await withDatabase(userId, (db) => route.handle({ backend: db.backend, userId, ...input }))
+    const status = route.status ?? 200
+    return status === 204 ? new Response(null, { status }) : json(status, result ?? null)
+  }
+
   const route = async (request: Request): Promise<Response> => {
     const url = new URL(request.url)
     if (!url.pathname.startsWith(`${basePath}/`)) throw new HttpError(404, 'NOT_FOUND', 'no such route')
     const parts = url.pathname.slice(basePath.length + 1).split('/')
-    if (parts[0] !== 'sync' || parts.length > 3) throw new HttpError(404, 'NOT_FOUND', 'no such route')
+    if (parts.length === 1 && parts[0] === 'openapi.json' && openapi !== undefined) {
+      if (request.method !== 'GET')
+        throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed here (GET)`)
+      return new Response(openapi, { headers: { 'content-type': 'application/json; charset=utf-8' } })
+    }
+    if (parts[0] !== 'sync') return restRoute(request, url, parts)
+    if (parts.length > 3) throw new HttpError(404, 'NOT_FOUND', 'no such route')
     const batch = parts.length === 1
     const sub = parts[2]
     if (sub !== undefined && sub !== 'record') throw new HttpError(404, 'NOT_FOUND', 'no such route')
 
     // Authentication before anything of the user's is opened, and before it is said which stores are served.
-    const userId = await options.authenticate(request)
-    if (typeof userId !== 'string' || userId === '')
-      throw new HttpError(401, 'UNAUTHORIZED', 'the request is not authenticated')
+    const userId = await authenticate(request)
     const specOf: SpecOf = (name) => schemaOf(name, userId)
     const target = batch ? undefined : servedStore(parts[1] ?? '', specOf)
     const allowed = batch ? ['POST'] : sub === 'record' ? ['GET'] : ['GET', 'POST', 'DELETE']

@@ -1,3 +1,5 @@
 export { createServerHandler, userDatabaseFile } from './handler'
-export type { ErrorBody, ServedStore, ServerHandler, ServerHandlerOptions } from './handler'
+export type { ErrorBody } from './http'
+export type { ServedStore, ServerHandler, ServerHandlerOptions } from './handler'
 export { parseChangeSet } from './wire'
+export type { OpenApiOptions } from './openapi'

@@ -27,3 +27,4 @@ export {
   updateChatFolder,
 } from './queries'
 export type { ChatFolderList, ChatFolderRecord, ChatFoldersQueryOptions } from './queries'
+export { chatFoldersRoutes } from './routes'

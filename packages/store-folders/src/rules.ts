@@ -23,6 +23,6 @@ export const idRule: Rule<string> = rules.string({ minLength: 1, maxLength: MAX_
 /** The rules `createChatFolder` and `updateChatFolder` check their input against. */
 export const chatFolderRules: Rules<ChatFolderPatch> = {
   title: rules.string({ minLength: 1, maxLength: MAX_TITLE_LENGTH }),
-  color: (value, path) => (value === null ? null : colorRule(value, path)),
+  color: rules.nullable(colorRule),
   isCollapsed: rules.boolean(),
 }

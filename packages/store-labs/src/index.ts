@@ -16,3 +16,4 @@ export { importLegacyUXLabs, migrateUXLabs, uxLabsLegacyPersistOptions } from '.
 export { uxLabsLegacy } from './legacyStore'
 export { getUXLabs, readUXLabsFlag, resetUXLabs, updateUXLabs, uxLabsRules } from './queries'
 export type { UXLabsFlagRecord, UXLabsPatch, UXLabsQueryOptions, UXLabsRecord } from './queries'
+export { uxLabsRoutes } from './routes'

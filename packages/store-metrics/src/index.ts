@@ -46,3 +46,6 @@ export type {
 } from './queries'
 export { applyMetricsRetention, startMetricsRetention } from './retention'
 export type { MetricsRetentionOptions, MetricsRetentionResult, StartMetricsRetentionOptions } from './retention'
+export { recordMetric } from './recordMetric'
+export type { RecordMetricInput } from './recordMetric'
+export { metricsRoutes } from './routes'

@@ -44,3 +44,20 @@ export type {
   WorkspaceHistoryEntry,
   WorkspaceQueryOptions,
 } from './queries'
+export {
+  createWorkspaceFile,
+  createWorkspaceFolder,
+  deleteWorkspaceEntry,
+  getWorkspaceFile,
+  getWorkspaceTree,
+  moveWorkspaceEntry,
+  renameWorkspaceEntry,
+  writeWorkspaceFile,
+} from './treeQueries'
+export type {
+  CreateWorkspaceFolderInput,
+  WorkspaceFileWithContent,
+  WorkspaceTree,
+  WriteWorkspaceFileOptions,
+} from './treeQueries'
+export { workspaceRoutes } from './routes'

@@ -83,6 +83,20 @@ export const rules = {
     })
   },
 
+  /** A finite number within `[min, max]`. */
+  number: (options: { readonly min?: number; readonly max?: number } = {}): Rule<number> => {
+    const { min, max } = options
+    const schema: Record<string, unknown> = { type: 'number' }
+    if (min !== undefined) schema['minimum'] = min
+    if (max !== undefined) schema['maximum'] = max
+    return described(schema, (value, path) => {
+      if (typeof value !== 'number' || !Number.isFinite(value)) return invalidValue(path, 'a finite number', value)
+      if ((min !== undefined && value < min) || (max !== undefined && value > max))
+        return invalidValue(path, `a number from ${min ?? '-Infinity'} to ${max ?? 'Infinity'}`, value)
+      return value
+    })
+  },
+
   /** One of the given strings (or numbers, or booleans). */
   oneOf: <const T extends readonly (string | number | boolean)[]>(...values: T): Rule<T[number]> =>
     described({ enum: [...values] }, (value, path) =>
@@ -104,6 +118,12 @@ export const rules = {
   array: <T>(rule: Rule<T>): Rule<T[]> =>
     described({ type: 'array', items: jsonSchemaOf(rule) }, (value, path) =>
       Array.isArray(value) ? value.map((item, i) => rule(item, `${path}.${i}`)) : invalidValue(path, 'an array', value),
+    ),
+
+  /** `null`, or a value `rule` accepts. */
+  nullable: <T>(rule: Rule<T>): Rule<T | null> =>
+    described({ anyOf: [jsonSchemaOf(rule), { type: 'null' }] }, (value, path) =>
+      value === null ? null : rule(value, path),
     ),
 
   /** Any value JSON holds faithfully (no cycles, BigInts, class instances or non-finite numbers). */
@@ -128,6 +148,8 @@ export interface ValidatePatchOptions {
   readonly what?: string
   /** Keep fields without a rule as they are, instead of refusing them. @default false */
   readonly allowUnknown?: boolean
+  /** Fields the patch must hold: one missing throws INVALID_VALUE naming it. @default none */
+  readonly required?: readonly string[]
 }
 
 /**
@@ -143,6 +165,9 @@ export interface ValidatePatchOptions {
 export function validatePatch<T>(patch: unknown, fieldRules: Rules<T>, options: ValidatePatchOptions = {}): Partial<T> {
   const what = options.what ?? 'patch'
   if (!isPlainObject(patch)) return invalidValue(what, 'an object of fields to update', patch)
+  for (const key of options.required ?? [])
+    if (!Object.prototype.hasOwnProperty.call(patch, key))
+      throw new ZustandSqliteError('INVALID_VALUE', `${what}.${key}: is required`, { path: `${what}.${key}` })
   const checked: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(patch)) {
     const rule = (fieldRules as Record<string, Rule<unknown> | undefined>)[key]
@@ -159,7 +184,10 @@ export function validatePatch<T>(patch: unknown, fieldRules: Rules<T>, options: 
   return checked as Partial<T>
 }
 
-/** A validator in the Standard Schema v1 form (standardschema.dev), which API frameworks and form libraries read. */
+/**
+ * A validator in the Standard Schema v1 form (standardschema.dev), which API frameworks and form libraries
+ * read, that also converts itself to JSON Schema in the Standard JSON Schema v1 form.
+ */
 export interface PatchSchema<T> {
   readonly '~standard': {
     readonly version: 1
@@ -167,10 +195,16 @@ export interface PatchSchema<T> {
     validate(
       value: unknown,
     ):
-      | { readonly value: Partial<T> }
+      | { readonly value: T }
       | { readonly issues: readonly { readonly message: string; readonly path: readonly string[] }[] }
+    /** The JSON Schema of what it accepts (the same for every target: the rules use no keyword they differ on). */
+    readonly jsonSchema: {
+      readonly input: (options: { readonly target: string }) => Record<string, unknown>
+      readonly output: (options: { readonly target: string }) => Record<string, unknown>
+    }
+    readonly types?: { readonly input: unknown; readonly output: T }
   }
-  /** The patch as JSON Schema: an object of the fields that have rules, none required. */
+  /** The patch as JSON Schema: an object of the fields that have rules, the `required` ones required. */
   readonly jsonSchema: JsonSchema
 }
 
@@ -185,25 +219,39 @@ export interface PatchSchema<T> {
  * const result = schema['~standard'].validate(body) // { value } or { issues: [{ message, path: ['fontSize'] }] }
  * ```
  */
-export function patchSchema<T>(fieldRules: Rules<T>, options: ValidatePatchOptions = {}): PatchSchema<T> {
+export function patchSchema<T, K extends keyof T & string = never>(
+  fieldRules: Rules<T>,
+  options: ValidatePatchOptions & { readonly required?: readonly K[] } = {},
+): PatchSchema<Partial<T> & Required<Pick<T, K>>> {
   const what = options.what ?? 'patch'
   const properties: Record<string, JsonSchema> = {}
   for (const [key, rule] of Object.entries(fieldRules as Record<string, Rule<unknown>>))
     setOwn(properties, key, jsonSchemaOf(rule))
+  const required = options.required ?? []
+  const jsonSchema: JsonSchema = {
+    type: 'object',
+    properties,
+    ...(required.length > 0 ? { required: [...required] } : {}),
+    additionalProperties: options.allowUnknown === true,
+  }
+  const convert = (): Record<string, unknown> => structuredClone(jsonSchema) as Record<string, unknown>
   return {
     '~standard': {
       version: 1,
       vendor: 'zustand-sqlite',
       validate: (value) => {
         try {
-          return { value: validatePatch(value, fieldRules, options) }
+          return { value: validatePatch(value, fieldRules, options) as Partial<T> & Required<Pick<T, K>> }
         } catch (error) {
           if (!isZustandSqliteError(error, 'INVALID_VALUE')) throw error
-          const path = (error.path ?? what).split('.').slice(1)
-          return { issues: [{ message: error.message.replace(/^\[zustand-sqlite\] \w+: /, ''), path }] }
+          const at = error.path ?? what
+          // The message without the path in front: a Standard Schema issue carries its path apart.
+          const message = error.message.replace(/^\[zustand-sqlite\] \w+: /, '').replace(`${at}: `, '')
+          return { issues: [{ message, path: at.split('.').slice(1) }] }
         }
       },
+      jsonSchema: { input: convert, output: convert },
     },
-    jsonSchema: { type: 'object', properties, additionalProperties: options.allowUnknown === true },
+    jsonSchema,
   }
 }

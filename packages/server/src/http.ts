@@ -1,4 +1,4 @@
-import type { ZustandSqliteError } from '@zustand-sqlite/core';
+import type { ZustandSqliteError } from '@zustand-sqlite/core'
 import { isZustandSqliteError } from '@zustand-sqlite/core'
 
 /** The body of every error response. */

@@ -207,7 +207,7 @@ describe('the chat app in Chromium, from IndexedDB to SQLite and back', () => {
     const stage = [5, 25, 75, 100].find((s) => bucket < s)!
     await page
       .getByRole('group', { name: 'Rollout percentage' })
-      .getByRole('button', { name: `${stage}%` })
+      .getByRole('button', { name: `${stage}%`, exact: true })
       .click()
     await expect(page.getByTestId('next-start').innerText()).resolves.toContain('SQLite, migrating first')
     const reloaded = page.waitForEvent('load')

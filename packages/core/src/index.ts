@@ -102,6 +102,7 @@ export { readPersistEnvelope } from './store/persistEnvelope'
 export type { PersistEnvelope } from './store/persistEnvelope'
 export { jsonSchemaOf, patchSchema, rules, validatePatch } from './store/validation'
 export { returningSet } from './store/returningSet'
+export { changesSince, replaceAt } from './store/replaceAt'
 export { defineRoute } from './store/apiRoute'
 export type {
   ApiRoute,

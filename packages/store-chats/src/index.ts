@@ -24,12 +24,12 @@ export {
   CHATS_STORE_NAME,
   closeCutOffGenerations,
   createChatsState,
-  isEmptyConversation,
   mergeChats,
   mergeRemoteChats,
   partializeChats,
 } from './state'
 export type { ChatsActions, ChatsState, ChatsStateOptions, ChatsStore, DMessageUpdate, PersistedChats } from './state'
+export { isEmptyConversation } from './conversationList'
 export { chatsSchema } from './schema'
 export { chatsDefinition, createChatsStore } from './store'
 export type { ChatsStoreApi, ChatsStoreOptions } from './store'

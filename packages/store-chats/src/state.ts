@@ -1,5 +1,6 @@
-import { returningSet } from '@zustand-sqlite/core'
+import { replaceAt, returningSet } from '@zustand-sqlite/core'
 import type { StateCreator } from 'zustand/vanilla'
+import { indexOfConversation, isEmptyConversation, storedConversations } from './conversationList'
 import { createChatId, createDConversation } from './factories'
 import { cutOffPlaceholderError } from './placeholders'
 import type {
@@ -132,31 +133,14 @@ export const CHATS_STORE_NAME = 'app-chats'
 /** The state version: the app's `app-chats` is at 4 (multi-part messages). */
 export const CHATS_STATE_VERSION = 4
 
-/** No messages and no title: the app does not keep such a conversation unless it is the only one. */
-export function isEmptyConversation(conversation: DConversation): boolean {
-  return conversation.messages.length === 0 && !conversation.userTitle && !conversation.autoTitle
-}
-
 /**
  * What is stored of the state, by the app's rules: incognito conversations never; empty ones only when
- * there is a single conversation. Returns the same array when nothing is left out, so an unchanged list
- * costs one comparison per conversation and no copy. Transient fields (`_abortController`,
- * `pendingIncomplete`) are left out by the schema.
+ * there is a single conversation. Returns the same array when nothing is left out. Transient fields
+ * (`_abortController`, `pendingIncomplete`) are left out by the schema. A streamed token calls this on every
+ * write: a list made by `replaceAt` from one seen before costs the conversations replaced, not a pass over all.
  */
 export function partializeChats(state: ChatsState): PersistedChats {
-  const list = state.conversations
-  // One pass without allocating: a streamed token calls this on every write, over every conversation.
-  let incognito = 0
-  let empty = 0
-  for (const c of list) {
-    if (c._isIncognito === true) incognito++
-    else if (isEmptyConversation(c)) empty++
-  }
-  const dropEmpty = list.length - incognito > 1
-  if (incognito === 0 && (!dropEmpty || empty === 0)) return { conversations: list }
-  return {
-    conversations: list.filter((c) => c._isIncognito !== true && !(dropEmpty && isEmptyConversation(c))),
-  }
+  return { conversations: storedConversations(state.conversations) as DConversation[] }
 }
 
 /**
@@ -248,13 +232,11 @@ export function createChatsState(options: ChatsStateOptions = {}): StateCreator<
       edit: (conversation: DConversation) => DConversation | undefined,
     ): void =>
       set((state) => {
-        const index = state.conversations.findIndex((c) => c.id === conversationId)
+        const index = indexOfConversation(state.conversations, conversationId)
         if (index < 0) return state
         const edited = edit(state.conversations[index] as DConversation)
         if (edited === undefined) return state
-        const conversations = state.conversations.slice()
-        conversations[index] = edited
-        return { conversations }
+        return { conversations: replaceAt(state.conversations, index, edited) }
       })
 
     const editMessageIn = (
@@ -268,9 +250,8 @@ export function createChatsState(options: ChatsStateOptions = {}): StateCreator<
         if (index < 0) return undefined
         const edited = edit(conversation.messages[index] as DMessage)
         if (edited === undefined) return undefined
-        const messages = conversation.messages.slice()
         const time = now()
-        messages[index] = touch ? { ...edited, updated: time } : edited
+        const messages = replaceAt(conversation.messages, index, touch ? { ...edited, updated: time } : edited)
         return touch ? { ...conversation, messages, updated: time } : { ...conversation, messages }
       })
 

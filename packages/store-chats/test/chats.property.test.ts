@@ -1,16 +1,20 @@
 import fc from 'fast-check'
 import initSqlJs from 'sql.js'
 import { describe, expect, it } from 'vitest'
+import { replaceAt } from '@zustand-sqlite/core'
 import type { Backend } from '@zustand-sqlite/core'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
 import { createSqlJsBackend } from '@zustand-sqlite/backend-sqljs'
+import { createStore } from 'zustand/vanilla'
 import {
+  createChatsState,
   createChatsStore,
   createDMessageTextContent,
   isEmptyConversation,
   partializeChats,
 } from '@zustand-sqlite/store-chats'
-import type { ChatsStore, DMessageFragment } from '@zustand-sqlite/store-chats'
+import type { ChatsStore, DConversation, DMessageFragment } from '@zustand-sqlite/store-chats'
+import { indexOfConversation } from '../src/conversationList'
 
 /** One random action, as data: indexes are taken modulo the length of what they point into. */
 interface Action {
@@ -170,5 +174,53 @@ describe.each(engines)('chats store on $name: random action sequences', ({ open,
       ),
       { numRuns: runs },
     )
+  })
+})
+
+/** The stored conversations as one pass over the list makes them: what `partializeChats` must answer. */
+function storedByPass(list: readonly DConversation[]): readonly DConversation[] {
+  const incognito = list.filter((c) => c._isIncognito === true).length
+  const dropEmpty = list.length - incognito > 1
+  return list.filter((c) => c._isIncognito !== true && !(dropEmpty && isEmptyConversation(c)))
+}
+
+describe('what a token costs: the list remembered from one state to the next', () => {
+  it('stores and finds what passes over the list would, for any sequence of actions', () => {
+    fc.assert(
+      fc.property(fc.array(action, { minLength: 1, maxLength: 60 }), fc.nat(), (actions, duplicateAt) => {
+        const store = createStore<ChatsStore>()(createChatsState({ now: () => 1 }))
+        for (const [i, a] of actions.entries()) {
+          if (i === duplicateAt % actions.length && store.getState().conversations.length > 0) {
+            // A list holding one id twice (as a merge of old data can): the first is the one found.
+            const list = store.getState().conversations
+            const twin = list[a.a % list.length] as DConversation
+            store.setState({ conversations: [...list, { ...twin, userTitle: 'twin' }] })
+          }
+          apply(store.getState(), a)
+          const list = store.getState().conversations
+          const stored = partializeChats(store.getState()).conversations
+          expect(stored).toEqual(storedByPass(list))
+          storedByPass(list).forEach((c, j) => expect(stored[j]).toBe(c))
+          for (const id of [...list.map((c) => c.id), 'missing'])
+            expect(indexOfConversation(list, id)).toBe(list.findIndex((c) => c.id === id))
+        }
+      }),
+      { numRuns: 300 },
+    )
+  })
+})
+
+describe('indexOfConversation', () => {
+  it('answers the first conversation of an id, also when a replacement before it takes that id', () => {
+    const c = (id: string) => ({ id }) as DConversation
+    const list = [c('a'), c('b'), c('c')]
+    expect(indexOfConversation(list, 'c')).toBe(2)
+    // A conversation before the one found now has its id: that one is the first.
+    const renamed = replaceAt(list, 0, c('c'))
+    expect(indexOfConversation(renamed, 'c')).toBe(0)
+    // The one found replaced by another id: found elsewhere, or not at all.
+    expect(indexOfConversation(replaceAt(list, 2, c('z')), 'c')).toBe(-1)
+    expect(indexOfConversation(list, 'missing')).toBe(-1)
+    expect(indexOfConversation(replaceAt(list, 1, c('missing')), 'missing')).toBe(1)
   })
 })

@@ -5,6 +5,7 @@ import type { Codec, Where } from '../schema/codec'
 import type { CollectionNode, FieldMapping, SingletonNode, StoreSchema } from '../schema/defineSchema'
 import { MAX_ORDER_KEY_LENGTH, orderKeysBetween } from '../schema/orderKey'
 import { encodeText } from '../schema/text'
+import { changesSince } from '../store/replaceAt'
 import type { ChangeSetBuilder } from './changeSetBuilder'
 
 /**
@@ -132,7 +133,7 @@ const NO_KEY: unique symbol = Symbol('zustand-sqlite.no-key')
 /**
  * @internal Made once per schema and memo, so that a write allocates no closures for the walk itself.
  */
-export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Codec): Differ {
+export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Codec, hints = true): Differ {
   const { encodeColumn, encodeJson } = codec
   let builder: ChangeSetBuilder
   let isolation: Isolation | undefined
@@ -602,6 +603,35 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
     return key
   }
 
+  /**
+   * `next` made from `prev` by `replaceAt` alone (see changesSince): only the items replaced are compared, each
+   * keeping its place and order key. False, with nothing written, when the notes do not lead to `prev` or an item
+   * replaced has another key: the whole arrays are compared then.
+   */
+  const diffReplaced = (
+    node: CollectionNode,
+    prev: readonly unknown[],
+    prevKeys: readonly string[],
+    next: readonly unknown[],
+    recorded: readonly string[] | undefined,
+    parentKey: readonly SqlValue[],
+    where: Path,
+  ): boolean => {
+    if (prev === next || prev.length !== next.length) return false
+    const changes = changesSince(next, (array) => array === prev)
+    if (changes === undefined) return false
+    for (const i of changes.indexes) if (keyOnFastPath(node, prev[i]) !== keyOnFastPath(node, next[i])) return false
+    for (const i of changes.indexes) {
+      const p = prev[i]
+      const q = next[i]
+      if (p === q) continue
+      const key = keyAt(node, q)
+      visitItem(Visit.Update, node, p, q, parentKey, storedKey(node, key), prevKeys[i], keyed(where, node, key))
+    }
+    if (recorded === undefined) memo.set(next, prevKeys)
+    return true
+  }
+
   const diffArrayFast = (
     node: CollectionNode,
     prev: readonly unknown[],
@@ -623,6 +653,8 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
       reconcile(node, prev, prevKeys, next, targets, parentKey, where)
       return
     }
+
+    if (hints && diffReplaced(node, prev, prevKeys, next, recorded, parentKey, where)) return
 
     const n = next.length
     const m = prev.length

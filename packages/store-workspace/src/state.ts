@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla'
-import { isPlainObject, randomId, rules, ZustandSqliteError } from '@zustand-sqlite/core'
+import { isPlainObject, randomId, replaceAt, rules, ZustandSqliteError } from '@zustand-sqlite/core'
 import type { Backend } from '@zustand-sqlite/core'
 import type { ListWorkspaceHistoryOptions, TrimWorkspaceHistoryOptions, WorkspaceHistoryEntry } from './queries'
 import { WORKSPACE_FILES_TABLE, WORKSPACE_HISTORY_TABLE } from './schema'
@@ -220,10 +220,8 @@ function replaced<T extends { readonly id: string }>(
   change: (item: T) => T,
 ): T[] | undefined {
   const i = list.findIndex((item) => item.id === id)
-  if (i < 0) return undefined
-  const next = list.slice()
-  next[i] = change(list[i] as T)
-  return next
+  // A copy noting the one item replaced: a write of it compares that item only (see replaceAt).
+  return i < 0 ? undefined : replaceAt(list, i, change(list[i] as T))
 }
 
 /**

@@ -8,6 +8,7 @@ import { applyEdit } from './dataset'
 import type { ChatState, Edit } from './dataset'
 import { openRawDatabase } from './engines'
 import { deleteStoredJson, idbJsonStorage, storedJsonLength } from './jsonStorage'
+import type { BenchOptions } from './options'
 import { chatSchema, RAW_CHAT_DDL } from './schemas'
 
 export type ContenderName = 'NONE' | 'JSON' | 'RAW' | 'LIB'
@@ -79,9 +80,12 @@ export async function openJson(name: string, state: ChatState): Promise<ChatCont
 
 const sortKey = (index: number): string => `a${index.toString(36).padStart(6, '0')}`
 
-/** Hand-written SQL on the same engine and layout as LIB: one prepared UPDATE per edited message, one transaction per set. */
-export function openRaw(file: string, state: ChatState): ChatContender {
-  const db = openRawDatabase(file)
+/**
+ * Hand-written SQL on the same engine, settings (`synchronous` as LIB's) and layout as LIB: one prepared
+ * UPDATE per edited message, one transaction per set.
+ */
+export function openRaw(file: string, state: ChatState, synchronous: BenchOptions['synchronous']): ChatContender {
+  const db = openRawDatabase(file, synchronous)
   db.exec(RAW_CHAT_DDL)
   const insertConversation = db.prepare(
     'INSERT INTO conversations (id, title, created, updated, sort_key) VALUES (?, ?, ?, ?, ?)',
@@ -122,9 +126,17 @@ export function openRaw(file: string, state: ChatState): ChatContender {
   }
 }
 
-/** This library: persistSQLite on better-sqlite3 (a file, WAL, synchronous=NORMAL by default). */
-export async function openLib(file: string, name: string, state: ChatState): Promise<LibChat> {
-  const backend = createBetterSqlite3Backend({ filename: file })
+/**
+ * This library: persistSQLite on better-sqlite3 (a file, WAL); `synchronous` is the run's
+ * (BENCH_SYNCHRONOUS), or the backend's default, NORMAL, when not given.
+ */
+export async function openLib(
+  file: string,
+  name: string,
+  state: ChatState,
+  synchronous: BenchOptions['synchronous'] = 'NORMAL',
+): Promise<LibChat> {
+  const backend = createBetterSqlite3Backend({ filename: file, synchronous })
   const log: CommitLog = { commits: 0, rows: 0, rowsPerCommit: [] }
   const store = createStore<ChatState>()(
     persistSQLite(() => state, {

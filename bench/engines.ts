@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import initSqlJs from 'sql.js'
 import type { SqlJsStatic } from '@zustand-sqlite/backend-sqljs'
 import { now } from './measure'
+import type { BenchOptions } from './options'
 
 let sqlJs: Promise<SqlJsStatic> | undefined
 let sqlJsInitMs: number | undefined
@@ -23,11 +24,15 @@ export function loadSqlJs(): Promise<SqlJsStatic> {
 
 export const sqlJsInitTime = (): number | undefined => sqlJsInitMs
 
-/** RAW's connection: the pragmas LIB's better-sqlite3 backend applies by default. */
-export function openRawDatabase(file: string): Database.Database {
+/**
+ * RAW's connection: the pragmas LIB's better-sqlite3 backend applies by default, with the run's
+ * `synchronous` (BENCH_SYNCHRONOUS), as LIB's backends are given it; NORMAL, the backend's default,
+ * when not given.
+ */
+export function openRawDatabase(file: string, synchronous: BenchOptions['synchronous'] = 'NORMAL'): Database.Database {
   const db = new Database(file)
   db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = NORMAL')
+  db.pragma(`synchronous = ${synchronous}`)
   db.pragma('foreign_keys = ON')
   // The LIB backend's default page cache (64 MiB): both contenders run on the same settings.
   db.pragma('cache_size = -65536')

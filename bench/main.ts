@@ -17,6 +17,7 @@ import type { RunResults, TargetResult } from './report'
 import { runBatchTarget } from './targets/batch'
 import { runEditTargets } from './targets/edit'
 import { runExportsTarget } from './targets/exports'
+import { runFlatTarget } from './targets/flat'
 import { runHydrationTarget } from './targets/hydration'
 import { runMemoryTarget } from './targets/memory'
 import { runMetricsTarget } from './targets/metrics'
@@ -37,6 +38,7 @@ const PHASES: { ids: readonly TargetId[]; run: (ctx: BenchContext) => Promise<Ta
   { ids: ['S1'], run: async (ctx) => [await runStreamingTarget(ctx)] },
   { ids: ['M1'], run: async (ctx) => [await runMetricsStoreTarget(ctx)] },
   { ids: ['W1'], run: async (ctx) => [await runWorkspaceTarget(ctx)] },
+  { ids: ['F1'], run: async (ctx) => [await runFlatTarget(ctx, ctx.options.flat)] },
 ]
 
 async function main(): Promise<void> {
@@ -55,7 +57,7 @@ async function main(): Promise<void> {
     progress: (message) => process.stderr.write(`[bench ${run}, ${((now() - began) / 1000).toFixed(0)}s] ${message}\n`),
   }
   try {
-    const environment = await describeEnvironment(repoRoot, dir)
+    const environment = await describeEnvironment(repoRoot, dir, options.synchronous)
     const targets: TargetResult[] = []
     for (const phase of PHASES) {
       if (!phase.ids.some((id) => options.only.has(id))) continue
@@ -63,7 +65,7 @@ async function main(): Promise<void> {
       collectGarbage()
     }
     const durationSeconds = Math.round((now() - began) / 100) / 10
-    const mode = options.quick ? 'quick (BENCH_QUICK=1)' : 'full'
+    const mode = `${options.quick ? 'quick (BENCH_QUICK=1)' : 'full'}, synchronous=${options.synchronous}`
     const fromSources = Object.values(environment.library).some((file) => !file.includes('/dist/'))
     const output = [
       `=== ${run} ===`,

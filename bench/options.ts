@@ -4,11 +4,19 @@
 // (50k in a quick run). W1 builds a workspace of 10k files / 500 MB (1k files / 50 MB in a quick run)
 // and round-trips a 50 MB file (5 MB).
 
-export const TARGET_IDS = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'S1', 'M1', 'W1'] as const
+import type { FlatOptions } from './targets/flat'
+
+export const TARGET_IDS = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'S1', 'M1', 'W1', 'F1'] as const
 export type TargetId = (typeof TARGET_IDS)[number]
 
 export interface BenchOptions {
   quick: boolean
+  /**
+   * The `synchronous` pragma of every better-sqlite3 connection the bench opens for LIB and RAW
+   * (BENCH_SYNCHRONOUS). NORMAL, the backend's default, makes a commit survive a crash of the process;
+   * FULL syncs the WAL at every commit, so that it survives a power loss too.
+   */
+  synchronous: 'NORMAL' | 'FULL'
   /** Targets to run (BENCH_ONLY=T1,T5); all by default. */
   only: ReadonlySet<TargetId>
   seed: number
@@ -22,7 +30,8 @@ export interface BenchOptions {
     jsonPerRound: (n: number) => number
   }
   batch: { n: number; ks: readonly number[]; rounds: number; warmup: number; perRound: number }
-  hydration: { rounds: number }
+  /** T5: rounds in this process, and fresh child processes per contender (cold hydration). */
+  hydration: { rounds: number; coldRuns: number }
   exports: { n: number; sets: number; intervalMs: number; rounds: number }
   metrics: { batches: readonly number[]; rounds: number; warmupSets: number; setsPerRound: (batch: number) => number }
   memory: { runs: number }
@@ -30,10 +39,12 @@ export interface BenchOptions {
   streaming: {
     conversations: readonly number[]
     rounds: number
-    warmup: number
-    tokensPerRound: number
-    /** JSON stringifies and stores the whole state per token: fewer tokens, by conversations. */
-    jsonTokensPerRound: (conversations: number) => number
+    /**
+     * Tokens streamed before the rounds, and per round, by conversations: the same for every contender (JSON
+     * included, whose tokens each stringify the whole state: fewer tokens for all at the largest sizes).
+     */
+    warmup: (conversations: number) => number
+    tokensPerRound: (conversations: number) => number
     /** Also measure LIB on sql.js (in memory). */
     sqlJs: boolean
   }
@@ -53,6 +64,8 @@ export interface BenchOptions {
    * a file of `bigFileBytes` written and read back `bigFileRuns` times per kind (binary, text); each folder
    * operation `operationRuns` times per database.
    */
+  /** F1: one change at any size (messages, in N/10 conversations). */
+  flat: FlatOptions
   workspace: {
     files: number
     fileBytes: number
@@ -80,24 +93,27 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
   const seed = Number(env['BENCH_SEED'] ?? 20240601)
   if (!Number.isInteger(seed)) throw new Error('BENCH_SEED must be an integer')
   const only = parseOnly(env['BENCH_ONLY'])
+  const synchronous = (env['BENCH_SYNCHRONOUS'] ?? '').trim().toUpperCase() || 'NORMAL'
+  if (synchronous !== 'NORMAL' && synchronous !== 'FULL')
+    throw new Error(`BENCH_SYNCHRONOUS must be NORMAL or FULL, not ${synchronous}`)
   if (quick) {
     return {
       quick,
+      synchronous,
       only,
       seed,
       sizes: [1_000, 10_000],
       edit: { rounds: 3, warmup: 10, perRound: 20, jsonPerRound: (n) => (n >= 10_000 ? 2 : 5) },
       batch: { n: 10_000, ks: [1, 10, 100], rounds: 3, warmup: 5, perRound: 15 },
-      hydration: { rounds: 3 },
+      hydration: { rounds: 3, coldRuns: 2 },
       exports: { n: 10_000, sets: 100, intervalMs: 10, rounds: 1 },
       metrics: { batches: [1, 10, 100], rounds: 3, warmupSets: 20, setsPerRound: (b) => Math.max(20, 1_000 / b) },
       memory: { runs: 1 },
       streaming: {
         conversations: [100, 1_000],
         rounds: 3,
-        warmup: 20,
-        tokensPerRound: 50,
-        jsonTokensPerRound: (c) => (c >= 1_000 ? 5 : 20),
+        warmup: () => 5,
+        tokensPerRound: (c) => (c >= 1_000 ? 10 : 30),
         sqlJs: true,
       },
       metricsStore: {
@@ -108,6 +124,7 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
         events: 50_000,
         queryRuns: 5,
       },
+      flat: { sizes: [1_000, 10_000], rounds: 3, warmup: 5, perRound: 10 },
       workspace: {
         files: 1_000,
         fileBytes: 50_000,
@@ -123,12 +140,13 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
   }
   return {
     quick,
+    synchronous,
     only,
     seed,
     sizes: [1_000, 10_000, 100_000],
     edit: { rounds: 9, warmup: 30, perRound: 60, jsonPerRound: (n) => (n >= 100_000 ? 3 : n >= 10_000 ? 8 : 30) },
     batch: { n: 10_000, ks: [1, 10, 100], rounds: 7, warmup: 20, perRound: 50 },
-    hydration: { rounds: 11 },
+    hydration: { rounds: 11, coldRuns: 7 },
     exports: { n: 10_000, sets: 100, intervalMs: 10, rounds: 5 },
     metrics: {
       batches: [1, 10, 100],
@@ -138,11 +156,10 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
     },
     memory: { runs: 5 },
     streaming: {
-      conversations: [1_000, 10_000],
+      conversations: [1_000, 10_000, 100_000],
       rounds: 9,
-      warmup: 200,
-      tokensPerRound: 200,
-      jsonTokensPerRound: (c) => (c >= 10_000 ? 4 : 20),
+      warmup: (c) => (c >= 100_000 ? 3 : c >= 10_000 ? 10 : 50),
+      tokensPerRound: (c) => (c >= 100_000 ? 12 : c >= 10_000 ? 30 : 100),
       sqlJs: true,
     },
     metricsStore: {
@@ -153,6 +170,7 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
       events: 1_000_000,
       queryRuns: 5,
     },
+    flat: { sizes: [1_000, 10_000, 100_000, 1_000_000], rounds: 7, warmup: 20, perRound: 40 },
     workspace: {
       files: 10_000,
       fileBytes: 50_000,
@@ -205,8 +223,9 @@ export function describeOptions(options: BenchOptions): Record<string, unknown> 
     },
     streaming: {
       ...options.streaming,
-      jsonTokensPerRound: Object.fromEntries(
-        options.streaming.conversations.map((c) => [c, options.streaming.jsonTokensPerRound(c)]),
+      warmup: Object.fromEntries(options.streaming.conversations.map((c) => [c, options.streaming.warmup(c)])),
+      tokensPerRound: Object.fromEntries(
+        options.streaming.conversations.map((c) => [c, options.streaming.tokensPerRound(c)]),
       ),
     },
   }

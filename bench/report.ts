@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { Environment } from './environment'
+import type { BenchOptions } from './options'
 import { formatCount, formatKiB, formatMs, formatUs } from './stats'
 
 export type Unit = 'ms' | 'µs' | 'KiB' | 'exports'
@@ -156,13 +157,23 @@ export function writeJson(file: string, value: unknown): void {
 /**
  * Writes the combined results: a full set of runs to `bench/results/<timestamp>.json` and
  * `bench/results/latest.json` (meant to be committed); a quick or partial set to `.data/bench/` only,
- * so a smoke run never replaces the figures of a full one.
+ * so a smoke run never replaces the figures of a full one. latest.json holds the figures on the
+ * backend's default, synchronous=NORMAL: a set run with synchronous=FULL goes to
+ * `bench/results/full-sync-<timestamp>.json` (`.data/bench/results-full-sync-<timestamp>.json` when
+ * quick or partial), beside them, never in their place.
  */
-export function writeResults(repoRoot: string, results: { startedAt: string }, full: boolean): string[] {
+export function writeResults(
+  repoRoot: string,
+  results: { startedAt: string },
+  set: { full: boolean; synchronous: BenchOptions['synchronous'] },
+): string[] {
   const stamp = timestamp(results.startedAt)
-  const files = full
-    ? [join(repoRoot, 'bench', 'results', `${stamp}.json`), join(repoRoot, 'bench', 'results', 'latest.json')]
-    : [join(repoRoot, '.data', 'bench', `results-${stamp}.json`)]
+  const committed = join(repoRoot, 'bench', 'results')
+  const files = !set.full
+    ? [join(repoRoot, '.data', 'bench', `results-${set.synchronous === 'FULL' ? 'full-sync-' : ''}${stamp}.json`)]
+    : set.synchronous === 'FULL'
+      ? [join(committed, `full-sync-${stamp}.json`)]
+      : [join(committed, `${stamp}.json`), join(committed, 'latest.json')]
   for (const file of files) writeJson(file, results)
   return files
 }

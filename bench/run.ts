@@ -14,7 +14,8 @@ import { timestamp, writeResults } from './report'
 const here = dirname(fileURLToPath(import.meta.url))
 const repoRoot = resolve(here, '..')
 // Read here too, so that a wrong BENCH_* value stops the bench before the first run.
-const full = isFullRun(readOptions())
+const options = readOptions()
+const full = isFullRun(options)
 const count = readRuns()
 const startedAt = new Date().toISOString()
 const began = performance.now()
@@ -45,5 +46,5 @@ for (let i = 1; i <= count; i++) {
 
 const durationSeconds = Math.round((performance.now() - began) / 100) / 10
 const { text, results } = combineRuns(files, { repoRoot, startedAt, durationSeconds, full })
-const written = writeResults(repoRoot, results, full)
+const written = writeResults(repoRoot, results, { full, synchronous: options.synchronous })
 console.log(`\n${text}\n\ncombined results: ${written.map((f) => relative(repoRoot, f)).join(', ')}`)

@@ -1,5 +1,5 @@
 // One workspace hydration in a fresh process, for W1: prints time and memory as one JSON line.
-// Usage: node --expose-gc --import tsx bench/workspaceHydrateChild.ts <label> <file> <files> <folders> <bytes>
+// Usage: node --expose-gc --import tsx bench/workspaceHydrateChild.ts <label> <file> <files> <folders> <bytes> [synchronous]
 // The same code runs for the database with content and for the control without: the figures differ by
 // what the stored rows cost to hydrate.
 import { readFileSync } from 'node:fs'
@@ -66,15 +66,17 @@ function readChars(): number {
 }
 
 async function main(): Promise<void> {
-  const [label = '', file = '', files = '0', folders = '0', bytes = '0'] = process.argv.slice(2)
-  if (file === '') throw new Error('usage: workspaceHydrateChild.ts <label> <file> <files> <folders> <bytes>')
+  const [label = '', file = '', files = '0', folders = '0', bytes = '0', synchronous = 'NORMAL'] = process.argv.slice(2)
+  if (file === '' || (synchronous !== 'NORMAL' && synchronous !== 'FULL'))
+    throw new Error('usage: workspaceHydrateChild.ts <label> <file> <files> <folders> <bytes> [NORMAL|FULL]')
   collectGarbage()
   collectGarbage()
   const before = process.memoryUsage()
   const peakBeforeKiB = peakKiB()
   const readBefore = readChars()
   const opened = now()
-  const backend = createBetterSqlite3Backend({ filename: file })
+  // The run's setting (BENCH_SYNCHRONOUS), as every connection of the bench; hydration only reads.
+  const backend = createBetterSqlite3Backend({ filename: file, synchronous })
   const started = now()
   const store = createWorkspaceStore({ backend })
   const hydratedOnReturn = store.persist.hasHydrated()

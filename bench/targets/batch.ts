@@ -16,8 +16,12 @@ export async function runBatchTarget(ctx: BenchContext): Promise<TargetResult> {
   const { n, ks } = options.batch
   const state = buildChat(n, options.seed + n)
   ctx.progress(`T4: N=${sizeLabel(n)}: writing the initial state`)
-  const lib = await openLib(join(dir, 'batch-lib.db'), 'chat', state)
-  const contenders: ChatContender[] = [openNone(state), openRaw(join(dir, 'batch-raw.db'), state), lib]
+  const lib = await openLib(join(dir, 'batch-lib.db'), 'chat', state, options.synchronous)
+  const contenders: ChatContender[] = [
+    openNone(state),
+    openRaw(join(dir, 'batch-raw.db'), state, options.synchronous),
+    lib,
+  ]
   const measurements: Measurement[] = []
   const checks: Check[] = []
   const libMedian = new Map<number, number>()

@@ -34,11 +34,11 @@ async function measureAtSize(ctx: BenchContext, n: number): Promise<SizeResults>
   const { options, dir } = ctx
   const state = buildChat(n, options.seed + n)
   ctx.progress(`T1-T3: N=${sizeLabel(n)}: writing the initial state for each contender`)
-  const lib = await openLib(join(dir, `edit-lib-${n}.db`), 'chat', state)
+  const lib = await openLib(join(dir, `edit-lib-${n}.db`), 'chat', state, options.synchronous)
   const contenders: ChatContender[] = [
     openNone(state),
     await openJson(`chat-${n}`, state),
-    openRaw(join(dir, `edit-raw-${n}.db`), state),
+    openRaw(join(dir, `edit-raw-${n}.db`), state, options.synchronous),
     lib,
   ]
   try {

@@ -1,50 +1,10 @@
-import { spawnSync } from 'node:child_process'
-import { join } from 'node:path'
 import type { BenchContext } from '../context'
 // Types only: importing the child's code would run it here.
 import type { ChildMode, ChildReport } from '../hydrateChild'
 import { limitCheck } from '../report'
 import type { Check, Measurement, TargetResult } from '../report'
 import { formatKiB, formatMs, formatRatio, median, sizeLabel } from '../stats'
-import { hydrationData } from './hydration'
-import type { HydrationData } from './hydration'
-
-const CONTENDERS: Record<ChildMode, string> = {
-  baseline: 'baseline (no data)',
-  json: 'JSON',
-  'lib-better-sqlite3': 'LIB (better-sqlite3)',
-  'lib-sqljs': 'LIB (sql.js)',
-}
-
-function fileFor(mode: ChildMode, data: HydrationData): string {
-  if (mode === 'json') return data.jsonFile
-  if (mode === 'lib-better-sqlite3') return data.libFile
-  if (mode === 'lib-sqljs') return data.sqlJsFile
-  return ''
-}
-
-/** Runs one hydration in a fresh node process and returns what it reports. */
-function runChild(ctx: BenchContext, mode: ChildMode, data: HydrationData): ChildReport {
-  const child = spawnSync(
-    process.execPath,
-    [
-      '--expose-gc',
-      '--import',
-      'tsx',
-      join(ctx.repoRoot, 'bench', 'hydrateChild.ts'),
-      mode,
-      fileFor(mode, data),
-      String(data.conversations),
-      String(data.messages),
-    ],
-    { cwd: ctx.repoRoot, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
-  )
-  const line = child.stdout.trim().split('\n').pop() ?? ''
-  if (child.status !== 0 || !line.startsWith('{')) {
-    throw new Error(`hydration child ${mode} failed (status ${String(child.status)}): ${child.stderr}`)
-  }
-  return JSON.parse(line) as ChildReport
-}
+import { CHILD_CONTENDERS as CONTENDERS, hydrationData, runHydrationChild } from './hydration'
 
 /** T8: peak RSS of a process that hydrates the T5 data, per contender, in fresh processes. */
 export async function runMemoryTarget(ctx: BenchContext): Promise<TargetResult> {
@@ -56,7 +16,8 @@ export async function runMemoryTarget(ctx: BenchContext): Promise<TargetResult> 
     ctx.progress(`T8: run ${run + 1}/${runs}`)
     for (let turn = 0; turn < modes.length; turn++) {
       const mode = modes[(run + turn) % modes.length] as ChildMode
-      reports.get(mode)?.push(runChild(ctx, mode, data))
+      // Every mode loads the same modules: the peaks differ by what hydration costs.
+      reports.get(mode)?.push(runHydrationChild(ctx, mode, data, 'all').report)
     }
   }
   const size = `${sizeLabel(data.conversations)} conv / ${sizeLabel(data.messages)} msg`

@@ -6,6 +6,7 @@ import type { BenchContext } from '../context'
 import { createRandom, makeMetricEvents } from '../dataset'
 import type { MetricEvent } from '../dataset'
 import { openRawDatabase } from '../engines'
+import type { BenchOptions } from '../options'
 import { collectGarbage, interleave } from '../measure'
 import { limitCheck } from '../report'
 import type { Check, Measurement, TargetResult } from '../report'
@@ -20,8 +21,8 @@ interface Appender {
   close(): Promise<void>
 }
 
-async function openLibMetrics(file: string): Promise<Appender> {
-  const backend = createBetterSqlite3Backend({ filename: file })
+async function openLibMetrics(file: string, synchronous: BenchOptions['synchronous']): Promise<Appender> {
+  const backend = createBetterSqlite3Backend({ filename: file, synchronous })
   const store = createStore<Record<string, never>>()(
     persistSQLite(() => ({}), { name: 'metrics', backend, schema: metricsSchema }),
   )
@@ -37,8 +38,8 @@ async function openLibMetrics(file: string): Promise<Appender> {
   }
 }
 
-function openRawMetrics(file: string): Appender {
-  const db = openRawDatabase(file)
+function openRawMetrics(file: string, synchronous: BenchOptions['synchronous']): Appender {
+  const db = openRawDatabase(file, synchronous)
   db.exec(RAW_METRICS_DDL)
   const insert = db.prepare(
     'INSERT INTO metrics (metric_type, metric_name, value, metadata, timestamp) VALUES (?, ?, ?, ?, ?)',
@@ -71,8 +72,8 @@ const rowsPerSecond = (batch: number, medianMs: number): number => (batch * 1000
 export async function runMetricsTarget(ctx: BenchContext): Promise<TargetResult> {
   const { batches, rounds, warmupSets, setsPerRound } = ctx.options.metrics
   const appenders = [
-    openRawMetrics(join(ctx.dir, 'metrics-raw.db')),
-    await openLibMetrics(join(ctx.dir, 'metrics-lib.db')),
+    openRawMetrics(join(ctx.dir, 'metrics-raw.db'), ctx.options.synchronous),
+    await openLibMetrics(join(ctx.dir, 'metrics-lib.db'), ctx.options.synchronous),
   ]
   const measurements: Measurement[] = []
   const checks: Check[] = []
@@ -142,7 +143,7 @@ export async function runMetricsTarget(ctx: BenchContext): Promise<TargetResult>
     ctx.facts['T7 rows'] = counts
     return {
       id: 'T7',
-      title: 'metrics append: one set per batch of events, until committed (better-sqlite3 file, WAL)',
+      title: `metrics append: one set per batch of events, until committed (better-sqlite3 file, WAL, synchronous=${ctx.options.synchronous})`,
       target: '>= 0.5x RAW rows/s; >= 100k events/s at batch 100',
       measurements,
       checks,

@@ -18,6 +18,7 @@ import type { MetricsStoreApi } from '@zustand-sqlite/store-metrics'
 import type { BenchContext } from '../context'
 import { createRandom, randomInt } from '../dataset'
 import { openRawDatabase } from '../engines'
+import type { BenchOptions } from '../options'
 import { collectGarbage, interleave, now } from '../measure'
 import { limitCheck } from '../report'
 import type { Check, Measurement, TargetResult } from '../report'
@@ -61,8 +62,11 @@ interface Recorder {
 }
 
 /** LIB: createMetricsStore on better-sqlite3; one record() per event, then flush() once per batch. */
-async function openLibRecorder(file: string): Promise<{ recorder: Recorder; ddl: string[] }> {
-  const backend = createBetterSqlite3Backend({ filename: file })
+async function openLibRecorder(
+  file: string,
+  synchronous: BenchOptions['synchronous'],
+): Promise<{ recorder: Recorder; ddl: string[] }> {
+  const backend = createBetterSqlite3Backend({ filename: file, synchronous })
   const store = createMetricsStore({ backend })
   await whenHydrated(store)
   // The store's own DDL of `metrics` (table and indexes), for RAW's identical table.
@@ -87,8 +91,8 @@ async function openLibRecorder(file: string): Promise<{ recorder: Recorder; ddl:
 }
 
 /** RAW: the same `metrics` table, one prepared INSERT per event, one transaction per batch. */
-function openRawRecorder(file: string, ddl: readonly string[]): Recorder {
-  const db = openRawDatabase(file)
+function openRawRecorder(file: string, ddl: readonly string[], synchronous: BenchOptions['synchronous']): Recorder {
+  const db = openRawDatabase(file, synchronous)
   for (const statement of ddl) db.exec(statement)
   const insert = db.prepare('INSERT INTO metrics (metric_type, metric_name, value, timestamp) VALUES (?, ?, ?, ?)')
   const write = db.transaction((events: readonly Event[]) => {
@@ -110,8 +114,9 @@ const eventsPerSecond = (batch: number, medianMs: number): number => (batch * 10
 /** Part 1: events/s through record() against RAW, at each batch size. */
 async function measureRecording(ctx: BenchContext, measurements: Measurement[], checks: Check[]): Promise<string[]> {
   const { batches, rounds, warmupSets, setsPerRound } = ctx.options.metricsStore
-  const lib = await openLibRecorder(join(ctx.dir, 'metrics-store-lib.db'))
-  const recorders = [openRawRecorder(join(ctx.dir, 'metrics-store-raw.db'), lib.ddl), lib.recorder]
+  const { synchronous } = ctx.options
+  const lib = await openLibRecorder(join(ctx.dir, 'metrics-store-lib.db'), synchronous)
+  const recorders = [openRawRecorder(join(ctx.dir, 'metrics-store-raw.db'), lib.ddl, synchronous), lib.recorder]
   const notes: string[] = []
   let recorded = 0
   try {
@@ -194,8 +199,8 @@ async function measureRecording(ctx: BenchContext, measurements: Measurement[], 
  * Loads `count` events into the store's `metrics` table through a second connection: multi-row INSERTs,
  * ROWS_PER_TRANSACTION rows per transaction, evenly spaced over LOAD_DAYS days ending at LOAD_END.
  */
-function loadEvents(file: string, count: number, seed: number): void {
-  const db = openRawDatabase(file)
+function loadEvents(file: string, count: number, seed: number, synchronous: BenchOptions['synchronous']): void {
+  const db = openRawDatabase(file, synchronous)
   try {
     const random = createRandom(seed)
     const tuple = '(?, ?, ?, ?)'
@@ -232,7 +237,7 @@ async function measureQueries(ctx: BenchContext, measurements: Measurement[]): P
   const { events, queryRuns } = ctx.options.metricsStore
   const size = `${events >= 1_000_000 && events % 1_000_000 === 0 ? `${events / 1_000_000}M` : sizeLabel(events)} events`
   const file = join(ctx.dir, 'metrics-store-queries.db')
-  const backend: Backend = createBetterSqlite3Backend({ filename: file })
+  const backend: Backend = createBetterSqlite3Backend({ filename: file, synchronous: ctx.options.synchronous })
   try {
     const store: MetricsStoreApi = createMetricsStore({ backend })
     await whenHydrated(store)
@@ -242,7 +247,7 @@ async function measureQueries(ctx: BenchContext, measurements: Measurement[]): P
     await store.persist.flush()
     ctx.progress(`M1: loading ${size}`)
     const loadStarted = now()
-    loadEvents(file, events, ctx.options.seed * 19)
+    loadEvents(file, events, ctx.options.seed * 19, ctx.options.synchronous)
     const loadMs = now() - loadStarted
     const totalBefore = await metricTotals(backend, { type: 'persist' })
     const all = Number((await backend.query('SELECT count(*) AS n FROM metrics'))[0]?.['n'])

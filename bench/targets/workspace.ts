@@ -174,7 +174,7 @@ async function buildWorkspace(
   const bytes = kind === 'content' ? o.fileBytes : 0
   removeDatabase(file)
   const errors: string[] = []
-  const backend = createBetterSqlite3Backend({ filename: file })
+  const backend = createBetterSqlite3Backend({ filename: file, synchronous: ctx.options.synchronous })
   let clock = EPOCH
   const store = createWorkspaceStore({ backend, now: () => clock++, onError: (e) => errors.push(String(e)) })
   const started = now()
@@ -295,6 +295,7 @@ function runChild(ctx: BenchContext, db: WorkspaceDb): WorkspaceChildReport {
       String(db.files),
       String(db.folders),
       String(db.contentBytes),
+      ctx.options.synchronous,
     ],
     { cwd: ctx.repoRoot, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
   )
@@ -458,7 +459,7 @@ async function measureBigFile(ctx: BenchContext, measurements: Measurement[], ch
     { kind: 'binary', name: 'big.bin', content: seededBytes(bytes, ctx.options.seed * 23) },
     { kind: 'text', name: 'big.txt', content: utf8Text(bytes) },
   ]
-  const backend = createBetterSqlite3Backend({ filename: file })
+  const backend = createBetterSqlite3Backend({ filename: file, synchronous: ctx.options.synchronous })
   const store = createWorkspaceStore({ backend, now: () => EPOCH })
   interface RoundTrips {
     write: number[]
@@ -631,7 +632,7 @@ async function measureOperations(
   ]
   const open = dbs.map((db) => {
     const commits: Record<string, number>[] = []
-    const backend = createBetterSqlite3Backend({ filename: db.file })
+    const backend = createBetterSqlite3Backend({ filename: db.file, synchronous: ctx.options.synchronous })
     const store = createWorkspaceStore({
       backend,
       onCommit: (info: CommitInfo) => commits.push({ ...info.tables }),
@@ -752,12 +753,12 @@ export async function runWorkspaceTarget(ctx: BenchContext): Promise<TargetResul
     notes.push(...(await measureOperations(ctx, dbs, measurements, checks)))
     notes.unshift(
       `workspaces: ${sizeLabel(o.files)} files (half text .txt, half binary .bin) in ${content.folders} folders (${o.topFolders} at the root with ${o.subfoldersPerTop} subfolders each, ${o.files / content.folders} files per folder), ` +
-        `written through createWorkspaceStore on createBetterSqlite3Backend({ filename }) (WAL), createFile x ${o.batch} then flush(), same ids, names, paths and times in both; ` +
+        `written through createWorkspaceStore on createBetterSqlite3Backend({ filename, synchronous: '${ctx.options.synchronous}' }) (WAL), createFile x ${o.batch} then flush(), same ids, names, paths and times in both; ` +
         `content: ${formatMB(o.fileBytes)} per file, database file ${bytesLabel(stored.content.databaseFile)}; control: the same files with empty content, database file ${bytesLabel(stored.control.databaseFile)}.`,
     )
     return {
       id: 'W1',
-      title: `workspace store: hydrating ${sizeLabel(o.files)} files / ${formatMB(o.files * o.fileBytes)} against the same files without content; ${formatMB(o.bigFileBytes)} round trip; folder operations (store-workspace, better-sqlite3 file, WAL)`,
+      title: `workspace store: hydrating ${sizeLabel(o.files)} files / ${formatMB(o.files * o.fileBytes)} against the same files without content; ${formatMB(o.bigFileBytes)} round trip; folder operations (store-workspace, better-sqlite3 file, WAL, synchronous=${ctx.options.synchronous})`,
       target: `content not loaded: hydration time and memory with content <= ${LIMIT}x control; a ${formatMB(o.bigFileBytes)} file round-trips byte for byte`,
       measurements,
       checks,

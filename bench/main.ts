@@ -18,6 +18,7 @@ import { runBatchTarget } from './targets/batch'
 import { runEditTargets } from './targets/edit'
 import { runExportsTarget } from './targets/exports'
 import { runFlatTarget } from './targets/flat'
+import { runPeersTarget } from './targets/peers'
 import { runHydrationTarget } from './targets/hydration'
 import { runMemoryTarget } from './targets/memory'
 import { runMetricsTarget } from './targets/metrics'
@@ -39,6 +40,7 @@ const PHASES: { ids: readonly TargetId[]; run: (ctx: BenchContext) => Promise<Ta
   { ids: ['M1'], run: async (ctx) => [await runMetricsStoreTarget(ctx)] },
   { ids: ['W1'], run: async (ctx) => [await runWorkspaceTarget(ctx)] },
   { ids: ['F1'], run: async (ctx) => [await runFlatTarget(ctx, ctx.options.flat)] },
+  { ids: ['P1'], run: async (ctx) => [await runPeersTarget(ctx, ctx.options.peers)] },
 ]
 
 async function main(): Promise<void> {

@@ -5,8 +5,10 @@
 // and round-trips a 50 MB file (5 MB).
 
 import type { FlatOptions } from './targets/flat'
+import { PEERS_FULL, PEERS_QUICK } from './targets/peers'
+import type { PeersOptions } from './targets/peers'
 
-export const TARGET_IDS = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'S1', 'M1', 'W1', 'F1'] as const
+export const TARGET_IDS = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'S1', 'M1', 'W1', 'F1', 'P1'] as const
 export type TargetId = (typeof TARGET_IDS)[number]
 
 export interface BenchOptions {
@@ -66,6 +68,8 @@ export interface BenchOptions {
    */
   /** F1: one change at any size (messages, in N/10 conversations). */
   flat: FlatOptions
+  /** P1: against TinyBase, at the same sizes. */
+  peers: PeersOptions
   workspace: {
     files: number
     fileBytes: number
@@ -125,6 +129,7 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
         queryRuns: 5,
       },
       flat: { sizes: [1_000, 10_000], rounds: 3, warmup: 5, perRound: 10 },
+      peers: PEERS_QUICK,
       workspace: {
         files: 1_000,
         fileBytes: 50_000,
@@ -171,6 +176,7 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
       queryRuns: 5,
     },
     flat: { sizes: [1_000, 10_000, 100_000, 1_000_000], rounds: 7, warmup: 20, perRound: 40 },
+    peers: PEERS_FULL,
     workspace: {
       files: 10_000,
       fileBytes: 50_000,

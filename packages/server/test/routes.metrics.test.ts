@@ -1,60 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Validator } from '@seriousme/openapi-schema-validator'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { metricsRoutes } from '@zustand-sqlite/store-metrics'
-import { createServerHandler } from '@zustand-sqlite/server'
-import type { ServerHandler } from '@zustand-sqlite/server'
+import { routeServer } from './routeServer'
 
 // The metrics store's REST routes, mounted from the store package's route set, through the server's Fetch API
 // handler: recording events and reading them back as totals, series and top names; requests the validators
 // refuse; one user's events out of another's reach.
 
 const DAY = 86_400_000
-const tokens = new Map([
-  ['Bearer a', 'alice'],
-  ['Bearer b', 'bob'],
-])
-let dataDir: string
-let server: ServerHandler
+const { call } = routeServer({ stores: [], routes: metricsRoutes() })
 
-beforeEach(() => {
-  dataDir = mkdtempSync(join(tmpdir(), 'zs-routes-metrics-'))
-  server = createServerHandler({
-    authenticate: (r) => tokens.get(r.headers.get('authorization') ?? ''),
-    stores: [],
-    routes: metricsRoutes(),
-    dataDir,
-  })
-})
-
-afterEach(async () => {
-  await server.close()
-  rmSync(dataDir, { recursive: true, force: true })
-})
-
-/** A request as `user` (`a`, `b`, or `null` for none); the JSON body of the response, if any. */
-async function call(
-  method: string,
-  path: string,
-  options: { user?: 'a' | 'b' | null; body?: unknown } = {},
-): Promise<{ status: number; body: any }> {
-  const headers: Record<string, string> = {}
-  const user = options.user === undefined ? 'a' : options.user
-  if (user !== null) headers['authorization'] = `Bearer ${user}`
-  const body = options.body === undefined ? undefined : JSON.stringify(options.body)
-  if (body !== undefined) headers['content-type'] = 'application/json'
-  const response = await server.fetch(
-    new Request(`http://localhost${path}`, { method, headers, ...(body === undefined ? {} : { body }) }),
-  )
-  const text = await response.text()
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) }
-}
-
-/** Records an event as `user`, expecting 201; the event as stored. */
-async function record(event: unknown, user: 'a' | 'b' = 'a'): Promise<any> {
-  const response = await call('POST', '/api/metrics/events', { body: event, user })
+/** Records an event as `token`'s user, expecting 201; the event as stored. */
+async function record(event: unknown, token: 'alice' | 'bob' = 'alice'): Promise<any> {
+  const response = await call('POST', '/api/metrics/events', { body: event, token })
   expect(response.status, JSON.stringify(response.body)).toBe(201)
   return response.body
 }
@@ -114,7 +72,7 @@ describe('POST /metrics/events', () => {
 
   it('answers 401 without a user', async () => {
     const response = await call('POST', '/api/metrics/events', {
-      user: null,
+      token: null,
       body: { type: 'ui', name: 'a', value: 1 },
     })
     expect(response.status).toBe(401)
@@ -169,17 +127,17 @@ describe('a round trip: events recorded, then read as totals, series and top nam
   })
 
   it("keeps each user's events to that user", async () => {
-    await record({ type: 'latency', name: 'a', value: 10 }, 'a')
-    await record({ type: 'latency', name: 'a', value: 99 }, 'b')
-    expect((await call('GET', '/api/metrics/totals?type=latency', { user: 'a' })).body).toMatchObject({
+    await record({ type: 'latency', name: 'a', value: 10 }, 'alice')
+    await record({ type: 'latency', name: 'a', value: 99 }, 'bob')
+    expect((await call('GET', '/api/metrics/totals?type=latency', { token: 'alice' })).body).toMatchObject({
       count: 1,
       sum: 10,
     })
-    expect((await call('GET', '/api/metrics/totals?type=latency', { user: 'b' })).body).toMatchObject({
+    expect((await call('GET', '/api/metrics/totals?type=latency', { token: 'bob' })).body).toMatchObject({
       count: 1,
       sum: 99,
     })
-    expect((await call('GET', '/api/metrics/top?type=latency&by=sum&limit=5', { user: 'b' })).body).toEqual([
+    expect((await call('GET', '/api/metrics/top?type=latency&by=sum&limit=5', { token: 'bob' })).body).toEqual([
       { name: 'a', count: 1, sum: 99 },
     ])
   })
@@ -225,7 +183,7 @@ describe('the read routes', () => {
 
 describe('the OpenAPI document', () => {
   it('describes every metrics route, valid as OpenAPI 3.1, with numeric query parameters', async () => {
-    const { status, body: doc } = await call('GET', '/api/openapi.json', { user: null })
+    const { status, body: doc } = await call('GET', '/api/openapi.json', { token: null })
     expect(status).toBe(200)
     const result = await new Validator().validate(doc)
     expect(result.errors).toBeUndefined()

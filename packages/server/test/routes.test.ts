@@ -1,24 +1,17 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readdirSync } from 'node:fs'
 import { Validator } from '@seriousme/openapi-schema-validator'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { defineRoute, patchSchema, rules } from '@zustand-sqlite/core'
 import type { ApiRoute } from '@zustand-sqlite/core'
 import { chatFoldersDefinition, chatFoldersRoutes } from '@zustand-sqlite/store-folders'
 import { uxLabsRoutes } from '@zustand-sqlite/store-labs'
 import { uiPreferencesRoutes, uiPreferencesRules } from '@zustand-sqlite/store-ui'
-import { createServerHandler } from '@zustand-sqlite/server'
-import type { ServerHandler, ServerHandlerOptions } from '@zustand-sqlite/server'
+import { routeServer } from './routeServer'
 
 // The roadmap's REST routes of the UI preferences, chat folders and UX labs, mounted from the store packages'
 // route sets, through the server's Fetch API handler; hostile clients; the OpenAPI document generated from the
 // routes' validators; an app's own route validated by zod.
-
-const tokens: Record<string, string> = { 'token-alice': 'alice', 'token-bob': 'bob' }
-let dataDir: string
-let server: ServerHandler
 
 /** An app's own route, with a zod body: any Standard Schema library validates and describes a route. */
 const noteRoute = defineRoute({
@@ -31,41 +24,10 @@ const noteRoute = defineRoute({
   handle: async ({ body, userId }) => ({ note: body.note, pinned: body.pinned ?? false, by: userId }),
 })
 
-const makeServer = (extra: Partial<ServerHandlerOptions> = {}) =>
-  createServerHandler({
-    authenticate: (request) => tokens[(request.headers.get('authorization') ?? '').replace(/^Bearer /, '')],
-    stores: [chatFoldersDefinition],
-    routes: [...uiPreferencesRoutes(), ...chatFoldersRoutes(), ...uxLabsRoutes(), noteRoute],
-    dataDir,
-    ...extra,
-  })
-
-beforeEach(() => {
-  dataDir = mkdtempSync(join(tmpdir(), 'zs-routes-'))
-  server = makeServer()
+const { call, make, replace, current } = routeServer({
+  stores: [chatFoldersDefinition],
+  routes: [...uiPreferencesRoutes(), ...chatFoldersRoutes(), ...uxLabsRoutes(), noteRoute],
 })
-
-afterEach(async () => {
-  await server.close()
-  rmSync(dataDir, { recursive: true, force: true })
-})
-
-const call = async (
-  method: string,
-  path: string,
-  options: { token?: string | null; body?: unknown; raw?: string } = {},
-): Promise<{ status: number; body: any }> => {
-  const headers: Record<string, string> = {}
-  const token = options.token === undefined ? 'token-alice' : options.token
-  if (token !== null) headers['authorization'] = `Bearer ${token}`
-  const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body))
-  if (body !== undefined) headers['content-type'] = 'application/json'
-  const response = await server.fetch(
-    new Request(`http://127.0.0.1${path}`, { method, headers, ...(body === undefined ? {} : { body }) }),
-  )
-  const text = await response.text()
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) }
-}
 
 describe('ui-preferences', () => {
   it('reads defaults, updates a patch, and resets', async () => {
@@ -115,7 +77,7 @@ describe('ui-preferences', () => {
 
   it('keeps each user to their own preferences', async () => {
     await call('PUT', '/api/ui-preferences', { body: { themeMode: 'dark' } })
-    const bob = await call('GET', '/api/ui-preferences', { token: 'token-bob' })
+    const bob = await call('GET', '/api/ui-preferences', { token: 'bob' })
     expect(bob.body.preferences.themeMode).toBe('system')
     expect(bob.body.createdAt).toBeNull()
   })
@@ -123,7 +85,7 @@ describe('ui-preferences', () => {
 
 describe('authentication and routing', () => {
   it('answers 401 without a token or with a wrong one, before anything is read', async () => {
-    for (const token of [null, 'token-mallory', '']) {
+    for (const token of [null, 'mallory', '']) {
       for (const [method, path] of [
         ['GET', '/api/ui-preferences'],
         ['POST', '/api/chat-folders'],
@@ -136,7 +98,7 @@ describe('authentication and routing', () => {
       }
     }
     // No user's database was opened.
-    expect(readdirSync(dataDir)).toEqual([])
+    expect(readdirSync(current.dataDir)).toEqual([])
   })
 
   it('answers 404 for an unknown path and 405 for a method the path does not have', async () => {
@@ -150,7 +112,7 @@ describe('authentication and routing', () => {
   it('refuses routes that collide, use reserved paths or malformed segments', () => {
     const route = (path: string, method: ApiRoute['method'] = 'GET'): ApiRoute =>
       defineRoute({ method, path, tag: 't', summary: 's', handle: async () => null })
-    const invalid = (routes: ApiRoute[]) => () => makeServer({ routes })
+    const invalid = (routes: ApiRoute[]) => () => make({ routes })
     expect(invalid([route('/a/{id}'), route('/a/{other}')])).toThrow(/same method and path/)
     expect(invalid([route('/sync/x')])).toThrow(/server's own/)
     expect(invalid([route('/openapi.json')])).toThrow(/server's own/)
@@ -183,7 +145,7 @@ describe('authentication and routing', () => {
         },
       }),
     ]
-    server = makeServer({ routes })
+    await replace({ routes })
     expect((await call('GET', '/api/things/latest?limit=5&q=12')).body).toBe('latest')
     // `limit` is an integer to the validator, `q` a string: each arrives as its schema says.
     expect(seen).toEqual([{ limit: 5, q: '12' }])
@@ -239,7 +201,7 @@ describe('chat-folders', () => {
     await call('POST', `/api/chat-folders/${id}/conversations`, { body: { conversationId: 'c1' } })
     const before = (await call('GET', '/api/chat-folders')).body
 
-    const bob = { token: 'token-bob' }
+    const bob = { token: 'bob' }
     const attempts = [
       await call('PUT', `/api/chat-folders/${id}`, { ...bob, body: { title: 'Mine now' } }),
       await call('DELETE', `/api/chat-folders/${id}`, bob),
@@ -385,11 +347,9 @@ describe('the OpenAPI document', () => {
   })
 
   it('is not served when turned off, and says how requests authenticate when told', async () => {
-    await server.close()
-    server = makeServer({ openapi: false })
+    await replace({ openapi: false })
     expect((await call('GET', '/api/openapi.json')).status).toBe(404)
-    await server.close()
-    server = makeServer({
+    await replace({
       openapi: { title: 'Chat API', version: '2.0.0', securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     })
     const { body: doc } = await call('GET', '/api/openapi.json', { token: null })

@@ -1,68 +1,26 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Validator } from '@seriousme/openapi-schema-validator'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { workspaceRoutes } from '@zustand-sqlite/store-workspace'
-import { createServerHandler } from '@zustand-sqlite/server'
-import type { ServerHandler } from '@zustand-sqlite/server'
+import { routeServer } from './routeServer'
 
 // The workspace's REST routes, mounted from the store package's route set, through the server's Fetch API
 // handler: every route's success, bodies the validators refuse, unknown ids, another user's ids, and names
 // that try to be paths or SQL.
 
-const tokens = new Map([
-  ['Bearer a', 'alice'],
-  ['Bearer b', 'bob'],
-])
-let dataDir: string
-let server: ServerHandler
+const { call } = routeServer({ stores: [], routes: workspaceRoutes() })
 
-beforeEach(() => {
-  dataDir = mkdtempSync(join(tmpdir(), 'zs-routes-workspace-'))
-  server = createServerHandler({
-    authenticate: (r) => tokens.get(r.headers.get('authorization') ?? ''),
-    stores: [],
-    routes: workspaceRoutes(),
-    dataDir,
-  })
-})
-
-afterEach(async () => {
-  await server.close()
-  rmSync(dataDir, { recursive: true, force: true })
-})
-
-/** A request as `user` (`a`, `b`, or `null` for none); the JSON body of the response, if any. */
-async function call(
-  method: string,
-  path: string,
-  options: { user?: 'a' | 'b' | null; body?: unknown } = {},
-): Promise<{ status: number; body: any }> {
-  const headers: Record<string, string> = {}
-  const user = options.user === undefined ? 'a' : options.user
-  if (user !== null) headers['authorization'] = `Bearer ${user}`
-  const body = options.body === undefined ? undefined : JSON.stringify(options.body)
-  if (body !== undefined) headers['content-type'] = 'application/json'
-  const response = await server.fetch(
-    new Request(`http://localhost${path}`, { method, headers, ...(body === undefined ? {} : { body }) }),
-  )
-  const text = await response.text()
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) }
-}
-
-/** Creates an entry as `user`, expecting 201; its metadata. */
-async function created(path: string, body: unknown, user: 'a' | 'b' = 'a'): Promise<any> {
-  const response = await call('POST', path, { body, user })
+/** Creates an entry as `token`'s user, expecting 201; its metadata. */
+async function created(path: string, body: unknown, token: 'alice' | 'bob' = 'alice'): Promise<any> {
+  const response = await call('POST', path, { body, token })
   expect(response.status, JSON.stringify(response.body)).toBe(201)
   return response.body
 }
 
 /** Everything of alice's: the tree and every file's content. */
-async function snapshot(user: 'a' | 'b' = 'a'): Promise<unknown> {
-  const tree = (await call('GET', '/api/workspace', { user })).body
+async function snapshot(token: 'alice' | 'bob' = 'alice'): Promise<unknown> {
+  const tree = (await call('GET', '/api/workspace', { token })).body
   const contents = []
-  for (const file of tree.files) contents.push((await call('GET', `/api/workspace/files/${file.id}`, { user })).body)
+  for (const file of tree.files) contents.push((await call('GET', `/api/workspace/files/${file.id}`, { token })).body)
   return { tree, contents }
 }
 
@@ -88,7 +46,7 @@ describe('GET /workspace', () => {
   })
 
   it('answers 401 without a user', async () => {
-    expectError(await call('GET', '/api/workspace', { user: null }), 401, 'UNAUTHORIZED')
+    expectError(await call('GET', '/api/workspace', { token: null }), 401, 'UNAUTHORIZED')
   })
 })
 
@@ -346,42 +304,42 @@ describe("another user's ids", () => {
   it('are not found by user B, who cannot read, write, move, rename or delete what user A has', async () => {
     const docs = await created('/api/workspace/folders', { name: 'docs' })
     const file = await created('/api/workspace/files', { name: 'secret.md', text: 'alice only', folderId: docs.id })
-    const before = await snapshot('a')
+    const before = await snapshot('alice')
 
-    expectError(await call('GET', `/api/workspace/files/${file.id}`, { user: 'b' }), 404, 'NOT_FOUND', 'read')
+    expectError(await call('GET', `/api/workspace/files/${file.id}`, { token: 'bob' }), 404, 'NOT_FOUND', 'read')
     expectError(
-      await call('PUT', `/api/workspace/files/${file.id}`, { user: 'b', body: { text: 'bob was here' } }),
+      await call('PUT', `/api/workspace/files/${file.id}`, { token: 'bob', body: { text: 'bob was here' } }),
       404,
       'NOT_FOUND',
       'write',
     )
     expectError(
-      await call('POST', `/api/workspace/entries/${file.id}/move`, { user: 'b', body: { folderId: null } }),
+      await call('POST', `/api/workspace/entries/${file.id}/move`, { token: 'bob', body: { folderId: null } }),
       404,
       'NOT_FOUND',
       'move',
     )
     expectError(
-      await call('POST', `/api/workspace/entries/${file.id}/rename`, { user: 'b', body: { name: 'mine.md' } }),
+      await call('POST', `/api/workspace/entries/${file.id}/rename`, { token: 'bob', body: { name: 'mine.md' } }),
       404,
       'NOT_FOUND',
       'rename',
     )
     for (const id of [file.id, docs.id])
-      expectError(await call('DELETE', `/api/workspace/entries/${id}`, { user: 'b' }), 404, 'NOT_FOUND', 'delete')
+      expectError(await call('DELETE', `/api/workspace/entries/${id}`, { token: 'bob' }), 404, 'NOT_FOUND', 'delete')
     expectError(
-      await call('POST', '/api/workspace/files', { user: 'b', body: { name: 'x', text: 'x', folderId: docs.id } }),
+      await call('POST', '/api/workspace/files', { token: 'bob', body: { name: 'x', text: 'x', folderId: docs.id } }),
       404,
       'NOT_FOUND',
       'create in',
     )
 
-    expect(await call('GET', '/api/workspace', { user: 'b' })).toEqual({
+    expect(await call('GET', '/api/workspace', { token: 'bob' })).toEqual({
       status: 200,
       body: { folders: [], files: [] },
     })
-    expect((await call('GET', '/api/workspace/history', { user: 'b' })).body).toEqual([])
-    expect(await snapshot('a')).toEqual(before)
+    expect((await call('GET', '/api/workspace/history', { token: 'bob' })).body).toEqual([])
+    expect(await snapshot('alice')).toEqual(before)
   })
 })
 
@@ -428,7 +386,7 @@ describe('names and ids that try to be paths or SQL', () => {
 
 describe('the OpenAPI document', () => {
   it('describes every workspace route, valid as OpenAPI 3.1', async () => {
-    const { status, body: doc } = await call('GET', '/api/openapi.json', { user: null })
+    const { status, body: doc } = await call('GET', '/api/openapi.json', { token: null })
     expect(status).toBe(200)
     const result = await new Validator().validate(doc)
     expect(result.errors).toBeUndefined()

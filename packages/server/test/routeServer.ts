@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach } from 'vitest'
+import { Validator } from '@seriousme/openapi-schema-validator'
+import { afterEach, beforeEach, expect } from 'vitest'
 import { createServerHandler } from '@zustand-sqlite/server'
 import type { ServerHandler, ServerHandlerOptions } from '@zustand-sqlite/server'
 
@@ -60,5 +61,14 @@ export function routeServer(options: Omit<ServerHandlerOptions, 'authenticate' |
     await current.server.close()
     current.server = make(extra)
   }
-  return { call, make, replace, current }
+  /** The server's OpenAPI document, asked without a token and checked valid as OpenAPI 3.1. */
+  const openApi = async (): Promise<any> => {
+    const { status, body } = await call('GET', '/api/openapi.json', { token: null })
+    expect(status).toBe(200)
+    const result = await new Validator().validate(body)
+    expect(result.errors ?? []).toEqual([])
+    expect(result.valid).toBe(true)
+    return body
+  }
+  return { call, make, replace, current, openApi }
 }

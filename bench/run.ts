@@ -26,15 +26,22 @@ for (let i = 1; i <= count; i++) {
   const run = `run ${i} of ${count}`
   const file = join(runsDir, `run-${i}.json`)
   process.stderr.write(`[bench] ${run}, results to ${relative(repoRoot, file)}\n`)
-  const child = spawnSync(process.execPath, [...process.execArgv, join(here, 'main.ts'), ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: {
-      ...process.env,
-      TSX_TSCONFIG_PATH: join(here, 'tsconfig.dist.json'),
-      BENCH_RUN_FILE: file,
-      BENCH_RUN_LABEL: run,
+  // S1 and P1 hold 1M messages per contender at their largest size (S1's JSON contender a 250 MB string and its
+  // copies too): more heap than Node's default limit of about 4 GiB.
+  const heap = process.execArgv.some((a) => a.startsWith('--max-old-space-size')) ? [] : ['--max-old-space-size=16384']
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, ...heap, join(here, 'main.ts'), ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        TSX_TSCONFIG_PATH: join(here, 'tsconfig.dist.json'),
+        BENCH_RUN_FILE: file,
+        BENCH_RUN_LABEL: run,
+      },
     },
-  })
+  )
   if (child.status !== 0) {
     const why = child.error?.message ?? (child.signal === null ? `exit code ${child.status}` : child.signal)
     const kept = i > 1 ? `; runs 1 to ${i - 1} are in ${relative(repoRoot, runsDir)}` : ''

@@ -330,11 +330,12 @@ export function createServerHandler(options: ServerHandlerOptions): ServerHandle
    * the route's validators, and only then run on the user's database.
    */
   const restRoute = async (request: Request, url: URL, parts: readonly string[]): Promise<Response> => {
-    const { route, params } = findRoute(restRoutes, request.method, parts)
+    const { compiled, params } = findRoute(restRoutes, request.method, parts)
+    const { route } = compiled
     const userId = await authenticate(request)
     const input = {
       params: route.params === undefined ? params : await checkInput('params', route.params, params),
-      query: await checkInput('query', route.query, queryObject(url.searchParams, route.query)),
+      query: await checkInput('query', route.query, queryObject(url.searchParams, compiled.numericQuery)),
       body:
         route.body === undefined ? undefined : await checkInput('body', route.body, await readBody(request, maxBody)),
     }

@@ -6,6 +6,8 @@ import { HttpError } from './http'
 export interface CompiledRoute {
   readonly route: ApiRoute
   readonly segments: readonly ({ readonly literal: string } | { readonly param: string })[]
+  /** Query parameters read as numbers: those the query validator's JSON Schema says are numeric. */
+  readonly numericQuery: ReadonlySet<string>
 }
 
 const LITERAL = /^[A-Za-z0-9._~-]+$/
@@ -40,7 +42,7 @@ export function compileRoutes(routes: readonly ApiRoute[]): CompiledRoute[] {
     const shape = `${route.method} /${segments.map((s) => ('param' in s ? '{}' : s.literal)).join('/')}`
     if (seen.has(shape)) bad('another route has the same method and path')
     seen.add(shape)
-    return { route, segments }
+    return { route, segments, numericQuery: numericProperties(route.query) }
   })
 }
 
@@ -74,7 +76,7 @@ export function findRoute(
   routes: readonly CompiledRoute[],
   method: string,
   parts: readonly string[],
-): { route: ApiRoute; params: Record<string, string> } {
+): { compiled: CompiledRoute; params: Record<string, string> } {
   const matches = routes
     .map((compiled) => ({ compiled, params: matchPath(compiled, parts) }))
     .filter((m): m is { compiled: CompiledRoute; params: Record<string, string> } => m.params !== undefined)
@@ -86,7 +88,7 @@ export function findRoute(
     const allowed = [...new Set(matches.map((m) => m.compiled.route.method))]
     throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed here (${allowed.join(', ')})`)
   }
-  return { route: found.compiled.route, params: found.params }
+  return { compiled: found.compiled, params: found.params }
 }
 
 /** A validator's JSON Schema (Standard JSON Schema v1), `{}` when it has none; without `$schema`. */
@@ -107,17 +109,21 @@ function isNumeric(schema: unknown): boolean {
   return Array.isArray(anyOf) && anyOf.some(isNumeric)
 }
 
-/**
- * The query string as an object for `schema`: one string per name (a repeated name keeps its last), read as a
- * number where the schema's property is numeric and the text is a plain decimal number.
- */
-export function queryObject(search: URLSearchParams, schema: StandardSchemaV1 | undefined): Record<string, unknown> {
+/** The properties a query validator's JSON Schema says are numbers: read once, when the routes are compiled. */
+function numericProperties(schema: StandardSchemaV1 | undefined): ReadonlySet<string> {
   const properties = (jsonSchemaOfValidator(schema)['properties'] ?? {}) as Record<string, unknown>
+  return new Set(Object.keys(properties).filter((name) => isNumeric(properties[name])))
+}
+
+/**
+ * The query string as an object: one string per name (a repeated name keeps its last), read as a number where
+ * the name is in `numeric` and the text is a plain decimal number.
+ */
+export function queryObject(search: URLSearchParams, numeric: ReadonlySet<string>): Record<string, unknown> {
   const query: Record<string, unknown> = {}
   for (const [name, text] of search) {
-    const numeric = Object.hasOwn(properties, name) && isNumeric(properties[name]) && NUMBER.test(text)
     Object.defineProperty(query, name, {
-      value: numeric ? Number(text) : text,
+      value: numeric.has(name) && NUMBER.test(text) ? Number(text) : text,
       enumerable: true,
       writable: true,
       configurable: true,

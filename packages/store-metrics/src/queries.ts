@@ -129,7 +129,7 @@ export async function prepareMetrics(backend: Backend, name: string): Promise<vo
 }
 
 /** The store name of a query's options, checked. */
-function storeOf(options: MetricsQueryOptions): string {
+export function storeOf(options: MetricsQueryOptions): string {
   const { store = METRICS_STORE_NAME } = options
   if (typeof store !== 'string' || store === '') badOption('store', 'must be a non-empty string')
   return store

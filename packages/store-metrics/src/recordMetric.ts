@@ -1,7 +1,8 @@
 import { isPlainObject, ZustandSqliteError } from '@zustand-sqlite/core'
 import type { Backend } from '@zustand-sqlite/core'
+import { storeOf } from './queries'
 import type { MetricsQueryOptions } from './queries'
-import { METRICS_STORE_NAME, METRICS_TABLE } from './state'
+import { METRICS_TABLE } from './state'
 import type { MetricEventRow, MetricMetadata } from './state'
 import { metricsDefinition } from './store'
 
@@ -15,14 +16,6 @@ export interface RecordMetricInput {
   readonly value: number
   /** Free-form details, stored as JSON. @default none */
   readonly metadata?: MetricMetadata
-}
-
-/** The store name of a query's options, checked (INVALID_OPTIONS) before anything is read. */
-function storeOf(options: MetricsQueryOptions): string {
-  const { store = METRICS_STORE_NAME } = options
-  if (typeof store !== 'string' || store === '')
-    throw new ZustandSqliteError('INVALID_OPTIONS', 'store: must be a non-empty string', { path: 'store' })
-  return store
 }
 
 /**

@@ -135,7 +135,7 @@ export async function createSqliteWasmBackend(options: SqliteWasmBackendOptions 
       return role
     },
     prepare: (store, schema) => call<PrepareResult>('prepare', store, schema),
-    load: (store) => call<LoadResult>('load', store),
+    load: (store, options) => call<LoadResult>('load', store, options),
     // This tab's commits are told here, with the caller's ChangeSet object; other tabs' come from the worker.
     apply: async (changeSet) => {
       const result = await call<ApplyResult>('apply', changeSet)

@@ -196,7 +196,7 @@ function call(backend: Backend, method: Method, args: readonly unknown[]): unkno
     case 'prepare':
       return backend.prepare(args[0] as string, args[1] as Parameters<Backend['prepare']>[1])
     case 'load':
-      return backend.load(args[0] as string)
+      return backend.load(args[0] as string, args[1] as Parameters<Backend['load']>[1])
     case 'apply':
       return backend.apply(args[0] as Parameters<Backend['apply']>[0])
     case 'applyMany':

@@ -236,7 +236,7 @@ export async function openSqlJsBackend(
       schemas.set(store, schema)
       return result
     },
-    load: (store) => sql.load(store),
+    load: (store, options) => sql.load(store, options),
     apply: (changeSet) =>
       journaled(
         (times) => (times.length === 0 ? { kind: 'apply', changeSet } : { kind: 'apply', changeSet, now: times }),

@@ -28,7 +28,7 @@ export function asyncBackend(inner: Backend, calls: Call[] = []): Backend & { ca
     name: `async(${inner.name})`,
     calls,
     prepare: (store, schema) => later('prepare', [store], () => inner.prepare(store, schema)),
-    load: (store) => later('load', [store], () => inner.load(store)),
+    load: (store, options) => later('load', [store, options], () => inner.load(store, options)),
     apply: (changeSet) => later('apply', [changeSet], () => inner.apply(changeSet)),
     ...(inner.applyMany === undefined
       ? {}
@@ -64,7 +64,7 @@ export function recordingBackend(inner: Backend, calls: Call[] = []): Backend & 
     prepare: record('prepare', (store: string, schema: Parameters<Backend['prepare']>[1]) =>
       inner.prepare(store, schema),
     ),
-    load: record('load', (store: string) => inner.load(store)),
+    load: record('load', (store: string, options?: Parameters<Backend['load']>[1]) => inner.load(store, options)),
     apply: record('apply', (changeSet: Parameters<Backend['apply']>[0]) => inner.apply(changeSet)),
     ...(inner.applyMany === undefined
       ? {}

@@ -31,6 +31,15 @@ export interface LoadResult extends StoreRecord {
   readonly kv: readonly (readonly [string, string])[]
 }
 
+/** Options of `Backend.load`. */
+export interface LoadOptions {
+  /**
+   * Tables whose rows are left out (`tables` has no entry for them): collections loaded on demand. A
+   * backend that cannot leave tables out loads them all, which is a full hydration. @default none
+   */
+  readonly skipTables?: readonly string[]
+}
+
 /** A row the database refused (it breaks a constraint), left out of a write that committed the rest. */
 export interface RefusedRow {
   readonly table: string
@@ -88,8 +97,8 @@ export interface Backend {
    * (TABLE_CONFLICT), changing nothing. Calling it again with the same schema is cheap.
    */
   prepare(store: string, schema: SchemaSpec): MaybePromise<PrepareResult>
-  /** Reads everything stored for a prepared store, in one read transaction. */
-  load(store: string): MaybePromise<LoadResult>
+  /** Reads everything stored for a prepared store (but `options.skipTables`), in one read transaction. */
+  load(store: string, options?: LoadOptions): MaybePromise<LoadResult>
   /**
    * Applies a ChangeSet in one transaction: all of it or, on any error, none of it. With a
    * `baseRevision` that is no longer the store's, it writes nothing and fails with

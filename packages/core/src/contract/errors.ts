@@ -15,6 +15,12 @@ export type ZustandSqliteErrorCode =
   | 'UNSTORABLE_VALUE'
   /** Two items of one collection share a key. The message names the path. */
   | 'DUPLICATE_KEY'
+  /**
+   * A change needs rows that hydration left out (`hydrate: 'onDemand'`): an array made in place of
+   * `NOT_LOADED`, or a store action on an item whose collection is not loaded. Load it first
+   * (`store.persist.loadOnDemand`). The message names the path; the stored rows are kept.
+   */
+  | 'NOT_LOADED'
   /** A table, column or index name is not a safe SQL identifier. (Store names are bound values: any non-empty string.) */
   | 'INVALID_IDENTIFIER'
   /** A schema definition is inconsistent (unknown column in an index, clashing column names, ...). */

@@ -4,6 +4,7 @@ import type { SqlValue } from '../contract/sqlValue'
 import { ABSENT, isPlainObject, setOwn } from '../schema/codec'
 import type { Codec, Where } from '../schema/codec'
 import type { CollectionNode, FieldMapping, SingletonNode, StoreSchema } from '../schema/defineSchema'
+import { NOT_LOADED } from '../schema/notLoaded'
 import { decodeText, encodeText } from '../schema/text'
 import type { OrderKeyMemo } from './diff'
 import { compareOrder, decodeRest, emptyOf } from './materialize'
@@ -46,6 +47,8 @@ interface Layout {
   readonly value: number
   /** One per field of the target's `fields`. */
   readonly fields: readonly number[]
+  /** One per child of the target's node that keeps a count column (`node.counted`). */
+  readonly counts: readonly number[]
 }
 
 interface Written {
@@ -110,7 +113,8 @@ function layoutOf(ctx: Context, target: CollectionTarget | SingletonTarget, batc
   const { columns } = batch
   const at = (name: string | undefined): number => (name === undefined ? -1 : columns.indexOf(name))
   const fields = target.fields.map((f) => at(f.column))
-  if (target.kind === 'singleton') return { key: [], order: -1, rest: at(target.node.restColumn), value: -1, fields }
+  if (target.kind === 'singleton')
+    return { key: [], order: -1, rest: at(target.node.restColumn), value: -1, fields, counts: [] }
   const { node } = target
   const key = [...node.parentColumns, node.keyColumn].map((name) => {
     const index = at(name)
@@ -118,7 +122,8 @@ function layoutOf(ctx: Context, target: CollectionTarget | SingletonTarget, batc
     return index
   })
   const value = node.shape === 'record' ? at(node.valueColumn) : -1
-  return { key, order: at(node.orderColumn), rest: at(node.restColumn), value, fields }
+  const counts = node.counted.map((c) => at(c.count?.column))
+  return { key, order: at(node.orderColumn), rest: at(node.restColumn), value, fields, counts }
 }
 
 /** The key of an item as materialize makes it: text decoded, the value of an array of values as its column reads. */
@@ -216,6 +221,15 @@ function itemFromRow(
   const item = objectFromRow(ctx, node, target.fields, written, before, where, key)
   // Rows do not carry an item's nested collections: they stay as they were.
   for (const c of node.children) item[c.field] = before === undefined ? emptyOf(c, ctx.memo) : before[c.field]
+  // A collection not loaded keeps its count field, with the count the row writes.
+  for (let i = 0; i < node.counted.length; i++) {
+    const c = node.counted[i] as CollectionNode
+    if (before === undefined || before[c.field] !== NOT_LOADED) continue
+    const field = (c.count as { field: string }).field
+    const at = written.layout.counts[i] as number
+    if (at >= 0) setOwn(item, field, Number(written.row[at] ?? 0))
+    else if (hasOwn.call(before, field)) setOwn(item, field, before[field])
+  }
   return item
 }
 
@@ -242,6 +256,8 @@ function itemAfter(ctx: Context, target: CollectionTarget, entry: Entry, old: un
   let object = item as Item
   for (const [c, group] of entry.children) {
     const before = object[c.field]
+    // Rows of a collection not loaded stay in the database, where loading it reads them.
+    if (before === NOT_LOADED) continue
     const after = collectionAfter(ctx, group, before)
     if (after === before) continue
     if (object === old) object = { ...object }

@@ -4,6 +4,7 @@ import { isDropped, isPlainObject, joinPath, OMIT, setOwn } from '../schema/code
 import type { Codec, Where } from '../schema/codec'
 import type { CollectionNode, FieldMapping, SingletonNode, StoreSchema } from '../schema/defineSchema'
 import { MAX_ORDER_KEY_LENGTH, orderKeysBetween } from '../schema/orderKey'
+import { isLoaded, NOT_LOADED } from '../schema/notLoaded'
 import { encodeText } from '../schema/text'
 import { changesSince } from '../store/replaceAt'
 import type { ChangeSetBuilder } from './changeSetBuilder'
@@ -114,7 +115,11 @@ export function unitOf(node: CollectionNode, parentKey: readonly SqlValue[], key
 
 /** Errors that refuse one part of the state, not the write. */
 function isRefusal(error: unknown): error is ZustandSqliteError {
-  return isZustandSqliteError(error, 'UNSTORABLE_VALUE') || isZustandSqliteError(error, 'DUPLICATE_KEY')
+  return (
+    isZustandSqliteError(error, 'UNSTORABLE_VALUE') ||
+    isZustandSqliteError(error, 'DUPLICATE_KEY') ||
+    isZustandSqliteError(error, 'NOT_LOADED')
+  )
 }
 
 /** How an item is visited: new, stored before, moved, or written again after it was held back. */
@@ -342,6 +347,12 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
           child(where, Object.keys(rest)[0] as string),
           'this field has no column and the collection keeps no rest column',
         )
+      // The count of a collection loaded on demand, while it is loaded; else the stored count stays.
+      for (const c of node.counted) {
+        const items = (item as Item)[c.field]
+        if (Array.isArray(items) && isLoaded(items)) row.push(items.length)
+        else (omitted ??= []).push((c.count as { column: string }).column)
+      }
     }
     const columns = without(node.writeColumns, omitted)
     if (stored) builder.update(node.table, columns, row)
@@ -351,7 +362,33 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
   /** Two values of a field without a column differ, unless neither is stored (functions, undefined). */
   const restDiffers = (p: unknown, q: unknown): boolean => p !== q && !(isDropped(p) && isDropped(q))
 
+  /** A loaded collection whose length is not the one stored (a count column to write). */
+  const countDiffers = (node: CollectionNode, p: Item, q: Item): boolean => {
+    for (const c of node.counted) {
+      const after = q[c.field]
+      if (!Array.isArray(after) || !isLoaded(after)) continue
+      const before = p[c.field]
+      if (!Array.isArray(before) || !isLoaded(before) || before.length !== after.length) return true
+    }
+    return false
+  }
+
+  /** Nested rows of an item that hydration left out: kept as stored; an array made in their place is refused. */
+  const loadedChild = (before: unknown, after: unknown, where: Path, c: CollectionNode): boolean => {
+    if (after === NOT_LOADED) return false
+    if (before === NOT_LOADED) {
+      const path = child(where, c.field)()
+      throw new ZustandSqliteError(
+        'NOT_LOADED',
+        `${path}: its stored items were not loaded (store.persist.loadOnDemand loads them); an array made in their place would replace them unseen, so this item was not written`,
+        { path },
+      )
+    }
+    return true
+  }
+
   const fieldsDiffer = (node: CollectionNode, p: Item, q: Item): boolean => {
+    if (node.counted.length > 0 && countDiffers(node, p, q)) return true
     for (const f of node.fields) if (p[f.field] !== q[f.field]) return true
     const mapped = node.mapped
     for (const k in q) if (!mapped.has(k) && restDiffers(p[k], q[k])) return true
@@ -371,7 +408,10 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
     upsertItem(node, item, parentKey, key, orderKey, where, false)
     if (node.children.length === 0) return
     const itemKey = [...parentKey, key]
-    for (const c of node.children) diffCollection(c, undefined, (item as Item)[c.field], itemKey, child(where, c.field))
+    for (const c of node.children) {
+      const items = (item as Item)[c.field]
+      if (items !== NOT_LOADED) diffCollection(c, undefined, items, itemKey, child(where, c.field))
+    }
   }
 
   /** An item stored before: its row if its own fields changed, and its nested collections. */
@@ -396,7 +436,7 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
     for (const c of node.children) {
       const before = prev[c.field]
       const after = q[c.field]
-      if (before === after) continue
+      if (before === after || (c.onDemand && !loadedChild(before, after, where, c))) continue
       diffCollection(c, before, after, (itemKey ??= [...parentKey, key]), child(where, c.field))
     }
   }
@@ -417,8 +457,10 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
     const next = q as Item
     const itemKey = [...parentKey, key]
     for (const c of node.children) {
-      if (prev[c.field] !== next[c.field])
-        diffCollection(c, prev[c.field], next[c.field], itemKey, child(where, c.field))
+      const before = prev[c.field]
+      const after = next[c.field]
+      if (before === after || (c.onDemand && !loadedChild(before, after, where, c))) continue
+      diffCollection(c, before, after, itemKey, child(where, c.field))
     }
   }
 

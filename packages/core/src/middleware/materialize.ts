@@ -4,6 +4,7 @@ import type { SqlValue } from '../contract/sqlValue'
 import { ABSENT, setOwn } from '../schema/codec'
 import type { Codec, Where } from '../schema/codec'
 import type { CollectionNode, FieldMapping, SingletonNode, StoreSchema } from '../schema/defineSchema'
+import { NOT_LOADED } from '../schema/notLoaded'
 import { decodeText } from '../schema/text'
 import type { OrderKeyMemo } from './diff'
 
@@ -127,8 +128,12 @@ export function compareOrder(key1: string, id1: SqlValue, key2: string, id2: Sql
   return typeof id1 === 'number' ? -1 : 1
 }
 
-/** Items of one collection table grouped by parent key (`undefined` for a top-level collection). */
-function loadCollection(
+/**
+ * @internal Items of one collection table grouped by parent key (`undefined` for a top-level collection).
+ * A nested collection loaded on demand whose table `loaded` leaves out holds {@link NOT_LOADED}, and its
+ * count field the stored count.
+ */
+export function loadCollection(
   codec: Codec,
   node: CollectionNode,
   loaded: LoadResult,
@@ -138,7 +143,12 @@ function loadCollection(
   const table = loaded.tables[name]
   const groups = new Map<unknown, unknown>()
   if (table === undefined || table.rows.length === 0) return groups
-  const childGroups = node.children.map((c) => ({ node: c, groups: loadCollection(codec, c, loaded, memo) }))
+  const childGroups = node.children.map((c) => ({
+    node: c,
+    groups:
+      c.onDemand && loaded.tables[c.table.name] === undefined ? undefined : loadCollection(codec, c, loaded, memo),
+    count: c.count === undefined ? -1 : columnIndex(table, c.count.column, name),
+  }))
 
   const parentIndexes = node.parentColumns.map((c) => columnIndex(table, c, name))
   const keyIndex = columnIndex(table, node.keyColumn, name)
@@ -179,7 +189,13 @@ function loadCollection(
       assignFields(codec, object, fields, row, where)
       if (childGroups.length > 0) {
         const own = groupKey(row, ownKeyIndexes)
-        for (const c of childGroups) object[c.node.field] = c.groups.get(own) ?? emptyOf(c.node, memo)
+        for (const c of childGroups) {
+          if (c.groups !== undefined) object[c.node.field] = c.groups.get(own) ?? emptyOf(c.node, memo)
+          else {
+            object[c.node.field] = NOT_LOADED
+            if (c.count >= 0) setOwn(object, (c.node.count as { field: string }).field, Number(row[c.count] ?? 0))
+          }
+        }
       }
       item = object
     }

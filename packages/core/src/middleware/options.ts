@@ -61,6 +61,13 @@ export interface PersistSQLiteOptions<S, PersistedState = S> {
   /** Do not hydrate at creation; call `store.persist.rehydrate()`. @default false */
   skipHydration?: boolean
   /**
+   * `'onDemand'`: hydration leaves out the nested collections the schema declares `load: 'onDemand'`
+   * (messages of conversations): each item holds `NOT_LOADED` there, and its count field the stored count,
+   * until `store.persist.loadOnDemand(field, key)` reads them. The first screen comes without reading the
+   * rest. A stored state of another version is hydrated whole, for `migrate`. @default 'full'
+   */
+  hydrate?: 'full' | 'onDemand'
+  /**
    * Sets within this many milliseconds of the first are written as one transaction. With 0, the
    * sets of one tick are; with `Infinity`, nothing is written until `store.persist.flush()`. @default 0
    */
@@ -117,6 +124,14 @@ export interface PersistSQLiteApi<S, PersistedState = S> {
   copyLazy: (table: string, from: RowKey, to: RowKey, fields: readonly string[]) => void
   /** The backend, once resolved (for query functions). */
   getBackend: () => Backend | undefined
+  /**
+   * Reads the collections of one item of the top-level collection `field` that hydration left out
+   * (`hydrate: 'onDemand'`), and puts them into the state in place of `NOT_LOADED` (the item's count
+   * fields go). Resolves once they are in the state (at once with a synchronous backend); an item that
+   * holds them already, or is not in the state, is left as it is. Rejects with INVALID_OPTIONS for a
+   * field without collections loaded on demand, NOT_HYDRATED before hydration.
+   */
+  loadOnDemand: (field: string, key: string | number) => Promise<void>
 }
 
 /** @internal The options the middleware works with: every default filled in. */
@@ -160,6 +175,9 @@ function validateOptions<S>(options: PersistSQLiteOptions<S, unknown>): void {
   const delay = options.writeDelayMs
   if (delay !== undefined && !(delay >= 0)) {
     throw new ZustandSqliteError('INVALID_OPTIONS', '`writeDelayMs` must be a number >= 0 (Infinity: only on flush)')
+  }
+  if (options.hydrate !== undefined && options.hydrate !== 'full' && options.hydrate !== 'onDemand') {
+    throw new ZustandSqliteError('INVALID_OPTIONS', "`hydrate` must be 'full' or 'onDemand'")
   }
   const json: unknown = options.json
   if (json !== undefined) {

@@ -1,5 +1,5 @@
 import type { StateCreator, StoreApi, StoreMutatorIdentifier } from 'zustand/vanilla'
-import type { ApplyResult, Backend } from '../contract/backend'
+import type { ApplyResult, Backend, LoadResult } from '../contract/backend'
 import { countChangeSetRows, countTableRows } from '../contract/changeSet'
 import type { ChangeSet } from '../contract/changeSet'
 import { isZustandSqliteError, toZustandSqliteError, ZustandSqliteError } from '../contract/errors'
@@ -12,6 +12,7 @@ import { appendRows, lazyCopyWrite, lazyValuesWrite } from './extraWrites'
 import type { ExtraWrite } from './extraWrites'
 import { withDefaults } from './options'
 import type { CommitInfo, PersistListener, PersistSQLiteApi, PersistSQLiteOptions, ResolvedOptions } from './options'
+import { onDemandParent, onDemandTables, readOnDemand, withLoaded } from './onDemand'
 import { createRemoteChanges } from './remoteChanges'
 import { restore } from './restore'
 import type { Isolation } from './diff'
@@ -62,6 +63,7 @@ type PersistSQLiteImpl = <T>(
 
 type Item = Record<string, unknown>
 
+const hasOwn = Object.prototype.hasOwnProperty
 const now = (): number => (typeof performance === 'undefined' ? Date.now() : performance.now())
 const ignore = (): void => undefined
 
@@ -418,10 +420,19 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
       if (target.pending.dirty || target.pending.extras.length > 0) queue.schedule()
     }
 
+    const skipTables = options.hydrate === 'onDemand' ? onDemandTables(t.schema) : []
+    const loadAll = (backend: Backend): MaybePromise<LoadResult> => {
+      if (skipTables.length === 0) return backend.load(t.name)
+      // A state of another version is migrated whole: its collections loaded on demand are read too.
+      return chain(backend.load(t.name, { skipTables }), (loaded) =>
+        loaded.stateVersion === null || loaded.stateVersion === options.version ? loaded : backend.load(t.name),
+      )
+    }
+
     const load = (backend: Backend): MaybePromise<void> => {
       // Commits made from here on are told, and taken once hydrated: none falls between load and then.
       remote.follow(t)
-      return chain(backend.load(t.name), (loaded) => {
+      return chain(loadAll(backend), (loaded) => {
         if (superseded()) return undefined
         const restoring = restore(loaded, { ...options, name: t.name, schema: t.schema, codec: t.codec }, base)
         return chain(restoring, (restored) => {
@@ -533,6 +544,47 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
     writeLazy: (table, key, values) => queue.add([lazyValuesWrite(target.schema, target.codec, table, key, values)]),
     copyLazy: (table, from, to, fields) => queue.add([lazyCopyWrite(target.schema, table, from, to, fields)]),
     getBackend: () => backends.latest,
+    loadOnDemand: (field, key) => {
+      let node: ReturnType<typeof onDemandParent>
+      try {
+        node = onDemandParent(target.schema, field)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      if (!hasHydrated) {
+        if (hydration !== undefined) return hydration.then(() => persistApi.loadOnDemand(field, key))
+        return Promise.reject(
+          new ZustandSqliteError(
+            'NOT_HYDRATED',
+            `store ${JSON.stringify(options.name)} has not hydrated; nothing can be loaded`,
+            {
+              store: options.name,
+            },
+          ),
+        )
+      }
+      const t = target
+      return settle(() =>
+        lane.run(() =>
+          chain(ready(t), (backend) =>
+            chain(readOnDemand(backend, node, t.codec, t.mirror.memo, key), (children) => {
+              if (t !== target) return
+              const { mirror } = t
+              if (mirror.snapshot !== null && hasOwn.call(mirror.snapshot, field)) {
+                const before = mirror.snapshot[field]
+                const after = withLoaded(node, before, key, children, mirror.memo)
+                if (after !== before) mirror.snapshot = { ...mirror.snapshot, [field]: after }
+              }
+              const state = get() as Item
+              const before = state[field]
+              const after = withLoaded(node, before, key, children)
+              // Not a change to write: the raw `set`. The mirror holds the same collections, so a write sees none.
+              if (after !== before) set({ [field]: after } as Partial<S>)
+            }),
+          ),
+        ),
+      )
+    },
   }
   ;(api as StoreApi<S> & { persist: PersistSQLiteApi<S, unknown> }).persist = persistApi
   lendToJointCommits(persistApi, {

@@ -133,6 +133,20 @@ export interface CollectionOptions {
    * @default none: lazy columns are in the item's row
    */
   readonly lazyTable?: string
+  /**
+   * A collection nested in the items of a top-level collection (messages in a conversation): `'onDemand'`
+   * leaves it out of a hydration made with `hydrate: 'onDemand'`. Each item then holds {@link NOT_LOADED} in
+   * this field until `store.persist.loadOnDemand(parentField, key)` reads its rows. @default 'eager'
+   */
+  readonly load?: 'eager' | 'onDemand'
+  /**
+   * On-demand collections: a field of the parent item that holds how many items this collection has while
+   * they are not loaded (present only then). The parent's row keeps the count in an INTEGER column,
+   * written with the parent whenever the loaded collection changes length. @default none
+   */
+  readonly countField?: string
+  /** SQL name of the parent's count column. @default the count field in snake_case */
+  readonly countColumn?: string
 }
 
 /** A collection of items mapped onto a table; see {@link collection}. */
@@ -289,6 +303,12 @@ export interface CollectionNode {
   readonly writeColumns: readonly string[]
   /** Columns read at hydration, in order. */
   readonly readColumns: readonly string[]
+  /** Declared `load: 'onDemand'` (a child of a top-level collection). */
+  readonly onDemand: boolean
+  /** On-demand collections with a count: the parent's field and column that hold it. */
+  readonly count: { readonly field: string; readonly column: string } | undefined
+  /** This collection's children that keep a count column in its rows, in column order. */
+  readonly counted: readonly CollectionNode[]
 }
 
 /** @internal */
@@ -477,6 +497,8 @@ function compileCollection(
   parent: { table: TableSpec; key: readonly string[] } | undefined,
 ): CollectionNode {
   claimTable(ctx, def.table)
+  if (parent === undefined && def.load !== undefined && def.load !== 'eager')
+    invalid(`collection ${def.table}: a top-level collection is loaded at hydration; load on demand is for nested ones`)
   const shape = def.shape ?? 'array'
   if (shape !== 'array' && shape !== 'record') invalid(`collection ${def.table}: shape must be 'array' or 'record'`)
   const itemKind = def.value === undefined ? 'object' : 'value'
@@ -530,6 +552,7 @@ function compileCollection(
     if (lazyTableFields.length === 0) invalid(`collection ${def.table}: a lazyTable needs at least one lazy column`)
   }
   const rowFields = lazyTable === undefined ? fields : fields.filter((f) => f.def.lazy !== true)
+  const counts = countsOf(def, parent === undefined)
   const orderColumn = shape === 'array' && def.order !== false ? (def.order ?? 'sort_key') : undefined
   const restColumn = itemKind === 'object' && def.rest !== false ? (def.rest ?? 'extra') : undefined
   if (orderColumn !== undefined) assertIdentifier(orderColumn, 'order column')
@@ -555,6 +578,7 @@ function compileCollection(
     columns.push({ name: orderColumn, type: 'TEXT', notNull: true, lazy: false, boolean: false })
   if (restColumn !== undefined)
     columns.push({ name: restColumn, type: 'TEXT', notNull: false, lazy: false, boolean: false })
+  for (const c of counts) columns.push({ name: c.column, type: 'INTEGER', notNull: false, lazy: false, boolean: false })
   const stateColumns = columns.map((c) => c.name)
   // (An array's value is its key, text or integer, so a `since` on it is refused as not boolean.)
   const valueMapping =
@@ -600,8 +624,11 @@ function compileCollection(
     if (childField === keyField || fields.some((f) => f.field === childField)) {
       invalid(`collection ${def.table}: field ${childField} is both a column and a child collection`)
     }
+    if (counts.some((c) => c.field === childField))
+      invalid(`collection ${def.table}: field ${childField} is both a count field and a child collection`)
     return compileCollection(ctx, childField, child, { table: spec, key: primaryKey })
   })
+  const counted = children.filter((c) => c.count !== undefined)
 
   const transient = def.transient ?? []
   if (transient.length > 0 && itemKind === 'value')
@@ -610,12 +637,17 @@ function compileCollection(
     if (name === keyField || fields.some((f) => f.field === name) || children.some((c) => c.field === name))
       invalid(`collection ${def.table}: field ${name} is transient and also stored`)
   }
+  for (const c of counts) {
+    if (c.field === keyField || fields.some((f) => f.field === c.field))
+      invalid(`collection ${def.table}: field ${c.field} is a count field and also a column`)
+  }
   // Transient fields count as mapped: the rest column and the comparison of items both skip mapped fields.
   const mapped = new Set<string>([
     ...(keyField === undefined ? [] : [keyField]),
     ...fields.map((f) => f.field),
     ...children.map((c) => c.field),
     ...transient,
+    ...counts.map((c) => c.field),
   ])
   const readColumns = columns.filter((c) => !c.lazy && c.stamp === undefined).map((c) => c.name)
   const writeColumns = stateColumns
@@ -640,7 +672,45 @@ function compileCollection(
     mapped,
     writeColumns,
     readColumns,
+    onDemand: def.load === 'onDemand',
+    count: def.countField === undefined ? undefined : { field: def.countField, column: countColumnOf(def) },
+    counted,
   }
+}
+
+function countColumnOf(def: CollectionDef): string {
+  const name = def.countColumn ?? snakeCase(def.countField as string)
+  assertIdentifier(name, 'count column')
+  return name
+}
+
+/**
+ * The count fields and columns the children of `def` keep in its rows, after checking how the children
+ * are loaded: on demand only in the items of a top-level collection of objects, a count only on demand.
+ */
+function countsOf(def: CollectionDef, topLevel: boolean): { field: string; column: string }[] {
+  const counts: { field: string; column: string }[] = []
+  for (const child of Object.values(def.children ?? {})) {
+    if (typeof child !== 'object' || child === null) continue
+    const load = child.load ?? 'eager'
+    if (load !== 'eager' && load !== 'onDemand')
+      invalid(`collection ${child.table}: load must be 'eager' or 'onDemand', got ${JSON.stringify(load)}`)
+    if (load === 'onDemand' && !topLevel)
+      invalid(
+        `collection ${child.table}: only a collection nested directly in a top-level collection can load on demand`,
+      )
+    if (child.countField === undefined) {
+      if (child.countColumn !== undefined) invalid(`collection ${child.table}: countColumn needs a countField`)
+      continue
+    }
+    if (load !== 'onDemand') invalid(`collection ${child.table}: countField is for collections loaded on demand`)
+    if (typeof child.countField !== 'string' || child.countField === '')
+      invalid(`collection ${child.table}: countField must be a field name`)
+    if (counts.some((c) => c.field === child.countField))
+      invalid(`collection ${def.table}: two children keep their count in field ${child.countField}`)
+    counts.push({ field: child.countField, column: countColumnOf(child) })
+  }
+  return counts
 }
 
 function compileSingleton(ctx: CompileContext, field: string | null, def: SingletonDef): SingletonNode {

@@ -107,8 +107,10 @@ export function procedureBackend(executor: Executor, options: AsyncSqlBackendOpt
           return record
         },
       ),
-    load: (store) =>
-      guarded('HYDRATION_FAILED', `loading store ${JSON.stringify(store)} failed`, store, () => procedures.load(store)),
+    load: (store, options) =>
+      guarded('HYDRATION_FAILED', `loading store ${JSON.stringify(store)} failed`, store, () =>
+        procedures.load(store, options),
+      ),
     apply: (changeSet) =>
       wrote(
         chain(

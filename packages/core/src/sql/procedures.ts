@@ -1,4 +1,12 @@
-import type { LoadedTable, LoadResult, PrepareResult, QueryRow, RefusedRow, StoreRecord } from '../contract/backend'
+import type {
+  LoadedTable,
+  LoadOptions,
+  LoadResult,
+  PrepareResult,
+  QueryRow,
+  RefusedRow,
+  StoreRecord,
+} from '../contract/backend'
 import type { ChangeSet, LazyWrite, RowBatch, TableChange } from '../contract/changeSet'
 import { ZustandSqliteError } from '../contract/errors'
 import type { SchemaSpec, TableSpec } from '../contract/schemaSpec'
@@ -58,7 +66,7 @@ export interface Prepared {
 /** The backend operations as procedures: written once, run by the synchronous and the asynchronous executor. */
 export interface SqlProcedures {
   prepare(store: string, schema: SchemaSpec): Procedure<Prepared>
-  load(store: string): Procedure<LoadResult>
+  load(store: string, options?: LoadOptions): Procedure<LoadResult>
   apply(changeSet: ChangeSet): Procedure<StoreRecord & { refused?: RefusedRow[] }>
   /**
    * Applies several stores' ChangeSets in one transaction. `writing.store` names the store whose
@@ -244,20 +252,22 @@ export function createSqlProcedures(options: SqlProceduresOptions): SqlProcedure
     return { columns, rows: found }
   }
 
-  function* loadRows(store: string, reg: RegisteredStore): Procedure<LoadResult> {
+  function* loadRows(store: string, reg: RegisteredStore, skip?: readonly string[]): Procedure<LoadResult> {
     const [row] = (yield rows(`SELECT state_version, revision FROM zs_stores WHERE store = ?`, [store])).rows
     const record = toRecord(row)
     if (record.stateVersion === null) return { ...record, tables: {}, kv: [] }
     const tables: Record<string, LoadedTable> = {}
-    for (const t of reg.spec.tables) if (t.role !== 'table' && t.role !== 'lazy') tables[t.name] = yield* selectAll(t)
+    for (const t of reg.spec.tables)
+      if (t.role !== 'table' && t.role !== 'lazy' && skip?.includes(t.name) !== true)
+        tables[t.name] = yield* selectAll(t)
     const kv = (yield rows(`SELECT key, value FROM zs_kv WHERE store = ?`, [store])).rows.map(
       (r) => [r[0] as string, r[1] as string] as const,
     )
     return { ...record, tables, kv }
   }
 
-  function* load(store: string): Procedure<LoadResult> {
-    return yield* transaction(loadRows(store, registered(store)))
+  function* load(store: string, options?: LoadOptions): Procedure<LoadResult> {
+    return yield* transaction(loadRows(store, registered(store), options?.skipTables))
   }
 
   /** Column lists already checked, with the table they were checked against. */

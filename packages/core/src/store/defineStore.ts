@@ -21,7 +21,7 @@ export type PersistedStoreApi<T, P = T> = StoreApi<T> & { persist: PersistSQLite
 /** The `persistSQLite` options a defined store takes when it is created: where it is stored, and tuning. */
 export interface StoreOptions<T, P = T> extends Pick<
   PersistSQLiteOptions<T, P>,
-  'onRehydrateStorage' | 'skipHydration' | 'writeDelayMs' | 'onError' | 'onCommit'
+  'onRehydrateStorage' | 'skipHydration' | 'hydrate' | 'writeDelayMs' | 'onError' | 'onCommit'
 > {
   /** The backend, or a function returning one or a promise of one. */
   backend: BackendOption
@@ -106,7 +106,7 @@ export interface DefinedStore<T, P = T, O extends object = NoOptions> extends St
   ): Promise<R>
 }
 
-const TUNING = ['onRehydrateStorage', 'skipHydration', 'writeDelayMs', 'onError', 'onCommit'] as const
+const TUNING = ['onRehydrateStorage', 'skipHydration', 'hydrate', 'writeDelayMs', 'onError', 'onCommit'] as const
 
 /** Per backend and store name, the last `update` queued: they run one after another. */
 const updates = new WeakMap<Backend, Map<string, Promise<unknown>>>()

@@ -104,7 +104,7 @@ export type { PersistEnvelope } from './store/persistEnvelope'
 export { jsonSchemaOf, patchSchema, rules, validatePatch } from './store/validation'
 export { returningSet } from './store/returningSet'
 export { changesSince, replaceAt } from './store/replaceAt'
-export { isLoaded, NOT_LOADED } from './schema/notLoaded'
+export { isLoaded, NOT_LOADED, replaceStored } from './schema/notLoaded'
 export { defineRoute } from './store/apiRoute'
 export type {
   ApiRoute,

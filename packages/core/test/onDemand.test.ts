@@ -9,6 +9,7 @@ import {
   NOT_LOADED,
   persistSQLite,
   replaceAt,
+  replaceStored,
 } from '@zustand-sqlite/core'
 import type { Backend, ChangeSet, PersistSQLiteOptions, ZustandSqliteError } from '@zustand-sqlite/core'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
@@ -247,6 +248,31 @@ describe("hydrate: 'onDemand'", () => {
       { id: 'a.2' },
     ])
     expect(rows(backend, "SELECT title FROM notes WHERE id = 'b'")).toEqual([{ title: 'b renamed' }])
+  })
+
+  it('replaceStored replaces an unloaded note’s stored lines, and only those', async () => {
+    const { backend, filename } = await seeded()
+    const shared = createBetterSqlite3Backend({ filename })
+    const store = open(shared, { hydrate: 'onDemand' })
+    const other = open(shared, { hydrate: 'onDemand' })
+    store.setState((s) => ({
+      notes: replaceAt(s.notes, 0, { ...s.notes[0]!, title: 'new history', lines: replaceStored([line('z')]) }),
+    }))
+    await store.persist.flush()
+    expect(rows(backend, 'SELECT id, title, line_count AS n FROM notes ORDER BY id')).toEqual([
+      { id: 'a', title: 'new history', n: 1 },
+      { id: 'b', title: 'title b', n: 2 },
+      { id: 'c', title: 'title c', n: 0 },
+    ])
+    expect(rows(backend, "SELECT id FROM lines WHERE notes_id = 'a'")).toEqual([{ id: 'z' }])
+    expect(rows(backend, "SELECT id FROM words WHERE lines_notes_id = 'a'")).toEqual([{ id: 'zw' }])
+    expect(rows(backend, 'SELECT count(*) AS n FROM lines')).toEqual([{ n: 3 }])
+    // Another store on the backend takes the note in whole, its lines loaded.
+    expect((other.getState().notes[0] as Note).lines.map((l) => l.id)).toEqual(['z'])
+    // The same written again, now loaded, writes nothing more.
+    store.setState((s) => ({ notes: [...s.notes] }))
+    await store.persist.flush()
+    expect(rows(backend, "SELECT id FROM lines WHERE notes_id = 'a'")).toEqual([{ id: 'z' }])
   })
 
   it('deleting an unloaded note deletes its lines and their words', async () => {

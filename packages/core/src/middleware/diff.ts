@@ -4,7 +4,7 @@ import { isDropped, isPlainObject, joinPath, OMIT, setOwn } from '../schema/code
 import type { Codec, Where } from '../schema/codec'
 import type { CollectionNode, FieldMapping, SingletonNode, StoreSchema } from '../schema/defineSchema'
 import { MAX_ORDER_KEY_LENGTH, orderKeysBetween } from '../schema/orderKey'
-import { isLoaded, NOT_LOADED } from '../schema/notLoaded'
+import { isLoaded, isReplacement, NOT_LOADED } from '../schema/notLoaded'
 import { encodeText } from '../schema/text'
 import { changesSince } from '../store/replaceAt'
 import type { ChangeSetBuilder } from './changeSetBuilder'
@@ -373,17 +373,42 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
     return false
   }
 
+  const notLoaded = (where: Path, problem: string): never => {
+    const path = where()
+    throw new ZustandSqliteError('NOT_LOADED', `${path}: ${problem}`, { path })
+  }
+
   /** Nested rows of an item that hydration left out: kept as stored; an array made in their place is refused. */
   const loadedChild = (before: unknown, after: unknown, where: Path, c: CollectionNode): boolean => {
     if (after === NOT_LOADED) return false
-    if (before === NOT_LOADED) {
-      const path = child(where, c.field)()
-      throw new ZustandSqliteError(
-        'NOT_LOADED',
-        `${path}: its stored items were not loaded (store.persist.loadOnDemand loads them); an array made in their place would replace them unseen, so this item was not written`,
-        { path },
+    if (before === NOT_LOADED)
+      notLoaded(
+        child(where, c.field),
+        'its stored items were not loaded (store.persist.loadOnDemand loads them); an array made in their place would replace them unseen (replaceStored marks an array that is meant to), so this item was not written',
       )
-    }
+    return true
+  }
+
+  /**
+   * An item whose collection hydration left out, written with an array marked by `replaceStored` in its
+   * place: its row is deleted (and with it every nested row) and written again whole. Refused when that
+   * would delete what the item does not hold: another collection not loaded, lazy columns.
+   */
+  const replacesStored = (node: CollectionNode, p: Item, q: Item, where: Path): boolean => {
+    let replaces = false
+    for (const c of node.onDemandChildren) if (p[c.field] === NOT_LOADED && isReplacement(q[c.field])) replaces = true
+    if (!replaces) return false
+    for (const c of node.onDemandChildren)
+      if (q[c.field] === NOT_LOADED)
+        notLoaded(
+          child(where, c.field),
+          'not loaded, while another collection of the item replaces its stored rows: the item is written again whole, which would delete these; load them first',
+        )
+    if (node.fields.some((f) => f.def.lazy === true))
+      notLoaded(
+        where,
+        'a collection of the item replaces its stored rows, which writes the item again whole and would delete its lazy columns; load the collection instead',
+      )
     return true
   }
 
@@ -430,6 +455,10 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
     }
     if (!isPlainObject(q)) unstorable(where, 'expected an object')
     const prev = p as Item
+    if (node.onDemandChildren.length > 0 && replacesStored(node, prev, q, where)) {
+      builder.delete(node.table, [...parentKey, key])
+      return writeItem(node, q, parentKey, key, orderKey, where)
+    }
     if (fieldsDiffer(node, prev, q)) upsertItem(node, q, parentKey, key, orderKey, where, true)
     if (node.children.length === 0) return
     let itemKey: SqlValue[] | undefined
@@ -451,6 +480,10 @@ export function createDiffer(schema: StoreSchema, memo: OrderKeyMemo, codec: Cod
     orderKey: string | undefined,
     where: Path,
   ): void => {
+    if (node.onDemandChildren.length > 0 && isPlainObject(p) && isPlainObject(q) && replacesStored(node, p, q, where)) {
+      builder.delete(node.table, [...parentKey, key])
+      return writeItem(node, q, parentKey, key, orderKey, where)
+    }
     upsertItem(node, q, parentKey, key, orderKey, where, true)
     if (node.itemKind === 'value' || p === q) return
     const prev = p as Item

@@ -309,6 +309,8 @@ export interface CollectionNode {
   readonly count: { readonly field: string; readonly column: string } | undefined
   /** This collection's children that keep a count column in its rows, in column order. */
   readonly counted: readonly CollectionNode[]
+  /** This collection's children loaded on demand. */
+  readonly onDemandChildren: readonly CollectionNode[]
 }
 
 /** @internal */
@@ -675,6 +677,7 @@ function compileCollection(
     onDemand: def.load === 'onDemand',
     count: def.countField === undefined ? undefined : { field: def.countField, column: countColumnOf(def) },
     counted,
+    onDemandChildren: children.filter((c) => c.onDemand),
   }
 }
 

@@ -1,4 +1,4 @@
-import { changesSince, replaceAt } from '@zustand-sqlite/core'
+import { changesSince, isLoaded, replaceAt } from '@zustand-sqlite/core'
 import type { DConversation, DConversationId } from './types'
 
 // What a write and an action need to know of the conversation list, kept per list so that a list made from
@@ -13,7 +13,12 @@ const enum Kind {
 
 /** No messages and no title: the app does not keep such a conversation unless it is the only one. */
 export function isEmptyConversation(conversation: DConversation): boolean {
-  return conversation.messages.length === 0 && !conversation.userTitle && !conversation.autoTitle
+  return (
+    isLoaded(conversation.messages) &&
+    conversation.messages.length === 0 &&
+    !conversation.userTitle &&
+    !conversation.autoTitle
+  )
 }
 
 const kindOf = (c: DConversation): Kind =>

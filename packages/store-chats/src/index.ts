@@ -11,7 +11,7 @@ export type {
   DMessageRole,
   DMessageUserFlag,
 } from './types'
-export { conversationTitle } from './types'
+export { conversationTitle, messageCountOf, messagesLoaded } from './types'
 export {
   createChatId,
   createDConversation,

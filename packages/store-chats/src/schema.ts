@@ -9,9 +9,19 @@ import { collection, column, defineSchema } from '@zustand-sqlite/core'
  * A message id is unique within its conversation, and a fragment id within its message: the keys are
  * (conversation_id, id) and (conversation_id, message_id, fragment_id), since branches and imports copy
  * message ids into other conversations.
+ *
+ * Messages load on demand: a store made with `hydrate: 'onDemand'` reads the conversations alone, with
+ * their message counts (`conversations.message_count`, schema version 2, kept by every write), and a
+ * conversation's messages when it is opened.
  */
 export const chatsSchema = defineSchema({
-  version: 1,
+  version: 2,
+  migrations: {
+    2: [
+      'ALTER TABLE conversations ADD COLUMN message_count INTEGER',
+      'UPDATE conversations SET message_count = (SELECT count(*) FROM messages WHERE messages.conversation_id = conversations.id)',
+    ],
+  },
   state: {
     conversations: collection({
       table: 'conversations',
@@ -34,6 +44,8 @@ export const chatsSchema = defineSchema({
           table: 'messages',
           key: 'id',
           parentColumns: ['conversation_id'],
+          load: 'onDemand',
+          countField: 'messageCount',
           columns: {
             id: column.text(),
             role: column.text(),

@@ -1,4 +1,4 @@
-import { replaceAt, returningSet } from '@zustand-sqlite/core'
+import { isLoaded, replaceAt, replaceStored, returningSet, ZustandSqliteError } from '@zustand-sqlite/core'
 import type { StateCreator } from 'zustand/vanilla'
 import { indexOfConversation, isEmptyConversation, storedConversations } from './conversationList'
 import { createChatId, createDConversation } from './factories'
@@ -111,6 +111,14 @@ export interface ChatsActions {
   /** Aborts the running generation, if any. */
   abortConversationTemp: (conversationId: DConversationId) => void
   isIncognito: (conversationId: DConversationId) => boolean
+  /**
+   * Loads a conversation's messages into the state, in a store hydrated with `hydrate: 'onDemand'` (at once
+   * with a synchronous backend); a generation it left cut off is closed, as hydration closes them. Resolves
+   * at once when they are loaded already, or in a store without `persistSQLite`. The actions that read or
+   * change messages (append, edit, delete, fragments, truncate, branch) throw NOT_LOADED before it;
+   * `historyReplace` and `importConversation` replace the stored messages without it.
+   */
+  loadMessages: (conversationId: DConversationId) => Promise<void>
 }
 
 /** State and actions of the chats store. */
@@ -227,6 +235,21 @@ export function createChatsState(options: ChatsStateOptions = {}): StateCreator<
     const hasHydrated = (): boolean =>
       (api as { persist?: { hasHydrated?: () => boolean } }).persist?.hasHydrated?.() ?? true
 
+    /** The conversation's messages; NOT_LOADED, changing nothing, while they are not loaded. */
+    const messagesOf = (conversation: DConversation): DMessage[] => {
+      if (isLoaded(conversation.messages)) return conversation.messages
+      const path = `conversations[id=${JSON.stringify(conversation.id)}].messages`
+      throw new ZustandSqliteError(
+        'NOT_LOADED',
+        `${path}: the messages of this conversation are not loaded; call loadMessages(${JSON.stringify(conversation.id)}) first`,
+        { path },
+      )
+    }
+
+    /** Messages that take the place of a conversation's: when its own are not loaded, they replace the stored ones. */
+    const replacing = (conversation: DConversation | undefined, messages: DMessage[]): DMessage[] =>
+      conversation === undefined || isLoaded(conversation.messages) ? messages : replaceStored(messages.slice())
+
     const editConversation = (
       conversationId: DConversationId,
       edit: (conversation: DConversation) => DConversation | undefined,
@@ -246,12 +269,13 @@ export function createChatsState(options: ChatsStateOptions = {}): StateCreator<
       touch: boolean,
     ): void =>
       editConversation(conversationId, (conversation) => {
-        const index = conversation.messages.findIndex((m) => m.id === messageId)
+        const loaded = messagesOf(conversation)
+        const index = loaded.findIndex((m) => m.id === messageId)
         if (index < 0) return undefined
-        const edited = edit(conversation.messages[index] as DMessage)
+        const edited = edit(loaded[index] as DMessage)
         if (edited === undefined) return undefined
         const time = now()
-        const messages = replaceAt(conversation.messages, index, touch ? { ...edited, updated: time } : edited)
+        const messages = replaceAt(loaded, index, touch ? { ...edited, updated: time } : edited)
         return touch ? { ...conversation, messages, updated: time } : { ...conversation, messages }
       })
 
@@ -295,8 +319,13 @@ export function createChatsState(options: ChatsStateOptions = {}): StateCreator<
           ?._abortController?.abort()
         let renamedId: DConversationId | undefined
         return setReturning((state) => {
-          const clash = preventClash && state.conversations.some((c) => c.id === conversation.id)
-          const imported = clash ? { ...conversation, id: (renamedId ??= createChatId()) } : conversation
+          const existing = state.conversations.find((c) => c.id === conversation.id)
+          const clash = preventClash && existing !== undefined
+          const imported = clash
+            ? { ...conversation, id: (renamedId ??= createChatId()) }
+            : existing === undefined || isLoaded(existing.messages)
+              ? conversation
+              : { ...conversation, messages: replacing(existing, conversation.messages) }
           return [
             { conversations: [imported, ...state.conversations.filter((c) => c.id !== imported.id)] },
             imported.id,
@@ -310,10 +339,10 @@ export function createChatsState(options: ChatsStateOptions = {}): StateCreator<
         return setReturning((state) => {
           const source = state.conversations.find((c) => c.id === conversationId)
           if (source === undefined) return [state, null]
-          const end =
-            messageId === null ? source.messages.length - 1 : source.messages.findIndex((m) => m.id === messageId)
+          const history = messagesOf(source)
+          const end = messageId === null ? history.length - 1 : history.findIndex((m) => m.id === messageId)
           if (end < 0 && messageId !== null) return [state, null]
-          const messages = source.messages.slice(0, end + 1).map((m) => withoutPending(m, true))
+          const messages = history.slice(0, end + 1).map((m) => withoutPending(m, true))
           // A branch of an incognito conversation stays incognito.
           const { _abortController: _running, ...rest } = source
           const branched: DConversation = { ...rest, id, messages, created: time, updated: time }
@@ -345,7 +374,7 @@ export function createChatsState(options: ChatsStateOptions = {}): StateCreator<
       appendMessage: (conversationId, message) =>
         editConversation(conversationId, (conversation) => ({
           ...conversation,
-          messages: [...conversation.messages, message],
+          messages: [...messagesOf(conversation), message],
           updated: now(),
         })),
 
@@ -363,10 +392,9 @@ export function createChatsState(options: ChatsStateOptions = {}): StateCreator<
 
       deleteMessage: (conversationId, messageId) =>
         editConversation(conversationId, (conversation) => {
-          const messages = conversation.messages.filter((m) => m.id !== messageId)
-          return messages.length === conversation.messages.length
-            ? undefined
-            : { ...conversation, messages, updated: now() }
+          const loaded = messagesOf(conversation)
+          const messages = loaded.filter((m) => m.id !== messageId)
+          return messages.length === loaded.length ? undefined : { ...conversation, messages, updated: now() }
         }),
 
       appendMessageFragment: (conversationId, messageId, fragment, removePendingState = false, touch = false) =>
@@ -409,23 +437,22 @@ export function createChatsState(options: ChatsStateOptions = {}): StateCreator<
       historyReplace: (conversationId, messages) =>
         editConversation(conversationId, (conversation) => {
           conversation._abortController?.abort()
-          const { autoTitle, _abortController: _aborted, ...rest } = conversation
+          const { autoTitle, _abortController: _aborted, messageCount: _count, ...rest } = conversation
           return {
             ...rest,
             ...(messages.length > 0 && autoTitle !== undefined ? { autoTitle } : {}),
-            messages,
+            messages: replacing(conversation, messages),
             updated: now(),
           }
         }),
 
       historyTruncateToIncluded: (conversationId, messageId, offset = 0) =>
         editConversation(conversationId, (conversation) => {
-          const index = conversation.messages.findIndex((m) => m.id === messageId)
+          const loaded = messagesOf(conversation)
+          const index = loaded.findIndex((m) => m.id === messageId)
           if (index < 0) return undefined
-          const messages = conversation.messages.slice(0, index + offset + 1)
-          return messages.length === conversation.messages.length
-            ? undefined
-            : { ...conversation, messages, updated: now() }
+          const messages = loaded.slice(0, index + offset + 1)
+          return messages.length === loaded.length ? undefined : { ...conversation, messages, updated: now() }
         }),
 
       updateMetadata: (conversationId, messageId, delta, touchUpdated = true) =>
@@ -455,6 +482,23 @@ export function createChatsState(options: ChatsStateOptions = {}): StateCreator<
           return { ...c, _abortController: null }
         }),
       isIncognito: (conversationId) => get().conversations.find((c) => c.id === conversationId)?._isIncognito === true,
+
+      loadMessages: (conversationId) => {
+        const persist = (api as { persist?: { loadOnDemand?: (field: string, key: string) => Promise<void> } }).persist
+        const conversation = get().conversations.find((c) => c.id === conversationId)
+        if (conversation === undefined || isLoaded(conversation.messages) || persist?.loadOnDemand === undefined)
+          return Promise.resolve()
+        const closeCutOff = (): void =>
+          editConversation(conversationId, (c) => {
+            if (!isLoaded(c.messages)) return undefined
+            const closed = closeCutOffGenerations([c])[0] as DConversation
+            return closed === c ? undefined : closed
+          })
+        const loading = persist.loadOnDemand('conversations', conversationId)
+        // With a synchronous backend the messages are in the state already.
+        closeCutOff()
+        return loading.then(closeCutOff)
+      },
     }
   }
 }

@@ -1,3 +1,5 @@
+import { isLoaded } from '@zustand-sqlite/core'
+
 /** A conversation's id: `nanoid()` (21 characters) in the app; older data holds UUIDs. */
 export type DConversationId = string
 /** A message's id, unique within its conversation. */
@@ -70,8 +72,13 @@ export interface DMessage {
 
 export interface DConversation {
   id: DConversationId
-  /** Chronological order. */
+  /**
+   * Chronological order. In a store hydrated with `hydrate: 'onDemand'`, `NOT_LOADED` (an empty frozen
+   * array) until the conversation's `loadMessages`: check with `messagesLoaded`, count with `messageCountOf`.
+   */
   messages: DMessage[]
+  /** While `messages` is not loaded (`hydrate: 'onDemand'`): how many messages are stored. Never stored itself. */
+  messageCount?: number
   userTitle?: string
   autoTitle?: string
   isArchived?: boolean
@@ -87,6 +94,16 @@ export interface DConversation {
   tokenCount: number
   /** Transient: aborts the generation running in this conversation; never stored. */
   _abortController?: AbortController | null
+}
+
+/** False while a conversation's messages are not loaded (`hydrate: 'onDemand'`), true once they are. */
+export function messagesLoaded(conversation: Pick<DConversation, 'messages'>): boolean {
+  return isLoaded(conversation.messages)
+}
+
+/** How many messages a conversation has, loaded or not. */
+export function messageCountOf(conversation: Pick<DConversation, 'messages' | 'messageCount'>): number {
+  return isLoaded(conversation.messages) ? conversation.messages.length : (conversation.messageCount ?? 0)
 }
 
 /** The title shown for a conversation: the user's, else the automatic one, else `''`. */

@@ -71,7 +71,7 @@ describe("the chats store hydrated with hydrate: 'onDemand'", () => {
       ['c2', 'two', 5, false],
       ['c3', 'three', 1, false],
     ])
-    expect(list.every((c) => c.messages === NOT_LOADED)).toBe(true)
+    for (const c of list) expect(c.messages).toBe(NOT_LOADED)
   })
 
   it('loadMessages brings one conversation’s messages, as stored, and the actions work on them', async () => {
@@ -163,7 +163,7 @@ describe("the chats store hydrated with hydrate: 'onDemand'", () => {
   it('keeps a conversation not loaded that has no title (it is not empty)', async () => {
     const filename = tempDatabase().file
     const db = createBetterSqlite3Backend({ filename })
-    const untitled = { ...conversation('u', '', 2, 100), userTitle: undefined }
+    const { userTitle: _title, ...untitled } = conversation('u', '', 2, 100)
     const other = conversation('o', 'other', 1, 50)
     const full = createChatsStore({ backend: db })
     full.setState({ conversations: [untitled, other] })
@@ -277,7 +277,7 @@ describe('chats schema version 2', () => {
   it('adds the message counts of a database written at version 1, then hydrates on demand from them', async () => {
     const filename = tempDatabase().file
     const old = createStore<{ conversations: DConversation[] }>()(
-      persistSQLite(() => ({ conversations: [] }), {
+      persistSQLite(() => ({ conversations: [] as DConversation[] }), {
         name: CHATS_STORE_NAME,
         version: CHATS_STATE_VERSION,
         backend: createBetterSqlite3Backend({ filename }),

@@ -10,6 +10,7 @@ import { persistSQLite } from '../middleware/persistSQLite'
 import type { CommitInfo, PersistSQLiteApi, PersistSQLiteOptions } from '../middleware/options'
 import { collection, column, defineSchema, singleton } from '../schema/defineSchema'
 import type { StoreSchema } from '../schema/defineSchema'
+import { isLoaded, NOT_LOADED } from '../schema/notLoaded'
 import { readLazyColumn } from '../store/readLazyColumn'
 import { whenHydrated } from '../store/whenHydrated'
 import { applyManyCases } from './applyMany'
@@ -43,6 +44,7 @@ export type ConformanceCase =
   | 'readOnlyQueries'
   | 'unstorableValues'
   | 'revisions'
+  | 'loadOnDemand'
   /**
    * `applyMany`, which a Backend may lack: opting out of it runs one case that checks the backend indeed
    * has none, instead of skipping.
@@ -119,6 +121,28 @@ async function rejection(action: () => MaybePromise<unknown>): Promise<unknown> 
   throw new Error('expected a rejection')
 }
 
+/** Threads whose posts (and their marks) load on demand, with a count. */
+const onDemandSchema = defineSchema({
+  state: {
+    threads: collection({
+      table: 'threads',
+      key: 'id',
+      children: {
+        posts: collection({
+          table: 'posts',
+          key: 'id',
+          load: 'onDemand',
+          countField: 'postCount',
+          columns: { id: column.text(), body: column.text() },
+          children: {
+            marks: collection({ table: 'marks', key: 'id', columns: { id: column.text(), at: column.integer() } }),
+          },
+        }),
+      },
+    }),
+  },
+})
+
 /** Byte-for-byte equality of a Uint8Array, without a deep compare per element (slow on large arrays). */
 function expectSameBytes(actual: unknown, expected: Uint8Array): void {
   expect(actual).toBeInstanceOf(Uint8Array)
@@ -176,6 +200,50 @@ export function runBackendConformance(name: string, harness: BackendHarness, opt
 
   describe(`${name}: backend conformance`, () => {
     applyManyCases({ run, reopened }, options.optOut?.applyMany)
+
+    test(
+      'loadOnDemand',
+      'leaves the tables of collections loaded on demand out of a load, or loads them whole, and loads one item',
+      () =>
+        run(async (backend) => {
+          const threads = (n: number) =>
+            Array.from({ length: n }, (_, i) => ({
+              id: `t${i}`,
+              posts: Array.from({ length: i + 1 }, (_, j) => ({
+                id: `p${j}`,
+                body: `${i}.${j}`,
+                marks: [{ id: 'm', at: j }],
+              })),
+            }))
+          type Thread = ReturnType<typeof threads>[number] & { postCount?: number }
+          const a = persistedStore(backend, { threads: [] as Thread[] }, { name: 'threads', schema: onDemandSchema })
+          await hydrated(a)
+          a.setState({ threads: threads(3) })
+          await a.persist.flush()
+          const loaded = await backend.load('threads', { skipTables: ['posts', 'marks'] })
+          expect(loaded.tables['threads']?.rows).toHaveLength(3)
+          for (const table of ['posts', 'marks']) {
+            const rows = loaded.tables[table]?.rows
+            // Left out, or (a backend that cannot leave tables out) all there.
+            if (rows !== undefined) expect(rows).toHaveLength(6)
+          }
+          const b = persistedStore(
+            backend,
+            { threads: [] as Thread[] },
+            { name: 'threads', schema: onDemandSchema, hydrate: 'onDemand' },
+          )
+          await hydrated(b)
+          const counts = b.getState().threads.map((t) => (isLoaded(t.posts) ? t.posts.length : t.postCount))
+          expect(counts).toEqual([1, 2, 3])
+          if (loaded.tables['posts'] === undefined) expect(b.getState().threads[2]?.posts).toBe(NOT_LOADED)
+          await b.persist.loadOnDemand('threads', 't2')
+          const { postCount: _count, ...t2 } = b.getState().threads[2] as Thread
+          expect(t2).toEqual(threads(3)[2])
+          b.setState((s) => ({ threads: s.threads.map((t, i) => (i === 0 ? { ...t, id: 't0' } : t)) }))
+          await b.persist.flush()
+          expect(b.errors).toEqual([])
+        }),
+    )
 
     test('columnTypes', 'round-trips every column type through a reopen', () =>
       run(async (backend) => {

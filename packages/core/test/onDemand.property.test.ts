@@ -1,71 +1,21 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createStore } from 'zustand/vanilla'
-import {
-  collection,
-  column,
-  defineSchema,
-  isLoaded,
-  persistSQLite,
-  replaceAt,
-  replaceStored,
-} from '@zustand-sqlite/core'
-import type { Backend, PersistSQLiteOptions } from '@zustand-sqlite/core'
+import { isLoaded, replaceAt, replaceStored } from '@zustand-sqlite/core'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
+import { line as makeLine, openNotes as open } from './notesOnDemand'
+import type { Line, Note, Notes } from './notesOnDemand'
 
 // A store hydrated on demand, which loads a note's lines before it changes them and is reopened now and
 // then (its notes unloaded again), must leave the database exactly as a store hydrated in full does after
 // the same changes: the same notes, counts, lines (in order) and words.
 
-interface Line {
-  id: string
-  text: string
-  words: { id: string; w: string }[]
-}
-interface Note {
-  id: string
-  title: string
-  lines: Line[]
-  lineCount?: number
-}
-interface Notes {
-  notes: Note[]
-}
-
-const schema = defineSchema({
-  state: {
-    notes: collection({
-      table: 'notes',
-      key: 'id',
-      columns: { id: column.text(), title: column.text() },
-      children: {
-        lines: collection({
-          table: 'lines',
-          key: 'id',
-          load: 'onDemand',
-          countField: 'lineCount',
-          columns: { id: column.text(), text: column.text() },
-          children: {
-            words: collection({ table: 'words', key: 'id', columns: { id: column.text(), w: column.text() } }),
-          },
-        }),
-      },
-    }),
-  },
-})
-
 type Db = ReturnType<typeof createBetterSqlite3Backend>
 
-const open = (backend: Backend, extra: Partial<PersistSQLiteOptions<Notes, Notes>> = {}) =>
-  createStore<Notes>()(persistSQLite(() => ({ notes: [] }), { name: 'notes', backend, schema, ...extra }))
 type Store = ReturnType<typeof open>
 
 let counter = 0
 const fresh = (prefix: string) => `${prefix}${++counter}`
-const line = (text: string): Line => {
-  const id = fresh('l')
-  return { id, text, words: [{ id: `${id}w`, w: text }] }
-}
+const line = (text: string): Line => makeLine(fresh('l'), text)
 
 interface Op {
   kind: number

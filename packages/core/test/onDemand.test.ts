@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { createStore } from 'zustand/vanilla'
 import {
   collection,
   column,
@@ -7,63 +6,22 @@ import {
   isLoaded,
   isZustandSqliteError,
   NOT_LOADED,
-  persistSQLite,
   replaceAt,
   replaceStored,
 } from '@zustand-sqlite/core'
-import type { Backend, ChangeSet, PersistSQLiteOptions, ZustandSqliteError } from '@zustand-sqlite/core'
+import type { ChangeSet, ZustandSqliteError } from '@zustand-sqlite/core'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
 import { tempDatabase } from '../../../test-utils/backends'
 import { asyncBackend, recordingBackend } from './helpers'
 import type { Call } from './helpers'
+import { line, openNotes as open } from './notesOnDemand'
+import type { Note, Notes } from './notesOnDemand'
 
-interface Line {
-  id: string
-  text: string
-  words?: { id: string; w: string }[]
-}
-interface Note {
-  id: string
-  title: string
-  lines: Line[]
-  lineCount?: number
-}
-interface Notes {
-  notes: Note[]
-}
-
-const schema = defineSchema({
-  state: {
-    notes: collection({
-      table: 'notes',
-      key: 'id',
-      columns: { id: column.text(), title: column.text() },
-      children: {
-        lines: collection({
-          table: 'lines',
-          key: 'id',
-          load: 'onDemand',
-          countField: 'lineCount',
-          columns: { id: column.text(), text: column.text() },
-          children: {
-            words: collection({ table: 'words', key: 'id', columns: { id: column.text(), w: column.text() } }),
-          },
-        }),
-      },
-    }),
-  },
-})
-
-const line = (id: string, text = id): Line => ({ id, text, words: [{ id: `${id}w`, w: text }] })
 const note = (id: string, lines: number): Note => ({
   id,
   title: `title ${id}`,
   lines: Array.from({ length: lines }, (_, i) => line(`${id}.${i}`)),
 })
-
-function open(backend: Backend, extra: Partial<PersistSQLiteOptions<Notes, Notes>> = {}) {
-  return createStore<Notes>()(persistSQLite(() => ({ notes: [] }), { name: 'notes', backend, schema, ...extra }))
-}
 
 function rows(backend: ReturnType<typeof createBetterSqlite3Backend>, sql: string): unknown[] {
   return backend.query(sql) as unknown[]

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs'
 import type { Backend, CommitInfo } from '@zustand-sqlite/core'
 import {
+  conversationTitle,
   createChatsStore,
   createDMessageTextContent,
   importLegacyChats,
   listConversations,
+  messageCountOf,
 } from '@zustand-sqlite/store-chats'
 import { createChatFoldersStore, importLegacyChatFolders } from '@zustand-sqlite/store-folders'
 
@@ -29,8 +31,11 @@ export async function runChats(
 ) {
   const firstRun = (await listConversations(backend)).total === 0
   const folders = createChatFoldersStore({ backend })
+  // The conversation list first: stored conversations come with their message counts, their messages stay in
+  // the database until one is opened (`loadMessages`). This run only adds to the list and deletes from it.
   const chats = createChatsStore({
     backend,
+    hydrate: 'onDemand',
     onCommit,
     onConversationsDeleted: (ids) => {
       folders.getState().removeConversationsFromFolders(ids)
@@ -50,9 +55,13 @@ export async function runChats(
       `Imported ${imported?.report.conversations ?? 0} chat(s) from IndexedDB (version 3, ${imported?.report.converted ?? 0} text message(s) turned into fragments) and ${importedFolders?.state.folders.length ?? 0} folder(s); dropped dangling folder link(s): ${importedFolders?.dangling.map((d) => d.conversationId).join(', ') || 'none'}`,
     )
   } else {
-    const { items, total } = await listConversations(backend, { limit: 3 })
+    // The drawer, from the store's own state: titles and counts, not a message read.
+    const list = chats.getState().conversations
     log(
-      `Found ${total} stored conversation(s); newest: ${items.map((c) => `"${c.title}" (${c.messageCount} messages)`).join(', ')}`,
+      `Found ${list.length} stored conversation(s); newest: ${list
+        .slice(0, 3)
+        .map((c) => `"${conversationTitle(c)}" (${messageCountOf(c)} messages)`)
+        .join(', ')}`,
     )
   }
 

@@ -5,8 +5,9 @@
 // hydration itself costs; `own` (T5): only the modules of the mode's contender, as an app loads them.
 // The modules are imported dynamically, after the process has started, so that their import is timed.
 import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import type { SqlJsStatic } from '@zustand-sqlite/backend-sqljs'
+import { loadBetterSqlite3, peak, persistHydrated, rssKiB, timed } from './childProcess'
+import type { PeakSource } from './childProcess'
 import { countMessages } from './dataset'
 import type { ChatState } from './dataset'
 import { collectGarbage, now } from './measure'
@@ -23,7 +24,7 @@ export interface ChildReport {
   /** Peak RSS of the process, read after hydration. */
   peakKiB: number
   /** Where the peak was read: VmHWM of /proc/self/status, or process.resourceUsage().maxRSS. */
-  peakSource: 'VmHWM' | 'maxRSS'
+  peakSource: PeakSource
   /** process.resourceUsage().maxRSS after hydration, as reported. */
   maxRssKiB: number
   /** Peak RSS before hydration began (loading modules, and for JSON putting the string into IndexedDB). */
@@ -48,27 +49,7 @@ export interface ChildReport {
 
 const STORE = 'chat'
 
-/**
- * Peak RSS of this process. On Linux, ru_maxrss (process.resourceUsage().maxRSS) keeps the parent's
- * RSS at fork() across exec, so a child of a large bench process reports at least the bench's size;
- * VmHWM is the high-water mark of this process's own memory. Elsewhere, maxRSS.
- */
-function peak(): { kib: number; source: ChildReport['peakSource'] } {
-  try {
-    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))
-    if (match !== null) return { kib: Number(match[1]), source: 'VmHWM' }
-  } catch {
-    // not Linux
-  }
-  return { kib: process.resourceUsage().maxRSS, source: 'maxRSS' }
-}
 const empty = (): ChatState => ({ conversations: [] })
-
-/**
- * The native addon, through the require cache the backend's own `require('better-sqlite3')` reads: once
- * loaded here, the backend finds it loaded.
- */
-const loadBetterSqlite3 = (): unknown => createRequire(import.meta.url)('better-sqlite3')
 
 /** Every module any mode loads, better-sqlite3's addon included: T8 loads them all in every mode. */
 const importEverything = (): Promise<unknown> =>
@@ -84,31 +65,12 @@ const importEverything = (): Promise<unknown> =>
     import('./schemas'),
   ])
 
-/** Zustand persist's own signal: JSON loads nothing of this library. */
-function persistHydrated(store: {
-  persist: { hasHydrated(): boolean; onFinishHydration(listener: () => void): () => void }
-}): Promise<void> {
-  if (store.persist.hasHydrated()) return Promise.resolve()
-  return new Promise((resolve) => {
-    const stop = store.persist.onFinishHydration(() => {
-      stop()
-      resolve()
-    })
-  })
-}
-
 interface Prepared {
   /** The store created until hydrated: what is timed. */
   hydrate: () => Promise<ChatState>
   importMs: number
   engineMs: number
   setupMs: number
-}
-
-async function timed<T>(work: () => T | Promise<T>): Promise<{ value: T; ms: number }> {
-  const started = now()
-  const value = await work()
-  return { value, ms: now() - started }
 }
 
 /** Imports the mode's modules and does its setup, each timed apart; returns the hydration to measure. */
@@ -206,7 +168,7 @@ async function main(): Promise<void> {
   const prepared = await prepare(mode as ChildMode, file, modules, synchronous)
   collectGarbage()
   const setupPeakKiB = peak().kib
-  const rssBeforeKiB = Math.round(process.memoryUsage().rss / 1024)
+  const rssBeforeKiB = rssKiB()
   const started = now()
   const state = await prepared.hydrate()
   const hydrateMs = now() - started
@@ -219,7 +181,7 @@ async function main(): Promise<void> {
     maxRssKiB: process.resourceUsage().maxRSS,
     setupPeakKiB,
     rssBeforeKiB,
-    rssAfterKiB: Math.round(process.memoryUsage().rss / 1024),
+    rssAfterKiB: rssKiB(),
     hydrateMs,
     startMs,
     importMs: prepared.importMs,

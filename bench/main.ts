@@ -1,6 +1,7 @@
 // The bench itself (started by run.ts): measures the performance targets T1-T8 of the design, the
-// chats store's streaming cost (S1), the metrics store (M1) and the workspace store (W1), every
-// contender in this one process (T8 and W1's hydrations in child processes), prints a table per target
+// chats store's streaming cost (S1), the metrics store (M1), the workspace store (W1), one change at any
+// size (F1), the peers (P1) and the first screen (F2), every contender in this one process (T5's cold
+// hydrations, T8, W1's hydrations and F2 in child processes), prints a table per target
 // and writes this run's results as JSON to BENCH_RUN_FILE, where run.ts combines the runs. See
 // bench/README.md.
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -17,6 +18,7 @@ import type { RunResults, TargetResult } from './report'
 import { runBatchTarget } from './targets/batch'
 import { runEditTargets } from './targets/edit'
 import { runExportsTarget } from './targets/exports'
+import { runFirstScreenTarget } from './targets/firstScreen'
 import { runFlatTarget } from './targets/flat'
 import { runPeersTarget } from './targets/peers'
 import { runHydrationTarget } from './targets/hydration'
@@ -41,6 +43,7 @@ const PHASES: { ids: readonly TargetId[]; run: (ctx: BenchContext) => Promise<Ta
   { ids: ['W1'], run: async (ctx) => [await runWorkspaceTarget(ctx)] },
   { ids: ['F1'], run: async (ctx) => [await runFlatTarget(ctx, ctx.options.flat)] },
   { ids: ['P1'], run: async (ctx) => [await runPeersTarget(ctx, ctx.options.peers)] },
+  { ids: ['F2'], run: async (ctx) => [await runFirstScreenTarget(ctx, ctx.options.firstScreen)] },
 ]
 
 async function main(): Promise<void> {

@@ -4,11 +4,12 @@
 // (50k in a quick run). W1 builds a workspace of 10k files / 500 MB (1k files / 50 MB in a quick run)
 // and round-trips a 50 MB file (5 MB).
 
+import type { FirstScreenOptions } from './targets/firstScreen'
 import type { FlatOptions } from './targets/flat'
 import { PEERS_FULL, PEERS_QUICK } from './targets/peers'
 import type { PeersOptions } from './targets/peers'
 
-export const TARGET_IDS = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'S1', 'M1', 'W1', 'F1', 'P1'] as const
+export const TARGET_IDS = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'S1', 'M1', 'W1', 'F1', 'P1', 'F2'] as const
 export type TargetId = (typeof TARGET_IDS)[number]
 
 export interface BenchOptions {
@@ -70,6 +71,8 @@ export interface BenchOptions {
   flat: FlatOptions
   /** P1: against TinyBase, at the same sizes. */
   peers: PeersOptions
+  /** F2: the first screen (the conversation list) in fresh processes, three ways, at each size. */
+  firstScreen: FirstScreenOptions
   workspace: {
     files: number
     fileBytes: number
@@ -130,6 +133,7 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
       },
       flat: { sizes: [1_000, 10_000], rounds: 3, warmup: 5, perRound: 10 },
       peers: PEERS_QUICK,
+      firstScreen: { sizes: [1_000, 10_000], targetSize: 10_000, coldRuns: 2 },
       workspace: {
         files: 1_000,
         fileBytes: 50_000,
@@ -177,6 +181,7 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
     },
     flat: { sizes: [1_000, 10_000, 100_000, 1_000_000], rounds: 7, warmup: 20, perRound: 40 },
     peers: PEERS_FULL,
+    firstScreen: { sizes: [10_000, 100_000, 1_000_000], targetSize: 100_000, coldRuns: 7 },
     workspace: {
       files: 10_000,
       fileBytes: 50_000,

@@ -1,29 +1,44 @@
 import { collection, column, defineSchema, table } from '@zustand-sqlite/core'
+import type { CollectionOptions, StoreSchema } from '@zustand-sqlite/core'
+
+/** How the messages of each conversation are loaded: with the conversations, or on demand (F2). */
+type MessagesLoad = Pick<CollectionOptions, 'load' | 'countField'>
+
+function chatMapping(messages: MessagesLoad): StoreSchema {
+  return defineSchema({
+    state: {
+      conversations: collection({
+        table: 'conversations',
+        key: 'id',
+        columns: { id: column.text(), title: column.text(), created: column.integer(), updated: column.integer() },
+        children: {
+          messages: collection({
+            table: 'messages',
+            key: 'id',
+            parentColumns: ['conversation_id'],
+            ...messages,
+            columns: {
+              id: column.text(),
+              role: column.text(),
+              text: column.text(),
+              created: column.integer(),
+              updated: column.integer(),
+            },
+          }),
+        },
+      }),
+    },
+  })
+}
 
 /** LIB's mapping of the chat store: one row per conversation, one row per message. */
-export const chatSchema = defineSchema({
-  state: {
-    conversations: collection({
-      table: 'conversations',
-      key: 'id',
-      columns: { id: column.text(), title: column.text(), created: column.integer(), updated: column.integer() },
-      children: {
-        messages: collection({
-          table: 'messages',
-          key: 'id',
-          parentColumns: ['conversation_id'],
-          columns: {
-            id: column.text(),
-            role: column.text(),
-            text: column.text(),
-            created: column.integer(),
-            updated: column.integer(),
-          },
-        }),
-      },
-    }),
-  },
-})
+export const chatSchema = chatMapping({})
+
+/**
+ * `chatSchema` with the messages loaded on demand (F2): `hydrate: 'onDemand'` reads the conversations alone,
+ * each with its stored `messageCount` (the `message_count` column of `conversations`).
+ */
+export const chatSchemaOnDemand = chatMapping({ load: 'onDemand', countField: 'messageCount' })
 
 /** LIB's metrics store: an append-only table, not mirrored in state. */
 export const metricsSchema = defineSchema({

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { persistSQLite, whenHydrated } from '@zustand-sqlite/core'
+import type { StoreSchema } from '@zustand-sqlite/core'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
 import { createSqlJsBackend } from '@zustand-sqlite/backend-sqljs'
 import { persist } from 'zustand/middleware'
@@ -41,18 +42,37 @@ const empty = (): ChatState => ({ conversations: [] })
 
 let prepared: Promise<HydrationData> | undefined
 
+/** Stores `state` with LIB on better-sqlite3 into `file`, mapped by `schema`: the store's first write, whole. */
+export async function writeLibDatabase(
+  file: string,
+  state: ChatState,
+  schema: StoreSchema,
+  synchronous: BenchOptions['synchronous'],
+): Promise<void> {
+  const backend = createBetterSqlite3Backend({ filename: file, synchronous })
+  const store = createStore<ChatState>()(persistSQLite(() => state, { name: HYDRATION_STORE, backend, schema }))
+  store.setState({})
+  await store.persist.flush()
+  await backend.close()
+}
+
+/**
+ * Stores `state` with Zustand's persist under `name` (in fake-indexeddb, where it stays), and keeps the string
+ * it stored in `file` for the child processes. Returns the string's length.
+ */
+export async function writeJsonFile(name: string, file: string, state: ChatState): Promise<number> {
+  await openJson(name, state)
+  const json = (await readStoredJson(name)) ?? ''
+  writeFileSync(file, json)
+  return json.length
+}
+
 async function writeHydrationData(ctx: BenchContext): Promise<HydrationData> {
   const n = ctx.options.sizes[ctx.options.sizes.length - 1] as number
   const state = buildChat(n, ctx.options.seed + n)
   ctx.progress(`T5/T8: storing ${sizeLabel(n)} messages with each contender`)
   const libFile = join(ctx.dir, 'hydrate-lib.db')
-  const lib = createBetterSqlite3Backend({ filename: libFile, synchronous: ctx.options.synchronous })
-  const libStore = createStore<ChatState>()(
-    persistSQLite(() => state, { name: HYDRATION_STORE, backend: lib, schema: chatSchema }),
-  )
-  libStore.setState({})
-  await libStore.persist.flush()
-  await lib.close()
+  await writeLibDatabase(libFile, state, chatSchema, ctx.options.synchronous)
 
   const sqlJsFile = join(ctx.dir, 'hydrate-sqljs.sqlite')
   const sqljs = await createSqlJsBackend({ sqlJs: await loadSqlJs(), storage: { file: sqlJsFile } })
@@ -64,10 +84,8 @@ async function writeHydrationData(ctx: BenchContext): Promise<HydrationData> {
   await sqljs.close()
 
   const jsonName = 'chat-hydrate'
-  await openJson(jsonName, state)
-  const json = (await readStoredJson(jsonName)) ?? ''
   const jsonFile = join(ctx.dir, 'hydrate.json')
-  writeFileSync(jsonFile, json)
+  const jsonStringLength = await writeJsonFile(jsonName, jsonFile, state)
   collectGarbage()
   return {
     messages: n,
@@ -79,7 +97,7 @@ async function writeHydrationData(ctx: BenchContext): Promise<HydrationData> {
     sizes: {
       libDatabaseFile: statSync(libFile).size,
       sqlJsImageFile: statSync(sqlJsFile).size,
-      jsonStringLength: json.length,
+      jsonStringLength,
     },
   }
 }

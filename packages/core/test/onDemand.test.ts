@@ -287,6 +287,28 @@ describe("hydrate: 'onDemand'", () => {
     expect(store.getState().notes[0]?.lines).toHaveLength(3)
   })
 
+  it('reads nothing for an item loaded already, or hydrated in full by a backend that loads every table', async () => {
+    const { filename } = await seeded()
+    const calls: Call[] = []
+    const inner = createBetterSqlite3Backend({ filename })
+    // A backend that neither leaves tables out nor runs SQL, as the HTTP backend.
+    const backend = recordingBackend(
+      {
+        ...inner,
+        load: (store) => inner.load(store),
+        query: () => {
+          throw new Error('no SQL here')
+        },
+      },
+      calls,
+    )
+    const store = open(backend, { hydrate: 'onDemand' })
+    expect(store.getState().notes[0]?.lines).toHaveLength(3)
+    await store.persist.loadOnDemand('notes', 'a')
+    await store.persist.loadOnDemand('notes', 'missing')
+    expect(calls.filter((c) => c.method === 'query')).toEqual([])
+  })
+
   it('refuses a field without collections loaded on demand, and a key of the wrong type', async () => {
     const { filename } = await seeded()
     const store = open(createBetterSqlite3Backend({ filename }), { hydrate: 'onDemand' })

@@ -43,6 +43,16 @@ export function onDemandParent(schema: StoreSchema, field: string): CollectionNo
   return node
 }
 
+/** INVALID_OPTIONS for a key that is not of the type of the collection's keys. */
+export function checkKey(node: CollectionNode, key: unknown): void {
+  const valid = node.keyType === 'text' ? typeof key === 'string' : Number.isSafeInteger(key)
+  if (!valid)
+    throw new ZustandSqliteError(
+      'INVALID_OPTIONS',
+      `loadOnDemand: the key of ${node.field} must be ${node.keyType === 'text' ? 'a string' : 'a safe integer'}, got ${JSON.stringify(key) ?? typeof key}`,
+    )
+}
+
 /** The item of `collection` (an array or a record of the node's items) whose key is `key`. */
 function itemAt(node: CollectionNode, collection: unknown, key: unknown): { item: Item; index: number } | undefined {
   if (node.shape === 'record') {
@@ -59,6 +69,12 @@ function itemAt(node: CollectionNode, collection: unknown, key: unknown): { item
   return undefined
 }
 
+/** Whether the item keyed `key` of `collection` holds NOT_LOADED in a collection loaded on demand. */
+export function holdsNotLoaded(node: CollectionNode, collection: unknown, key: unknown): boolean {
+  const found = itemAt(node, collection, key)
+  return found !== undefined && node.onDemandChildren.some((c) => found.item[c.field] === NOT_LOADED)
+}
+
 /** The collections of one item read on demand, by child. */
 export type LoadedChildren = ReadonlyMap<CollectionNode, unknown>
 
@@ -73,12 +89,7 @@ export function readOnDemand(
   memo: OrderKeyMemo,
   key: unknown,
 ): MaybePromise<LoadedChildren> {
-  const valid = node.keyType === 'text' ? typeof key === 'string' : Number.isSafeInteger(key)
-  if (!valid)
-    throw new ZustandSqliteError(
-      'INVALID_OPTIONS',
-      `loadOnDemand: the key of ${node.field} must be ${node.keyType === 'text' ? 'a string' : 'a safe integer'}, got ${JSON.stringify(key) ?? typeof key}`,
-    )
+  checkKey(node, key)
   const stored: SqlValue = node.keyType === 'text' ? encodeText(key as string) : (key as number)
   const nodes = node.children.filter((c) => c.onDemand).flatMap(subtree)
   const tables: Record<string, LoadedTable> = {}

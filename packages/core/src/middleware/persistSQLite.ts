@@ -12,7 +12,7 @@ import { appendRows, lazyCopyWrite, lazyValuesWrite } from './extraWrites'
 import type { ExtraWrite } from './extraWrites'
 import { withDefaults } from './options'
 import type { CommitInfo, PersistListener, PersistSQLiteApi, PersistSQLiteOptions, ResolvedOptions } from './options'
-import { onDemandParent, onDemandTables, readOnDemand, withLoaded } from './onDemand'
+import { checkKey, holdsNotLoaded, onDemandParent, onDemandTables, readOnDemand, withLoaded } from './onDemand'
 import { createRemoteChanges } from './remoteChanges'
 import { restore } from './restore'
 import type { Isolation } from './diff'
@@ -548,6 +548,7 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
       let node: ReturnType<typeof onDemandParent>
       try {
         node = onDemandParent(target.schema, field)
+        checkKey(node, key)
       } catch (error) {
         return Promise.reject(error)
       }
@@ -564,6 +565,11 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
         )
       }
       const t = target
+      // Nothing to read when neither the state nor the record of what is stored lacks the item's collections.
+      const unloaded = (): boolean =>
+        holdsNotLoaded(node, (get() as Item)[field], key) ||
+        (t.mirror.snapshot !== null && holdsNotLoaded(node, t.mirror.snapshot[field], key))
+      if (!unloaded()) return Promise.resolve()
       return settle(() =>
         lane.run(() =>
           chain(ready(t), (backend) =>

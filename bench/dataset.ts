@@ -59,15 +59,21 @@ export function makeText(random: () => number, length = BODY_LENGTH): string {
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0')
 
-/** A chat store with `messages` messages in `messages / 10` conversations. */
-export function buildChat(messages: number, seed: number): ChatState {
+/**
+ * A chat store with `messages` messages in `messages / perConversation` conversations (T5's and most targets':
+ * 10 per conversation; F2 also measures 100, as longer chats have).
+ */
+export function buildChat(messages: number, seed: number, perConversation = MESSAGES_PER_CONVERSATION): ChatState {
+  // Message ids pad their index to 3 digits, so that they sort in order.
+  if (!Number.isInteger(perConversation) || perConversation < 1 || perConversation > 999)
+    throw new Error(`buildChat: perConversation must be an integer from 1 to 999, not ${perConversation}`)
   const random = createRandom(seed)
-  const count = Math.max(1, Math.round(messages / MESSAGES_PER_CONVERSATION))
+  const count = Math.max(1, Math.round(messages / perConversation))
   const conversations: Conversation[] = []
   for (let c = 0; c < count; c++) {
     const created = EPOCH + c * 60_000
     const list: Message[] = []
-    for (let m = 0; m < MESSAGES_PER_CONVERSATION; m++) {
+    for (let m = 0; m < perConversation; m++) {
       const at = created + m * 1_000
       list.push({
         id: `m${pad(c, 6)}-${pad(m, 3)}`,
@@ -81,7 +87,7 @@ export function buildChat(messages: number, seed: number): ChatState {
       id: `c${pad(c, 6)}`,
       title: makeText(random, 40),
       created,
-      updated: created + MESSAGES_PER_CONVERSATION * 1_000,
+      updated: created + perConversation * 1_000,
       messages: list,
     })
   }

@@ -71,7 +71,7 @@ export interface BenchOptions {
   flat: FlatOptions
   /** P1: against TinyBase, at the same sizes. */
   peers: PeersOptions
-  /** F2: the first screen (the conversation list) in fresh processes, three ways, at each size. */
+  /** F2: the first screen (the conversation list) in fresh processes, three ways, at each size, in two shapes. */
   firstScreen: FirstScreenOptions
   workspace: {
     files: number
@@ -133,7 +133,14 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
       },
       flat: { sizes: [1_000, 10_000], rounds: 3, warmup: 5, perRound: 10 },
       peers: PEERS_QUICK,
-      firstScreen: { sizes: [1_000, 10_000], targetSize: 10_000, coldRuns: 2 },
+      firstScreen: {
+        sizes: [1_000, 10_000],
+        targetSize: 10_000,
+        shapes: [
+          { perConversation: 10, coldRuns: 2 },
+          { perConversation: 100, coldRuns: 2 },
+        ],
+      },
       workspace: {
         files: 1_000,
         fileBytes: 50_000,
@@ -181,7 +188,16 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
     },
     flat: { sizes: [1_000, 10_000, 100_000, 1_000_000], rounds: 7, warmup: 20, perRound: 40 },
     peers: PEERS_FULL,
-    firstScreen: { sizes: [10_000, 100_000, 1_000_000], targetSize: 100_000, coldRuns: 7 },
+    firstScreen: {
+      sizes: [10_000, 100_000, 1_000_000],
+      targetSize: 100_000,
+      // The issue's shape (T5's) first. Both shapes take F2 to about 3.5 minutes a run; were it more than ~4, the
+      // second could go down to 5 processes.
+      shapes: [
+        { perConversation: 10, coldRuns: 7 },
+        { perConversation: 100, coldRuns: 7 },
+      ],
+    },
     workspace: {
       files: 10_000,
       fileBytes: 50_000,

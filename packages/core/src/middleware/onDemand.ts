@@ -64,7 +64,9 @@ function itemAt(node: CollectionNode, collection: unknown, key: unknown): { item
   const keyField = node.keyField as string
   for (let i = 0; i < collection.length; i++) {
     const item: unknown = collection[i]
-    if (isPlainObject(item) && item[keyField] === key) return { item, index: i }
+    // The key first: one property read per item of a long list, the prototype checked once found.
+    if (typeof item === 'object' && item !== null && (item as Item)[keyField] === key && isPlainObject(item))
+      return { item, index: i }
   }
   return undefined
 }

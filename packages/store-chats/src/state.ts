@@ -485,9 +485,10 @@ export function createChatsState(options: ChatsStateOptions = {}): StateCreator<
 
       loadMessages: (conversationId) => {
         const persist = (api as { persist?: { loadOnDemand?: (field: string, key: string) => Promise<void> } }).persist
+        if (persist?.loadOnDemand === undefined) return Promise.resolve()
+        // Before hydration the conversation is not in the state yet: loadOnDemand waits for it.
         const conversation = get().conversations.find((c) => c.id === conversationId)
-        if (conversation === undefined || isLoaded(conversation.messages) || persist?.loadOnDemand === undefined)
-          return Promise.resolve()
+        if (hasHydrated() && (conversation === undefined || isLoaded(conversation.messages))) return Promise.resolve()
         const closeCutOff = (): void =>
           editConversation(conversationId, (c) => {
             if (!isLoaded(c.messages)) return undefined

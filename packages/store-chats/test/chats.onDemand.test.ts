@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createStore } from 'zustand/vanilla'
 import { collection, column, defineSchema, isZustandSqliteError, NOT_LOADED, persistSQLite } from '@zustand-sqlite/core'
-import type { ZustandSqliteError } from '@zustand-sqlite/core'
+import type { Backend, ZustandSqliteError } from '@zustand-sqlite/core'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
 import {
   CHATS_STATE_VERSION,
@@ -209,6 +209,43 @@ describe("the chats store hydrated with hydrate: 'onDemand'", () => {
     expect(messageCountOf(c3)).toBe(2)
     await b.getState().loadMessages('c3')
     expect(b.getState().conversations[2]?.messages.map((m) => m.id)).toEqual(['c3-m0', 'c3-m1'])
+  })
+})
+
+describe('before an asynchronous hydration on demand', () => {
+  const slow = (filename: string): Backend => {
+    const inner = createBetterSqlite3Backend({ filename })
+    const later =
+      <A extends unknown[], R>(fn: (...args: A) => R) =>
+      (...args: A): Promise<Awaited<R>> =>
+        new Promise((resolve, reject) => setTimeout(() => Promise.resolve(fn(...args)).then(resolve, reject), 1))
+    return {
+      name: 'slow',
+      prepare: later((store: string, spec: Parameters<Backend['prepare']>[1]) => inner.prepare(store, spec)),
+      load: later((store: string, options?: Parameters<Backend['load']>[1]) => inner.load(store, options)),
+      apply: later((changeSet: Parameters<Backend['apply']>[0]) => inner.apply(changeSet)),
+      clear: later((store: string) => inner.clear(store)),
+      query: later((sql: string, params?: Parameters<Backend['query']>[1]) => inner.query(sql, params)),
+      flush: later(() => inner.flush()),
+      close: later(() => inner.close()),
+    }
+  }
+
+  it('loadMessages waits for hydration, and a message action made before it is reported, the rest kept', async () => {
+    const { db, filename } = await seeded()
+    const errors: ZustandSqliteError[] = []
+    const store = createChatsStore({ backend: slow(filename), hydrate: 'onDemand', onError: (e) => errors.push(e) })
+    expect(store.persist.hasHydrated()).toBe(false)
+    // Made before the stored conversations are in the state: made again on them once hydrated.
+    store.getState().appendMessage('c1', createDMessageTextContent('user', 'too early'))
+    store.getState().setUserTitle('c2', 'renamed early')
+    await store.getState().loadMessages('c3')
+    expect(store.persist.hasHydrated()).toBe(true)
+    expect(messagesLoaded(store.getState().conversations[2] as DConversation)).toBe(true)
+    expect(errors.map((e) => [e.code, e.path])).toEqual([['NOT_LOADED', 'conversations[id="c1"].messages']])
+    await store.persist.flush()
+    expect(db.query("SELECT user_title FROM conversations WHERE id = 'c2'")).toEqual([{ user_title: 'renamed early' }])
+    expect(count(db, "SELECT count(*) AS n FROM messages WHERE conversation_id = 'c1'")).toBe(3)
   })
 })
 

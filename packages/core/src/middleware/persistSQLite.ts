@@ -410,7 +410,15 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
       const sets = recording?.sets ?? []
       recording = undefined
       set(state, true)
-      for (const args of sets) (set as (...args: unknown[]) => void)(...args)
+      for (const args of sets) {
+        try {
+          ;(set as (...args: unknown[]) => void)(...args)
+        } catch (error) {
+          // A change that needs what hydration left out (NOT_LOADED) is left out and reported; the others stand.
+          if (!isZustandSqliteError(error, 'NOT_LOADED')) throw error
+          report(error)
+        }
+      }
       postRehydration?.(get(), undefined)
       stateFromStorage = get()
       hasHydrated = true

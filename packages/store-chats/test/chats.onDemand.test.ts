@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createStore } from 'zustand/vanilla'
 import { collection, column, defineSchema, isZustandSqliteError, NOT_LOADED, persistSQLite } from '@zustand-sqlite/core'
-import type { Backend, ZustandSqliteError } from '@zustand-sqlite/core'
+import type { ZustandSqliteError } from '@zustand-sqlite/core'
 import { createBetterSqlite3Backend } from '@zustand-sqlite/backend-better-sqlite3'
 import {
   CHATS_STATE_VERSION,
@@ -14,7 +14,7 @@ import {
   partializeChats,
 } from '@zustand-sqlite/store-chats'
 import type { ChatsStoreApi, DConversation, DMessage } from '@zustand-sqlite/store-chats'
-import { tempDatabase } from '../../../test-utils/backends'
+import { engines, tempDatabase } from '../../../test-utils/backends'
 
 type Db = ReturnType<typeof createBetterSqlite3Backend>
 
@@ -213,28 +213,17 @@ describe("the chats store hydrated with hydrate: 'onDemand'", () => {
 })
 
 describe('before an asynchronous hydration on demand', () => {
-  const slow = (filename: string): Backend => {
-    const inner = createBetterSqlite3Backend({ filename })
-    const later =
-      <A extends unknown[], R>(fn: (...args: A) => R) =>
-      (...args: A): Promise<Awaited<R>> =>
-        new Promise((resolve, reject) => setTimeout(() => Promise.resolve(fn(...args)).then(resolve, reject), 1))
-    return {
-      name: 'slow',
-      prepare: later((store: string, spec: Parameters<Backend['prepare']>[1]) => inner.prepare(store, spec)),
-      load: later((store: string, options?: Parameters<Backend['load']>[1]) => inner.load(store, options)),
-      apply: later((changeSet: Parameters<Backend['apply']>[0]) => inner.apply(changeSet)),
-      clear: later((store: string) => inner.clear(store)),
-      query: later((sql: string, params?: Parameters<Backend['query']>[1]) => inner.query(sql, params)),
-      flush: later(() => inner.flush()),
-      close: later(() => inner.close()),
-    }
-  }
+  // The SQL tier's asynchronous executor in a worker thread: every call a promise, hydration after create().
+  const asynchronous = engines.find((e) => e.name === 'an asynchronous engine') as (typeof engines)[number]
 
   it('loadMessages waits for hydration, and a message action made before it is reported, the rest kept', async () => {
     const { db, filename } = await seeded()
     const errors: ZustandSqliteError[] = []
-    const store = createChatsStore({ backend: slow(filename), hydrate: 'onDemand', onError: (e) => errors.push(e) })
+    const store = createChatsStore({
+      backend: await asynchronous.open(filename),
+      hydrate: 'onDemand',
+      onError: (e) => errors.push(e),
+    })
     expect(store.persist.hasHydrated()).toBe(false)
     // Made before the stored conversations are in the state: made again on them once hydrated.
     store.getState().appendMessage('c1', createDMessageTextContent('user', 'too early'))

@@ -63,7 +63,6 @@ type PersistSQLiteImpl = <T>(
 
 type Item = Record<string, unknown>
 
-const hasOwn = Object.prototype.hasOwnProperty
 const now = (): number => (typeof performance === 'undefined' ? Date.now() : performance.now())
 const ignore = (): void => undefined
 
@@ -574,21 +573,18 @@ const persistSQLiteImpl: PersistSQLiteImpl = (config, baseOptions) => (set, get,
       }
       const t = target
       // Nothing to read when neither the state nor the record of what is stored lacks the item's collections.
-      const unloaded = (): boolean =>
-        holdsNotLoaded(node, (get() as Item)[field], key) ||
-        (t.mirror.snapshot !== null && holdsNotLoaded(node, t.mirror.snapshot[field], key))
-      if (!unloaded()) return Promise.resolve()
+      if (!holdsNotLoaded(node, (get() as Item)[field], key) && !holdsNotLoaded(node, t.mirror.snapshot?.[field], key))
+        return Promise.resolve()
       return settle(() =>
         lane.run(() =>
           chain(ready(t), (backend) =>
             chain(readOnDemand(backend, node, t.codec, t.mirror.memo, key), (children) => {
               if (t !== target) return
               const { mirror } = t
-              if (mirror.snapshot !== null && hasOwn.call(mirror.snapshot, field)) {
-                const before = mirror.snapshot[field]
-                const after = withLoaded(node, before, key, children, mirror.memo)
-                if (after !== before) mirror.snapshot = { ...mirror.snapshot, [field]: after }
-              }
+              // withLoaded returns what it is given when the item is not there (nothing stored, another field).
+              const stored = mirror.snapshot?.[field]
+              const loaded = withLoaded(node, stored, key, children, mirror.memo)
+              if (loaded !== stored) mirror.snapshot = { ...mirror.snapshot, [field]: loaded }
               const state = get() as Item
               const before = state[field]
               const after = withLoaded(node, before, key, children)
